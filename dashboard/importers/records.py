@@ -1,0 +1,65 @@
+"""What every parser returns, whatever the file format.
+
+Parsers are pure functions ``parse(data: bytes) -> ParsedFile`` that raise
+:class:`ImportFileError` with a physical line number (the first line being 1)
+when the file cannot be read. They never touch the database; the loader
+(``dashboard/importers/loader.py``) turns a ``ParsedFile`` into rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+POSTED = "posted"
+PENDING = "pending"
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be imported; ``line`` is the physical line, 1-based."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        self.reason = reason
+        self.line = line
+        super().__init__(f"line {line}: {reason}" if line else reason)
+
+
+@dataclass(frozen=True)
+class ParsedTransaction:
+    date: date
+    amount: Decimal  # signed: negative is money out of the account
+    description: str
+    line: int | None = None  # physical line where the record starts
+    external_id: str | None = None  # the source's own id (FITID, CSV id column, ...)
+    counterparty: str | None = None
+    category: str | None = None
+    nominal_code: str | None = None  # ledger imports (Sage): kept as a string, "0030"
+    status: str = POSTED
+    currency: str | None = None  # when the row states one; else the statement's
+    memo: str | None = None
+
+
+@dataclass
+class ParsedStatement:
+    """One account's part of a file. Most files hold one; OFX and CAMT may hold several."""
+
+    transactions: list[ParsedTransaction] = field(default_factory=list)
+    account_id: str | None = None  # the file's id for the account (ACCTID, IBAN, ...)
+    account_type: str | None = None  # checking, savings, credit_card, ledger, ...
+    institution: str | None = None
+    currency: str | None = None
+    ledger_balance: Decimal | None = None
+    available_balance: Decimal | None = None
+    balance_as_of: datetime | None = None
+
+
+@dataclass
+class ParsedFile:
+    format: str  # csv, ofx, qif, camt053, sage
+    statements: list[ParsedStatement]
+    encoding: str | None = None
+    details: dict[str, str] = field(default_factory=dict)  # shown in the preview
+
+    @property
+    def transactions(self) -> list[ParsedTransaction]:
+        return [t for statement in self.statements for t in statement.transactions]
