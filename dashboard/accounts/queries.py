@@ -1,0 +1,78 @@
+"""What the account pages show, as plain functions of a session and an owner."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from dashboard.models import Account, MonthlyTotal, Transaction
+
+
+def user_account_or_404(session: Session, owner_id: int, account_id: int) -> Account:
+    """The owner's account, or 404: the one place every route fetches an account by id."""
+    account = session.scalar(select(Account).where(Account.id == account_id, Account.owner_id == owner_id))
+    if account is None:
+        abort(404)
+    return account
+
+
+@dataclass
+class AccountSummary:
+    account: Account
+    transactions: int
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    ledger_balance: Decimal
+    accounts: int
+    as_of: datetime | None
+
+
+def account_summaries(session: Session, owner_id: int) -> list[AccountSummary]:
+    """The owner's accounts with their transaction counts (read from the monthly totals, not counted)."""
+    counts = dict(session.execute(
+        select(MonthlyTotal.account_id, func.sum(MonthlyTotal.transactions))
+        .where(MonthlyTotal.owner_id == owner_id)
+        .group_by(MonthlyTotal.account_id)
+    ).all())
+    accounts = session.scalars(
+        select(Account).where(Account.owner_id == owner_id).order_by(Account.type, Account.name)
+    ).all()
+    return [AccountSummary(account, int(counts.get(account.id) or 0)) for account in accounts]
+
+
+def totals_by_currency(accounts: list[Account]) -> list[CurrencyTotal]:
+    """Ledger balances summed per currency: currencies are never added together."""
+    grouped: dict[str, list[Account]] = defaultdict(list)
+    for account in accounts:
+        if account.ledger_balance is not None:
+            grouped[account.currency].append(account)
+    return [
+        CurrencyTotal(
+            currency=currency,
+            ledger_balance=sum((a.ledger_balance for a in members), Decimal(0)),
+            accounts=len(members),
+            as_of=min((a.balance_as_of for a in members if a.balance_as_of), default=None),
+        )
+        for currency, members in sorted(grouped.items())
+    ]
+
+
+def latest_transactions(session: Session, owner_id: int, limit: int = 10,
+                        account_id: int | None = None) -> list[Transaction]:
+    query = select(Transaction).where(Transaction.owner_id == owner_id)
+    if account_id is not None:
+        query = query.where(Transaction.account_id == account_id)
+    return list(session.scalars(
+        query
+        .order_by(Transaction.date.desc(), Transaction.id.desc())
+        .limit(limit)
+        .options(joinedload(Transaction.account))
+    ))

@@ -1,0 +1,169 @@
+"""Realistic demo data: the demo login, five accounts and N transactions over two years."""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.auth.services import create_user, find_user
+from dashboard.ledger import bulk_load_transactions, search_text
+from dashboard.models import Account, ImportBatch, MonthlyTotal, Transaction
+from dashboard.models.accounts import TRANSFER_CATEGORY
+from dashboard.models.base import utcnow
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+HISTORY_DAYS = 730
+
+ACCOUNTS = (
+    # key, name, type, institution, currency, last four, opening balance
+    ("checking", "Everyday Checking", "checking", "Northwind Bank", "GBP", "4821", Decimal("2450.00")),
+    ("savings", "Rainy Day Savings", "savings", "Northwind Bank", "GBP", "9034", Decimal("8000.00")),
+    ("card", "Rewards Credit Card", "credit_card", "Contoso Card Services", "GBP", "1177", Decimal("0.00")),
+    ("business", "Studio Ltd Business", "business", "Fabrikam Business Bank", "GBP", "5510", Decimal("15000.00")),
+    ("euro", "Euro Travel Account", "checking", "Wide World Bank", "EUR", "3302", Decimal("1200.00")),
+)
+
+# (description, counterparty, category, low, high) for everyday spending, per account
+EVERYDAY = {
+    "checking": [
+        ("Tesco Superstore", "Tesco", "Groceries", 8, 95), ("Sainsbury's", "Sainsbury's", "Groceries", 5, 80),
+        ("Pret A Manger", "Pret", "Eating out", 3, 14), ("TfL Travel", "Transport for London", "Transport", 2, 9),
+        ("Boots Pharmacy", "Boots", "Health", 4, 40), ("Café Nero", "Caffè Nero", "Eating out", 2, 7),
+    ],
+    "card": [
+        ("Amazon Marketplace", "Amazon", "Shopping", 6, 160), ("Waitrose", "Waitrose", "Groceries", 10, 120),
+        ("Trainline", "Trainline", "Travel", 12, 140), ("Dishoom", "Dishoom", "Eating out", 25, 110),
+        ("Shell Fuel", "Shell", "Transport", 30, 85), ("John Lewis", "John Lewis", "Shopping", 15, 300),
+    ],
+    "euro": [
+        ("Carrefour Market", "Carrefour", "Groceries", 6, 70), ("Café de Flore", "Café de Flore", "Eating out", 5, 45),
+        ("SNCF Billet", "SNCF", "Travel", 20, 160), ("Pharmacie Centrale", "Pharmacie", "Health", 4, 30),
+    ],
+    "business": [
+        ("Office supplies - Viking", "Viking Direct", "Office", 12, 180), ("Client lunch", "Hawksmoor", "Entertaining", 40, 220),
+        ("Courier - DHL", "DHL", "Postage", 9, 60),
+    ],
+}
+BUSINESS_NOMINAL = {"Office": "7500", "Entertaining": "8200", "Postage": "7501"}
+
+MONTHLY = (
+    # account, day, description, counterparty, category, amount, nominal code
+    ("checking", 25, "Salary - Contoso Ltd", "Contoso Ltd", "Salary", Decimal("3250.00"), None),
+    ("checking", 1, "Rent - Parkside Lettings", "Parkside Lettings", "Rent", Decimal("-1200.00"), None),
+    ("checking", 5, "British Gas", "British Gas", "Utilities", Decimal("-86.40"), None),
+    ("checking", 8, "Council Tax", "Camden Council", "Utilities", Decimal("-154.00"), None),
+    ("checking", 12, "Netflix", "Netflix", "Subscriptions", Decimal("-10.99"), None),
+    ("checking", 14, "Spotify", "Spotify", "Subscriptions", Decimal("-11.99"), None),
+    ("card", 3, "iCloud Storage", "Apple", "Subscriptions", Decimal("-2.99"), None),
+    ("savings", 28, "Interest", "Northwind Bank", "Interest", Decimal("18.25"), None),
+    ("business", 10, "Invoice 10xx - Acme Corp", "Acme Corp", "Sales", Decimal("6400.00"), "4000"),
+    ("business", 20, "Invoice 20xx - Globex", "Globex", "Sales", Decimal("2150.00"), "4000"),
+    ("business", 15, "Materials - Fabrikam Supplies", "Fabrikam Supplies", "Purchases", Decimal("-740.00"), "5000"),
+    ("business", 18, "Subcontractor - J Smith", "J Smith", "Direct expenses", Decimal("-1200.00"), "6000"),
+    ("business", 1, "Studio rent", "Camden Studios", "Rent", Decimal("-1500.00"), "7100"),
+    ("business", 27, "Payroll", "HMRC PAYE", "Wages", Decimal("-3100.00"), "7000"),
+    ("business", 6, "BT Business Broadband", "BT", "Telephone", Decimal("-45.00"), "7502"),
+    ("business", 28, "Bank charges", "Fabrikam Business Bank", "Bank charges", Decimal("-8.50"), "7900"),
+)
+
+
+@dataclass
+class SeedResult:
+    accounts: int
+    transactions: int
+
+
+def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date | None = None) -> SeedResult:
+    """(Re)create the demo user's data: the same seed and count give the same transactions."""
+    rng = random.Random(random_seed)
+    today = today or date.today()
+    user = find_user(session, DEMO_EMAIL)
+    if user is None:
+        user = create_user(session, DEMO_EMAIL, DEMO_PASSWORD, admin=True)
+    else:
+        _clear_user_data(session, user.id)
+    accounts = {}
+    for key, name, type_, institution, currency, last_four, _opening in ACCOUNTS:
+        accounts[key] = Account(owner_id=user.id, name=name, type=type_, institution=institution,
+                                currency=currency, last_four=last_four, source="demo", external_id=f"demo-{key}")
+    session.add_all(accounts.values())
+    session.flush()
+    rows = list(_demo_rows(rng, user.id, accounts, count, today))
+    bulk_load_transactions(session, rows, user.id)
+    _set_balances(session, accounts)
+    return SeedResult(accounts=len(accounts), transactions=len(rows))
+
+
+def _clear_user_data(session: Session, owner_id: int) -> None:
+    for model in (Transaction, MonthlyTotal, ImportBatch, Account):
+        session.execute(delete(model).where(model.owner_id == owner_id))
+
+
+def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date) -> Iterator[dict]:
+    start = today - timedelta(days=HISTORY_DAYS)
+    scheduled = list(_scheduled(rng, start, today))[:count]
+    for number, (key, day, description, counterparty, category, amount, nominal) in enumerate(
+        scheduled + list(_everyday(rng, start, today, count - len(scheduled)))
+    ):
+        account = accounts[key]
+        yield {
+            "owner_id": owner_id, "account_id": account.id, "external_id": f"demo-{number}",
+            "date": day, "description": description, "amount": amount, "currency": account.currency,
+            "status": "pending" if (today - day).days < 3 and amount < 0 else "posted",
+            "category": category, "counterparty": counterparty, "nominal_code": nominal,
+            "search_text": search_text(description, counterparty),
+        }
+
+
+def _scheduled(rng: random.Random, start: date, today: date) -> Iterator[tuple]:
+    """Salary, rent, bills, subscriptions and invoices every month; transfers and refunds."""
+    month = start.replace(day=1)
+    while month <= today:
+        for key, day, description, counterparty, category, amount, nominal in MONTHLY:
+            when = month.replace(day=day)
+            if start <= when <= today:
+                yield key, when, description, counterparty, category, amount, nominal
+        when = month.replace(day=26)
+        if start <= when <= today:
+            saved = Decimal(rng.choice([300, 400, 500]))
+            yield "checking", when, "Transfer to Rainy Day Savings", "Rainy Day Savings", TRANSFER_CATEGORY, -saved, None
+            yield "savings", when, "Transfer from Everyday Checking", "Everyday Checking", TRANSFER_CATEGORY, saved, None
+            card_bill = Decimal(rng.randint(40000, 90000)) / 100
+            yield "checking", when, "Credit card payment", "Contoso Card Services", TRANSFER_CATEGORY, -card_bill, None
+            yield "card", when, "Payment received - thank you", "Everyday Checking", TRANSFER_CATEGORY, card_bill, None
+            yield "card", month.replace(day=17), "Refund - Amazon Marketplace", "Amazon", "Shopping", \
+                Decimal(rng.randint(500, 6000)) / 100, None
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def _everyday(rng: random.Random, start: date, today: date, count: int) -> Iterator[tuple]:
+    keys = list(EVERYDAY)
+    weights = [45, 35, 10, 10]
+    span = (today - start).days
+    for _ in range(max(count, 0)):
+        key = rng.choices(keys, weights)[0]
+        description, counterparty, category, low, high = rng.choice(EVERYDAY[key])
+        amount = -Decimal(rng.randint(low * 100, high * 100)) / 100
+        nominal = BUSINESS_NOMINAL.get(category) if key == "business" else None
+        yield key, start + timedelta(days=rng.randint(0, span)), description, counterparty, category, amount, nominal
+
+
+def _set_balances(session: Session, accounts: dict) -> None:
+    """Balance = opening balance + every transaction; pending card spending lowers the available balance."""
+    opening = {key: balance for key, *_rest, balance in ACCOUNTS}
+    sums = dict(session.execute(
+        select(Transaction.account_id, func.sum(Transaction.amount))
+        .where(Transaction.account_id.in_([a.id for a in accounts.values()]))
+        .group_by(Transaction.account_id)
+    ).all())
+    now = utcnow().replace(microsecond=0)
+    for key, account in accounts.items():
+        account.ledger_balance = opening[key] + (sums.get(account.id) or Decimal(0))
+        account.available_balance = account.ledger_balance + (Decimal(5000) if account.type == "credit_card" else 0)
+        account.balance_as_of = now

@@ -1,0 +1,38 @@
+"""Template filters: money and dates are formatted here and nowhere else."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from flask import Flask
+
+DISPLAY_LOCALE = "en_GB"
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """``-1,234.56`` as ``-£1,234.56``; the currency's own number of decimals (JPY has none)."""
+    if amount is None:
+        return "—"
+    if not currency:
+        return f"{amount:,.2f}"
+    return format_currency(amount, currency, locale=DISPLAY_LOCALE, currency_digits=True)
+
+
+def plain_amount(amount: Decimal | None) -> str:
+    """A plain decimal with a dot and no grouping, as CSV exports write it."""
+    return "" if amount is None else f"{amount:f}"
+
+
+def short_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%d %b %Y %H:%M")
+    return value.strftime("%d %b %Y")
+
+
+def register_template_filters(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(plain_amount)
+    app.add_template_filter(short_date)

@@ -1,0 +1,181 @@
+"""The one write path for transactions, keeping the monthly totals in step.
+
+Every insert, delete and category change of transactions goes through here,
+inside the caller's database transaction, so ``monthly_totals`` never drifts
+from the rows it sums. ``verify_totals`` proves it.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dashboard.models import MonthlyTotal, Transaction
+from dashboard.models.base import month_start
+
+TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
+TOTALS_INPUT = (
+    Transaction.owner_id, Transaction.account_id, Transaction.date, Transaction.category,
+    Transaction.nominal_code, Transaction.currency, Transaction.amount,
+)
+
+
+def search_text(*parts: str | None) -> str:
+    """Case-folded, NFKC-normalised text, so "café" finds "CAFÉ" on either engine."""
+    return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+
+
+def _dialect_insert(session: Session, table):
+    name = session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
+    """Insert rows, skipping any whose (account_id, external_id) exists; returns how many went in.
+
+    The unique constraint decides, so two imports racing on the same rows
+    insert each row once and the loser counts the rest as duplicates.
+    """
+    if not rows:
+        return 0
+    for row in rows:
+        row["search_text"] = search_text(row.get("description"), row.get("counterparty"))
+    statement = (
+        _dialect_insert(session, Transaction.__table__)
+        .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
+        .returning(*TOTALS_INPUT)
+    )
+    inserted = session.execute(statement, list(rows)).all()
+    apply_to_totals(session, inserted, sign=1)
+    return len(inserted)
+
+
+def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int, chunk: int = 10_000) -> None:
+    """Insert many new rows fast (no conflict check), then rebuild that owner's totals in SQL.
+
+    For loads known to be new, such as demo data; imports use ``insert_transactions``.
+    """
+    table = Transaction.__table__
+    for start in range(0, len(rows), chunk):
+        session.execute(table.insert(), rows[start:start + chunk])
+    rebuild_totals(session, owner_id)
+
+
+def delete_transactions(session: Session, *criteria) -> int:
+    """Delete the transactions matching ``criteria`` (always include the owner); returns the count."""
+    deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
+    apply_to_totals(session, deleted, sign=-1)
+    return len(deleted)
+
+
+def set_category(session: Session, owner_id: int, transaction_ids: Iterable[int], category: str | None) -> int:
+    """Recategorise the owner's transactions among ``transaction_ids``; returns how many changed."""
+    criteria = (Transaction.owner_id == owner_id, Transaction.id.in_(list(transaction_ids)))
+    before = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
+    apply_to_totals(session, before, sign=-1)
+    session.execute(update(Transaction).where(*criteria).values(category=category or None))
+    after = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
+    apply_to_totals(session, after, sign=1)
+    return len(after)
+
+
+@dataclass
+class _Delta:
+    income: Decimal = Decimal(0)
+    expense: Decimal = Decimal(0)
+    transactions: int = 0
+
+
+def apply_to_totals(session: Session, rows: Iterable[Sequence], sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) rows shaped like ``TOTALS_INPUT`` from the monthly totals."""
+    deltas: dict[tuple, _Delta] = defaultdict(_Delta)
+    for owner_id, account_id, day, category, nominal_code, currency, amount in rows:
+        delta = deltas[(owner_id, account_id, _first_of_month(day), category or "", nominal_code or "", currency)]
+        if amount > 0:
+            delta.income += sign * amount
+        else:
+            delta.expense -= sign * amount
+        delta.transactions += sign
+    if not deltas:
+        return
+    table = MonthlyTotal.__table__
+    statement = _dialect_insert(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(TOTALS_KEY),
+        set_={
+            "income": table.c.income + statement.excluded.income,
+            "expense": table.c.expense + statement.excluded.expense,
+            "transactions": table.c.transactions + statement.excluded.transactions,
+        },
+    )
+    session.execute(statement, [
+        dict(zip(TOTALS_KEY, key), income=d.income, expense=d.expense, transactions=d.transactions)
+        for key, d in deltas.items()
+    ])
+    if sign < 0:
+        owners = {key[0] for key in deltas}
+        session.execute(delete(MonthlyTotal).where(
+            MonthlyTotal.owner_id.in_(owners), MonthlyTotal.transactions == 0))
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def totals_from_transactions(session: Session, owner_id: int | None = None):
+    """The monthly totals recomputed from the transactions, as a SELECT."""
+    month = month_start(Transaction.date)
+    query = (
+        select(
+            Transaction.owner_id, Transaction.account_id, month.label("month"),
+            func.coalesce(Transaction.category, "").label("category"),
+            func.coalesce(Transaction.nominal_code, "").label("nominal_code"),
+            Transaction.currency,
+            func.coalesce(func.sum(case((Transaction.amount > 0, Transaction.amount), else_=0)), 0).label("income"),
+            func.coalesce(func.sum(case((Transaction.amount < 0, -Transaction.amount), else_=0)), 0).label("expense"),
+            func.count().label("transactions"),
+        )
+        .group_by(Transaction.owner_id, Transaction.account_id, month,
+                  func.coalesce(Transaction.category, ""), func.coalesce(Transaction.nominal_code, ""),
+                  Transaction.currency)
+    )
+    if owner_id is not None:
+        query = query.where(Transaction.owner_id == owner_id)
+    return query
+
+
+def rebuild_totals(session: Session, owner_id: int | None = None) -> None:
+    """Recompute the totals from scratch in SQL: after a bulk load, or to repair drift."""
+    clear = delete(MonthlyTotal)
+    if owner_id is not None:
+        clear = clear.where(MonthlyTotal.owner_id == owner_id)
+    session.execute(clear)
+    session.execute(
+        MonthlyTotal.__table__.insert().from_select(
+            [*TOTALS_KEY, "income", "expense", "transactions"],
+            totals_from_transactions(session, owner_id),
+        )
+    )
+
+
+def verify_totals(session: Session) -> list[str]:
+    """Differences between the stored totals and a recomputation; empty when they agree."""
+    expected = {tuple(row[:6]): tuple(row[6:]) for row in session.execute(totals_from_transactions(session))}
+    stored = {
+        (t.owner_id, t.account_id, t.month, t.category, t.nominal_code, t.currency):
+            (t.income, t.expense, t.transactions)
+        for t in session.scalars(select(MonthlyTotal))
+    }
+    problems = []
+    for key in sorted(expected.keys() | stored.keys(), key=repr):
+        want, have = expected.get(key), stored.get(key)
+        if want is None or have is None or tuple(map(Decimal, want)) != tuple(map(Decimal, have)):
+            problems.append(f"{key}: transactions say {want}, totals say {have}")
+    return problems

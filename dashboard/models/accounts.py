@@ -1,0 +1,104 @@
+"""Accounts, their transactions and the monthly totals kept in step with them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dashboard.models.base import Base, Money
+
+STATUS_POSTED = "posted"
+STATUS_PENDING = "pending"
+TRANSFER_CATEGORY = "Transfers"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "source", "external_id"),
+        Index("ix_accounts_owner_name", "owner_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(32), default="checking")
+    subtype: Mapped[str | None] = mapped_column(String(32))
+    institution: Mapped[str | None] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    last_four: Mapped[str | None] = mapped_column(String(4))
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, file, teller
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    ledger_balance: Mapped[Decimal | None] = mapped_column(Money)
+    available_balance: Mapped[Decimal | None] = mapped_column(Money)
+    balance_as_of: Mapped[datetime | None]
+    csv_mapping: Mapped[dict | None] = mapped_column(JSON)  # remembered column mapping for CSV imports
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    owner = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id} {self.name}>"
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id"),
+        Index("ix_transactions_account_date_id", "account_id", "date", "id"),
+        Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
+        Index("ix_transactions_batch_id", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The owner is stored on the row so per-user queries need no join and the
+    # table can be distributed by owner later.
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_POSTED)
+    category: Mapped[str | None] = mapped_column(String(120))
+    counterparty: Mapped[str | None] = mapped_column(String(255))
+    nominal_code: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Case-folded description and counterparty: Unicode-aware search on both engines.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    account = relationship("Account")
+
+    def __repr__(self) -> str:
+        return f"<Transaction {self.id} {self.date} {self.amount}>"
+
+
+class MonthlyTotal(Base):
+    """Income and expense per owner, account, month, category, nominal code and currency.
+
+    Written only through ``dashboard.ledger`` in the same database transaction
+    as the rows it sums, so report pages read thousands of rows, not millions.
+    Empty category and nominal code are stored as '' so the unique key holds.
+    """
+
+    __tablename__ = "monthly_totals"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "account_id", "month", "category", "nominal_code", "currency"),
+        Index("ix_monthly_totals_owner_month", "owner_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(120), default="")
+    nominal_code: Mapped[str] = mapped_column(String(16), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    income: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    expense: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  # a positive figure
+    transactions: Mapped[int] = mapped_column(default=0)

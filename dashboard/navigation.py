@@ -1,0 +1,23 @@
+"""The main navigation: a link per area that this app has and this user may open."""
+from flask import Flask, current_app
+from flask_login import current_user
+
+NAV_LINKS = (
+    ("accounts.overview", "Dashboard", False),
+    ("accounts.transactions", "Transactions", False),
+    ("imports.index", "Import", False),
+    ("reports.index", "Reports", False),
+    ("admin.index", "Admin", True),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    is_admin = current_user.is_authenticated and current_user.is_admin
+    return [
+        (endpoint, label) for endpoint, label, admin_only in NAV_LINKS
+        if endpoint in current_app.view_functions and (is_admin or not admin_only)
+    ]
+
+
+def register_navigation(app: Flask) -> None:
+    app.add_template_global(nav_links)

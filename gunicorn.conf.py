@@ -1,0 +1,14 @@
+"""gunicorn settings; every one can be overridden on the command line or with GUNICORN_CMD_ARGS."""
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Check the database once before any worker starts; exit with a one-line reason if it never answers."""
+    from wsgi import check_database_or_exit
+
+    check_database_or_exit()
