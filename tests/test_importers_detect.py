@@ -125,3 +125,9 @@ def test_sage_is_dispatched(sage_exports: Path) -> None:
     parsed = parse_file((sage_exports / "audit_trail_2025Q1.csv").read_bytes(), "audit_trail_2025Q1.csv")
 
     assert (parsed.format, len(parsed.transactions)) == ("sage", 42)
+
+
+def test_a_utf16_csv_with_its_bom_is_a_csv():
+    data = "Date,Description,Amount\r\n2025-01-02,Café,-3.50\r\n".encode("utf-16")
+    assert detect_format(data, "export.csv") == "csv"
+    assert parse_file(data, "export.csv").transactions[0].description == "Café"

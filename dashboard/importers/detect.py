@@ -62,7 +62,7 @@ def parse_file(
 def detect_format(data: bytes, filename: str = "") -> str:
     """One of FORMATS, from the content first and the extension second."""
     name = filename or "this file"
-    head = data[:_HEAD_SIZE].removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n\x00")
+    head = _head_as_utf8(data).removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n\x00")
     if not head:
         raise ImportFileError(f"{name} is empty")
     text = _decode_head(head)
@@ -84,6 +84,13 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if any(delimiter in line for line in text.splitlines()[:20] for delimiter in CSV_DELIMITERS):
         return "csv"
     raise _unreadable(name, "text with no columns")
+
+
+def _head_as_utf8(data: bytes) -> bytes:
+    """The file's first bytes; UTF-16 (which banks' Excel exports use) re-encoded so its NULs don't read as binary."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data[: _HEAD_SIZE * 2].decode("utf-16", errors="ignore").encode("utf-8")
+    return data[:_HEAD_SIZE]
 
 
 def _known_format(format: str) -> str:
