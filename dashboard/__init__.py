@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask
 
-from config import DEV_SECRET_KEY, Config, config_for_environment
+from config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, Config, config_for_environment
 
 
 def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
@@ -32,6 +32,8 @@ def _configure(app: Flask, config) -> None:
         app.config.from_object(config() if isinstance(config, type) else config)
     if app.config["APP_ENV"] == "production":
         _refuse_weak_production_secrets(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{DEFAULT_SQLITE_PATH}":
+        DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
     app.logger.setLevel(logging.INFO)
 
 

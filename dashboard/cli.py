@@ -7,6 +7,7 @@ import time
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from dashboard.auth.services import UserExists, create_user
 from dashboard.database import database_problem, safe_url
@@ -52,15 +53,21 @@ def create_user_command(email: str, admin: bool, password_stdin: bool):
 @demo_cli.command("seed")
 @click.option("--transactions", "count", default=3000, show_default=True, help="How many transactions to create.")
 @click.option("--seed", "random_seed", default=2024, show_default=True, help="Random seed, for repeatable data.")
-def demo_seed_command(count: int, random_seed: int):
-    """Create the demo login and realistic accounts with COUNT transactions."""
+@click.option("--if-empty", is_flag=True, help="Seed only when the database has no users (used by `make run`).")
+def demo_seed_command(count: int, random_seed: int, if_empty: bool):
+    """Create the demo login and realistic accounts with COUNT transactions (replacing the demo user's data)."""
     from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+    from dashboard.models import User
 
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        return
     started = time.perf_counter()
     result = seed_demo(db.session, count, random_seed)
     db.session.commit()
     click.echo(f"seeded {result.transactions:,} transactions in {result.accounts} accounts "
-               f"in {time.perf_counter() - started:.1f}s; log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+               f"in {time.perf_counter() - started:.1f}s")
+    click.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
 
 @totals_cli.command("verify")

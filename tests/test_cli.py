@@ -1,0 +1,120 @@
+"""The operator's commands: users, check-db, demo seed, totals."""
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD
+from dashboard.models import Account, Transaction, User
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEAD_DATABASE = "postgresql://nobody@127.0.0.1:1/none"
+
+
+def test_users_create_reads_the_password_from_stdin(runner, db):
+    result = runner.invoke(args=["users", "create", "Ops@Example.com", "--admin", "--password-stdin"],
+                           input="a long enough password\nignored second line\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User))
+    assert user.email == "ops@example.com" and user.is_admin
+    assert user.check_password("a long enough password")
+
+
+def test_users_create_prompts_for_the_password(runner, db):
+    result = runner.invoke(args=["users", "create", "user@example.com"],
+                           input="a long enough password\na long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert not db.session.scalar(select(User)).is_admin
+
+
+def test_users_create_refuses_a_duplicate_and_a_short_password(runner, db, user):
+    duplicate = runner.invoke(args=["users", "create", "ALICE@example.com", "--password-stdin"],
+                              input="a long enough password\n")
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    short = runner.invoke(args=["users", "create", "new@example.com", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "12 characters" in short.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_check_db_says_ok(runner):
+    result = runner.invoke(args=["check-db"])
+    assert result.exit_code == 0
+    assert result.output.startswith("database ok")
+
+
+def _flask(*args, env=None, **kwargs):
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=PROJECT,
+                          capture_output=True, text=True, env=env, timeout=60, **kwargs)
+
+
+def _env(**values):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "APP_ENV"))}
+    env.update(values)
+    return env
+
+
+def test_check_db_fails_with_one_line_when_the_database_is_dead():
+    result = _flask("check-db", env=_env(DATABASE_URL=DEAD_DATABASE))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("database unavailable:")
+
+
+def test_serving_start_up_exits_with_a_reason_when_the_database_never_answers():
+    code = "import wsgi; wsgi.check_database_or_exit()"
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60,
+                            env=_env(DATABASE_URL=DEAD_DATABASE, DATABASE_WAIT_SECONDS="2"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("database unavailable after 2s:")
+
+
+def test_serving_start_up_logs_one_line_when_connected(tmp_path):
+    code = "import wsgi; wsgi.check_database_or_exit()"
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60,
+                            env=_env(DATABASE_URL=f"sqlite:///{tmp_path / 'up.db'}"))
+    assert result.returncode == 0
+    assert "connected to the database at sqlite:///" in result.stderr
+
+
+def test_demo_seed_creates_the_demo_admin_with_accounts_and_transactions(runner, db):
+    result = runner.invoke(args=["demo", "seed", "--transactions", "1500"])
+    assert result.exit_code == 0, result.output
+    assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in result.output
+    demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    assert demo.is_admin and demo.check_password(DEMO_PASSWORD)
+    accounts = db.session.scalars(select(Account).where(Account.owner_id == demo.id)).all()
+    assert len(accounts) == 5
+    assert {a.currency for a in accounts} == {"GBP", "EUR"}
+    assert all(a.ledger_balance is not None and a.balance_as_of for a in accounts)
+    assert db.session.scalar(select(func.count()).select_from(Transaction)) == 1500
+    first, last = db.session.execute(select(func.min(Transaction.date), func.max(Transaction.date))).one()
+    assert (last - first).days >= 365
+    categories = set(db.session.scalars(select(Transaction.category).distinct()))
+    assert {"Salary", "Rent", "Groceries", "Subscriptions", "Transfers", "Sales"} <= categories
+    assert db.session.scalar(select(func.count()).where(Transaction.amount > 0, Transaction.category == "Shopping"))
+    assert db.session.scalar(select(func.count()).where(Transaction.nominal_code.is_not(None)))
+    assert runner.invoke(args=["totals", "verify"]).exit_code == 0
+
+
+def test_demo_seed_balances_are_the_sum_of_the_transactions(runner, db):
+    runner.invoke(args=["demo", "seed", "--transactions", "800"])
+    savings = db.session.scalar(select(Account).where(Account.type == "savings"))
+    moved = db.session.scalar(select(func.sum(Transaction.amount)).where(Transaction.account_id == savings.id))
+    assert savings.ledger_balance == 8000 + moved
+
+
+def test_demo_seed_again_replaces_the_demo_data(runner, db):
+    runner.invoke(args=["demo", "seed", "--transactions", "500"])
+    runner.invoke(args=["demo", "seed", "--transactions", "700"])
+    assert db.session.scalar(select(func.count()).select_from(Transaction)) == 700
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_seed_if_empty_leaves_an_existing_installation_alone(runner, db, user):
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert result.exit_code == 0
+    assert "not seeding" in result.output and DEMO_EMAIL in result.output
+    assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0

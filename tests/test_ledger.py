@@ -1,0 +1,80 @@
+"""The write path keeps monthly totals in step with the transactions."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from dashboard.ledger import delete_transactions, search_text, set_category, verify_totals
+from dashboard.models import MonthlyTotal, Transaction
+from tests import factories
+
+
+def _totals(db):
+    return {(t.month, t.category): (t.income, t.expense, t.transactions)
+            for t in db.session.scalars(select(MonthlyTotal))}
+
+
+def test_inserts_add_to_the_month_and_category(db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [
+        ("2025-01-03", "100.10", "pay", "Salary"), ("2025-01-20", "-5.05", "coffee", "Food"),
+        ("2025-01-21", "-4.95", "tea", "Food"), ("2025-02-01", "-1", "gum", "Food")])
+    assert _totals(db) == {
+        (date(2025, 1, 1), "Salary"): (Decimal("100.10"), Decimal(0), 1),
+        (date(2025, 1, 1), "Food"): (Decimal(0), Decimal("10.00"), 2),
+        (date(2025, 2, 1), "Food"): (Decimal(0), Decimal("1.00"), 1),
+    }
+    assert verify_totals(db.session) == []
+
+
+def test_the_same_external_id_is_inserted_once(db, user):
+    account = factories.create_account(db.session, user)
+    rows = [("2025-01-03", "-2", "x")]
+    assert factories.add_transactions(db.session, account, rows) == 1
+    assert factories.add_transactions(db.session, account, rows) == 0
+    assert _totals(db)[(date(2025, 1, 1), "")] == (Decimal(0), Decimal(2), 1)
+
+
+def test_deletes_and_recategorising_keep_totals_right(db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [
+        ("2025-03-03", "-20", "shop", "Food"), ("2025-03-04", "-30", "more", "Food")])
+    first, second = db.session.scalars(select(Transaction.id).order_by(Transaction.id)).all()
+    set_category(db.session, user.id, [first], "Household")
+    delete_transactions(db.session, Transaction.owner_id == user.id, Transaction.id == second)
+    db.session.commit()
+    assert _totals(db) == {(date(2025, 3, 1), "Household"): (Decimal(0), Decimal(20), 1)}
+    assert verify_totals(db.session) == []
+
+
+def test_recategorising_another_users_transaction_changes_nothing(db, user):
+    other = factories.create_user(db.session, "mallory@example.com")
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2025-03-03", "-20", "shop", "Food")])
+    assert set_category(db.session, other.id, db.session.scalars(select(Transaction.id)).all(), "Stolen") == 0
+    assert db.session.scalar(select(Transaction.category)) == "Food"
+
+
+def test_verify_finds_drift(db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2025-03-03", "-20", "shop", "Food")])
+    db.session.execute(update(MonthlyTotal).values(expense=Decimal(19)))
+    problems = verify_totals(db.session)
+    assert len(problems) == 1 and "Food" in problems[0]
+
+
+def test_totals_verify_command(runner, db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2025-03-03", "-20", "shop")])
+    assert runner.invoke(args=["totals", "verify"]).exit_code == 0
+    db.session.execute(update(MonthlyTotal).values(transactions=5))
+    db.session.commit()
+    result = runner.invoke(args=["totals", "verify"])
+    assert result.exit_code != 0 and "differ" in result.output
+    assert runner.invoke(args=["totals", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["totals", "verify"]).exit_code == 0
+
+
+def test_search_text_folds_case_and_unicode():
+    assert search_text("CAFÉ Nero", None) == "café nero"
+    assert search_text("Straße", "ＡＢＣ") == "strasse abc"
