@@ -64,6 +64,8 @@ class Config:
         self.DATABASE_WAIT_SECONDS = env_int("DATABASE_WAIT_SECONDS", 30)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+        # How many reverse proxies (load balancers) sit in front and set X-Forwarded-For/-Proto.
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
         self.TELLER_API_URL = env_value("TELLER_API_URL", "https://api.teller.io")
         self.TELLER_ENVIRONMENT = env_value("TELLER_ENVIRONMENT", "sandbox")
         self.TELLER_APPLICATION_ID = env_value("TELLER_APPLICATION_ID")

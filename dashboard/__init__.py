@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, Config, config_for_environment
 
@@ -35,6 +36,9 @@ def _configure(app: Flask, config) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{DEFAULT_SQLITE_PATH}":
         DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
     app.logger.setLevel(logging.INFO)
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _refuse_weak_production_secrets(app: Flask) -> None:

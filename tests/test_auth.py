@@ -141,3 +141,10 @@ def test_password_change_refusals_change_nothing(auth_client, db, user, current,
     assert message in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(factories.PASSWORD)
+
+
+@pytest.mark.parametrize("app_config", [{"TRUSTED_PROXIES": 1}])
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(client, db, user, app_config):
+    client.post("/login", data={"email": user.email, "password": "wrong"},
+                headers={"X-Forwarded-For": "203.0.113.9"})
+    assert db.session.scalar(select(AuditEvent.remote_addr)) == "203.0.113.9"
