@@ -2,8 +2,11 @@
 import os
 import sys
 
+from flask.cli import load_dotenv
+
 from dashboard import create_app
 
+load_dotenv()  # .env and .flaskenv for local work, as the `flask` command reads them
 app = create_app()
 
 

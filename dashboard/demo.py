@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +20,9 @@ from dashboard.models.base import utcnow
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 HISTORY_DAYS = 730
+HOUSEHOLD_ROWS_PER_MONTH = 80  # everyday card and cash payments of a household, beyond which amounts shrink
+SCHEDULED_PER_MONTH = 22
+CENT = Decimal("0.01")
 
 ACCOUNTS = (
     # key, name, type, institution, currency, last four, opening balance
@@ -37,9 +41,9 @@ EVERYDAY = {
         ("Boots Pharmacy", "Boots", "Health", 4, 40), ("Café Nero", "Caffè Nero", "Eating out", 2, 7),
     ],
     "card": [
-        ("Amazon Marketplace", "Amazon", "Shopping", 6, 160), ("Waitrose", "Waitrose", "Groceries", 10, 120),
+        ("Amazon Marketplace", "Amazon", "Shopping", 6, 90), ("Waitrose", "Waitrose", "Groceries", 10, 120),
         ("Trainline", "Trainline", "Travel", 12, 140), ("Dishoom", "Dishoom", "Eating out", 25, 110),
-        ("Shell Fuel", "Shell", "Transport", 30, 85), ("John Lewis", "John Lewis", "Shopping", 15, 300),
+        ("Shell Fuel", "Shell", "Transport", 30, 85), ("John Lewis", "John Lewis", "Shopping", 15, 150),
     ],
     "euro": [
         ("Carrefour Market", "Carrefour", "Groceries", 6, 70), ("Café de Flore", "Café de Flore", "Eating out", 5, 45),
@@ -54,7 +58,7 @@ BUSINESS_NOMINAL = {"Office": "7500", "Entertaining": "8200", "Postage": "7501"}
 
 MONTHLY = (
     # account, day, description, counterparty, category, amount, nominal code
-    ("checking", 25, "Salary - Contoso Ltd", "Contoso Ltd", "Salary", Decimal("3250.00"), None),
+    ("checking", 25, "Salary - Contoso Ltd", "Contoso Ltd", "Salary", Decimal("4650.00"), None),
     ("checking", 1, "Rent - Parkside Lettings", "Parkside Lettings", "Rent", Decimal("-1200.00"), None),
     ("checking", 5, "British Gas", "British Gas", "Utilities", Decimal("-86.40"), None),
     ("checking", 8, "Council Tax", "Camden Council", "Utilities", Decimal("-154.00"), None),
@@ -107,10 +111,11 @@ def _clear_user_data(session: Session, owner_id: int) -> None:
 
 def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date) -> Iterator[dict]:
     start = today - timedelta(days=HISTORY_DAYS)
-    scheduled = list(_scheduled(rng, start, today))[:count]
-    for number, (key, day, description, counterparty, category, amount, nominal) in enumerate(
-        scheduled + list(_everyday(rng, start, today, count - len(scheduled)))
-    ):
+    months = HISTORY_DAYS // 30
+    everyday_count = max(count - months * SCHEDULED_PER_MONTH, 0)
+    everyday = list(_everyday(rng, start, today, everyday_count, months))
+    rows = (list(_scheduled(rng, start, today, _monthly_spending(everyday))) + everyday)[:count]
+    for number, (key, day, description, counterparty, category, amount, nominal) in enumerate(rows):
         account = accounts[key]
         yield {
             "owner_id": owner_id, "account_id": account.id, "external_id": f"demo-{number}",
@@ -121,7 +126,15 @@ def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, to
         }
 
 
-def _scheduled(rng: random.Random, start: date, today: date) -> Iterator[tuple]:
+def _monthly_spending(everyday: list[tuple]) -> dict[tuple[str, date], Decimal]:
+    """Everyday spending per account and month, so card bills and euro top-ups match it."""
+    spent: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for key, day, *_rest, amount, _nominal in everyday:
+        spent[(key, day.replace(day=1))] -= amount
+    return spent
+
+
+def _scheduled(rng: random.Random, start: date, today: date, spent: dict) -> Iterator[tuple]:
     """Salary, rent, bills, subscriptions and invoices every month; transfers and refunds."""
     month = start.replace(day=1)
     while month <= today:
@@ -134,22 +147,28 @@ def _scheduled(rng: random.Random, start: date, today: date) -> Iterator[tuple]:
             saved = Decimal(rng.choice([300, 400, 500]))
             yield "checking", when, "Transfer to Rainy Day Savings", "Rainy Day Savings", TRANSFER_CATEGORY, -saved, None
             yield "savings", when, "Transfer from Everyday Checking", "Everyday Checking", TRANSFER_CATEGORY, saved, None
-            card_bill = Decimal(rng.randint(40000, 90000)) / 100
+            card_bill = spent[("card", month)]
             yield "checking", when, "Credit card payment", "Contoso Card Services", TRANSFER_CATEGORY, -card_bill, None
             yield "card", when, "Payment received - thank you", "Everyday Checking", TRANSFER_CATEGORY, card_bill, None
             yield "card", month.replace(day=17), "Refund - Amazon Marketplace", "Amazon", "Shopping", \
                 Decimal(rng.randint(500, 6000)) / 100, None
+        when = month.replace(day=2)
+        if start <= when <= today:
+            top_up = spent[("euro", month)].quantize(Decimal(1)) + 50
+            yield "euro", when, "Top-up from Everyday Checking", "Everyday Checking", TRANSFER_CATEGORY, top_up, None
         month = (month + timedelta(days=32)).replace(day=1)
 
 
-def _everyday(rng: random.Random, start: date, today: date, count: int) -> Iterator[tuple]:
+def _everyday(rng: random.Random, start: date, today: date, count: int, months: int) -> Iterator[tuple]:
+    """Card and cash spending; amounts shrink when there are more rows a month than a household has."""
     keys = list(EVERYDAY)
-    weights = [45, 35, 10, 10]
+    weights = [50, 30, 8, 12]
     span = (today - start).days
-    for _ in range(max(count, 0)):
+    scale = min(Decimal(1), Decimal(HOUSEHOLD_ROWS_PER_MONTH * months) / max(count, 1))
+    for _ in range(count):
         key = rng.choices(keys, weights)[0]
         description, counterparty, category, low, high = rng.choice(EVERYDAY[key])
-        amount = -Decimal(rng.randint(low * 100, high * 100)) / 100
+        amount = -max(Decimal("0.50"), (Decimal(rng.randint(low * 100, high * 100)) * scale / 100).quantize(CENT))
         nominal = BUSINESS_NOMINAL.get(category) if key == "business" else None
         yield key, start + timedelta(days=rng.randint(0, span)), description, counterparty, category, amount, nominal
 
