@@ -118,3 +118,11 @@ def test_demo_seed_if_empty_leaves_an_existing_installation_alone(runner, db, us
     assert result.exit_code == 0
     assert "not seeding" in result.output and DEMO_EMAIL in result.output
     assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0
+
+
+def test_gunicorn_refuses_to_serve_when_the_database_never_answers():
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = subprocess.run([str(gunicorn), "wsgi:app", "--bind", "127.0.0.1:0"], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=60, env=_env(DATABASE_URL=DEAD_DATABASE, DATABASE_WAIT_SECONDS="1"))
+    assert result.returncode != 0
+    assert "database unavailable after 1s:" in result.stderr
