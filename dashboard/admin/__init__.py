@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from dashboard.admin import routes  # noqa: E402,F401  (routes attach themselves to bp)

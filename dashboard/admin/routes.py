@@ -1,0 +1,50 @@
+"""Admin pages: installation figures and the reports across every user. Other users get 403."""
+from flask import abort, render_template
+from flask_login import current_user
+
+from dashboard.admin import bp
+from dashboard.admin.queries import installation_figures
+from dashboard.extensions import db, login_manager
+from dashboard.reports import pages
+
+ORGANISATION = pages.Scope(owner_id=None, blueprint="admin")
+
+
+@bp.before_request
+def require_admin():
+    """Anonymous visitors go to the login page; signed-in users who are not admins get 403, no redirect."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html", figures=installation_figures(db.session), scope=ORGANISATION)
+
+
+@bp.get("/reports/income-and-expenses")
+def income_expenses():
+    return pages.income_expenses_page(ORGANISATION)
+
+
+@bp.get("/reports/categories")
+def categories():
+    return pages.categories_page(ORGANISATION)
+
+
+@bp.get("/reports/profit-and-loss")
+def profit_and_loss():
+    return pages.profit_and_loss_page(ORGANISATION)
+
+
+@bp.get("/reports/profit-and-loss/codes/<code>")
+def code_transactions(code: str):
+    return pages.code_transactions_page(ORGANISATION, code)
+
+
+@bp.get("/reports/balances")
+def balances():
+    return pages.balances_page(ORGANISATION)

@@ -1,0 +1,152 @@
+"""Balances over time per account and net worth per currency.
+
+A past balance is the account's ledger balance less every movement after
+that point; an account without a ledger balance counts from zero before its
+first transaction. Movements are summed in SQL: suffix sums by window
+function over the monthly totals (monthly view) or over the period's raw
+transactions grouped by day (daily view, at most a year).
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from dashboard.models import Account, MonthlyTotal, Transaction
+from dashboard.models.base import Money
+from dashboard.reports.periods import Period
+from dashboard.reports.queries import totals_criteria, transactions_criteria
+
+ZERO = Decimal(0)
+MONTHLY, DAILY = "month", "day"
+MAX_DAILY_DAYS = 366
+
+
+@dataclass
+class AccountBalances:
+    account_id: int
+    name: str
+    currency: str
+    balances: list[Decimal]
+    derived: bool  # no ledger balance known: counted from zero before the first transaction
+
+
+@dataclass
+class CurrencyBalances:
+    currency: str
+    accounts: list[AccountBalances] = field(default_factory=list)
+
+    @property
+    def net_worth(self) -> list[Decimal]:
+        return [sum(column, ZERO) for column in zip(*(a.balances for a in self.accounts))]
+
+    @property
+    def changes(self) -> list[Decimal | None]:
+        """Cash flow: the change in net worth since the point before (none for the first)."""
+        worth = self.net_worth
+        return [None] + [b - a for a, b in zip(worth, worth[1:])]
+
+
+@dataclass
+class BalanceReport:
+    step: str  # MONTHLY or DAILY
+    points: list[date]  # the end of each month, or each day
+    currencies: list[CurrencyBalances]
+
+
+def _net():
+    """Money in less money out over grouped monthly totals, as Decimal."""
+    return type_coerce(func.sum(MonthlyTotal.income) - func.sum(MonthlyTotal.expense), Money)
+
+
+def _accounts(session: Session, owner_id: int | None, account_id: int | None, currency: str | None):
+    query = select(Account.id, Account.name, Account.currency, Account.ledger_balance).order_by(Account.name, Account.id)
+    if owner_id is not None:
+        query = query.where(Account.owner_id == owner_id)
+    if account_id is not None:
+        query = query.where(Account.id == account_id)
+    if currency:
+        query = query.where(Account.currency == currency)
+    return session.execute(query).all()
+
+
+def balances_over_time(session: Session, owner_id: int | None, period: Period, step: str = MONTHLY,
+                       account_id: int | None = None, currency: str | None = None) -> BalanceReport:
+    if step == DAILY:
+        points = [period.start_date + timedelta(days=n) for n in range((period.end_date - period.start_date).days + 1)]
+        if len(points) > MAX_DAILY_DAYS:
+            raise ValueError(f"Daily balances cover at most {MAX_DAILY_DAYS} days; choose a shorter period or monthly.")
+        later = _later_movements_daily(session, owner_id, period, account_id, currency)
+    else:
+        points = period.months
+        later = _later_movements_monthly(session, owner_id, account_id, currency)
+    all_time = dict(session.execute(
+        select(MonthlyTotal.account_id, _net())
+        .where(*totals_criteria(owner_id, account_id, currency)).group_by(MonthlyTotal.account_id)
+    ).all())
+    by_currency: dict[str, CurrencyBalances] = {}
+    for account in _accounts(session, owner_id, account_id, currency):
+        anchor = account.ledger_balance
+        if anchor is None:
+            anchor = all_time.get(account.id) or ZERO
+        balances = [anchor - later(account.id, point) for point in points]
+        by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
+            AccountBalances(account.id, account.name, account.currency, balances, account.ledger_balance is None))
+    return BalanceReport(step, points, [by_currency[c] for c in sorted(by_currency)])
+
+
+def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
+    """From (account, point, movements from that point on) rows, a function giving the movements
+    strictly after any point: the suffix sum starting at the next point that has data."""
+    by_account: dict[int, list[tuple[date, Decimal]]] = {}
+    for account_id, point, from_here in rows:
+        by_account.setdefault(account_id, []).append((point, from_here))
+    for series in by_account.values():
+        series.sort()
+    points = {account_id: [when for when, _ in series] for account_id, series in by_account.items()}
+
+    def later(account_id: int, point: date) -> Decimal:
+        index = bisect_right(points.get(account_id, ()), point)
+        series = by_account.get(account_id, ())
+        return series[index][1] if index < len(series) else ZERO
+
+    return later
+
+
+def _later_movements_monthly(session: Session, owner_id, account_id, currency):
+    from_month = type_coerce(
+        func.sum(_net()).over(partition_by=MonthlyTotal.account_id, order_by=MonthlyTotal.month.desc()), Money)
+    rows = session.execute(
+        select(MonthlyTotal.account_id, MonthlyTotal.month, from_month)
+        .where(*totals_criteria(owner_id, account_id, currency))
+        .group_by(MonthlyTotal.account_id, MonthlyTotal.month)
+    ).all()
+    return _suffix_lookup(rows)
+
+
+def _later_movements_daily(session: Session, owner_id, period: Period, account_id, currency):
+    """Movements after a day of the period: that day's later days (raw rows) plus every month after the period."""
+    after_period = dict(session.execute(
+        select(MonthlyTotal.account_id, _net())
+        .where(*totals_criteria(owner_id, account_id, currency), MonthlyTotal.month > period.last)
+        .group_by(MonthlyTotal.account_id)
+    ).all())
+    criteria = [*transactions_criteria(owner_id, account_id, currency),
+                Transaction.date.between(period.start_date, period.end_date)]
+    from_day = type_coerce(func.sum(func.sum(Transaction.amount)).over(
+        partition_by=Transaction.account_id, order_by=Transaction.date.desc()), Money)
+    rows = session.execute(
+        select(Transaction.account_id, Transaction.date, from_day).where(*criteria)
+        .group_by(Transaction.account_id, Transaction.date)
+    ).all()
+    within = _suffix_lookup(rows)
+
+    def later(account_id: int, day: date) -> Decimal:
+        return within(account_id, day) + (after_period.get(account_id) or ZERO)
+
+    return later

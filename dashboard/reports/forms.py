@@ -1,0 +1,85 @@
+"""The report filter form (a GET form: it changes nothing, so it carries no CSRF token)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectField
+from wtforms.fields import MonthField
+from wtforms.validators import Optional
+
+from dashboard.reports.balances import DAILY, MONTHLY
+from dashboard.reports.periods import PRESETS, Period, custom_period, preset_period
+
+
+class ReportFilterForm(Form):
+    period = SelectField("Period", choices=list(PRESETS.items()))
+    start = MonthField("From month", validators=[Optional()])
+    end = MonthField("To month", validators=[Optional()])
+    account = SelectField("Account", choices=[("", "All accounts")], default="")
+    currency = SelectField("Currency", choices=[("", "All currencies")], default="")
+    step = SelectField("Balances", choices=[(MONTHLY, "Monthly"), (DAILY, "Daily")], default=MONTHLY)
+
+
+@dataclass
+class ReportFilters:
+    """What the report is asked for, after the form is read; ``errors`` say what was ignored and why."""
+
+    period: Period
+    preset: str
+    account_id: int | None = None
+    currency: str | None = None
+    step: str = MONTHLY
+    errors: list[str] = field(default_factory=list)
+
+    def query_args(self) -> dict:
+        """The GET parameters that ask for this same report (for links and the CSV download)."""
+        args = {"period": self.preset}
+        if self.preset == "custom":
+            args.update(start=f"{self.period.first:%Y-%m}", end=f"{self.period.last:%Y-%m}")
+        if self.account_id is not None:
+            args["account"] = self.account_id
+        if self.currency:
+            args["currency"] = self.currency
+        if self.step != MONTHLY:
+            args["step"] = self.step
+        return args
+
+
+def read_filters(args: MultiDict, accounts: list[tuple[int, str]], currencies: list[str], today: date,
+                 default_preset: str) -> tuple[ReportFilterForm, ReportFilters]:
+    """The filter form bound to the query string, and the filters it gives (invalid parts fall back to defaults)."""
+    form = ReportFilterForm(args)
+    form.account.choices = [("", "All accounts")] + [(str(number), label) for number, label in accounts]
+    form.currency.choices = [("", "All currencies")] + [(code, code) for code in currencies]
+    if not args.get("period"):
+        form.period.data = default_preset
+    form.validate()
+    filters = ReportFilters(preset_period(default_preset, today), default_preset)
+    for name, errors in form.errors.items():
+        filters.errors.extend(f"{getattr(form, name).label.text}: {message}" for message in errors)
+    if not form.period.errors:
+        _apply_period(form, filters, today)
+    if form.account.data and not form.account.errors:
+        filters.account_id = int(form.account.data)
+    if form.currency.data and not form.currency.errors:
+        filters.currency = form.currency.data
+    if not form.step.errors:
+        filters.step = form.step.data
+    form.period.data = filters.preset
+    return form, filters
+
+
+def _apply_period(form: ReportFilterForm, filters: ReportFilters, today: date) -> None:
+    if form.period.data != "custom":
+        filters.period, filters.preset = preset_period(form.period.data, today), form.period.data
+        return
+    if not form.start.data or not form.end.data:
+        if not form.start.errors and not form.end.errors:
+            filters.errors.append("Custom period: give both a start month and an end month.")
+        return
+    try:
+        filters.period, filters.preset = custom_period(form.start.data, form.end.data), "custom"
+    except ValueError as error:
+        filters.errors.append(f"Custom period: {error}")

@@ -1,0 +1,170 @@
+"""The report pages, rendered for one user or for the whole organisation, as HTML or CSV.
+
+``reports.routes`` serves them over the signed-in user's data and
+``admin.routes`` over everyone's; both call these functions with a ``Scope``.
+``?format=csv`` downloads what the table shows, from the same query results.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from dashboard.extensions import db
+from dashboard.reports import balances, charts, profit_and_loss, queries
+from dashboard.reports.forms import ReportFilters, read_filters
+
+TRANSACTIONS_ENDPOINT = "accounts.transactions"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data a page shows: one owner, or everyone (owner_id None) on the admin pages."""
+
+    owner_id: int | None
+    blueprint: str  # "reports" or "admin": where the page's own links point
+
+    @property
+    def organisation(self) -> bool:
+        return self.owner_id is None
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.blueprint}.{name}"
+
+
+def _filters(scope: Scope, default_preset: str = "last_12_months"):
+    accounts, currencies = queries.filter_choices(db.session, scope.owner_id)
+    return read_filters(request.args, accounts, currencies, date.today(), default_preset)
+
+
+def _wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _csv_response(name: str, filters: ReportFilters, header: list[str], rows: list[list]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if cell is None else f"{cell:f}" if hasattr(cell, "quantize") else cell for cell in row]
+                     for row in rows)
+    period = filters.period
+    filename = f"{name}-{period.first:%Y-%m}-to-{period.last:%Y-%m}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _render(template: str, scope: Scope, form, filters: ReportFilters, **context) -> str:
+    return render_template(template, scope=scope, form=form, filters=filters,
+                           csv_url=url_for(request.endpoint, **request.view_args, **filters.query_args(),
+                                           **_extra_args(), format="csv"),
+                           **context)
+
+
+def _extra_args() -> dict:
+    expanded = request.args.getlist("expand")
+    return {"expand": expanded} if expanded else {}
+
+
+def transactions_url(category: str, filters: ReportFilters) -> str:
+    """The transactions view filtered to one category and the period (and account, when one is chosen)."""
+    args = {"category": category, "date_from": filters.period.start_date.isoformat(),
+            "date_to": filters.period.end_date.isoformat()}
+    if filters.account_id is not None:
+        args["account"] = filters.account_id
+    if TRANSACTIONS_ENDPOINT in current_app.view_functions:
+        return url_for(TRANSACTIONS_ENDPOINT, **args)
+    return "/transactions?" + urlencode(args)
+
+
+def income_expenses_page(scope: Scope):
+    form, filters = _filters(scope)
+    report = queries.income_and_expenses(db.session, scope.owner_id, filters.period,
+                                         filters.account_id, filters.currency)
+    if _wants_csv():
+        rows = []
+        for currency in report:
+            rows += [[currency.currency, f"{m.month:%Y-%m}", m.income, m.expenses, m.net, m.running_net]
+                     for m in currency.months]
+            rows.append([currency.currency, "Total", currency.income, currency.expenses, currency.net, None])
+        return _csv_response("income-and-expenses", filters,
+                             ["currency", "month", "income", "expenses", "net", "running_net"], rows)
+    return _render("reports/income_expenses.html", scope, form, filters, report=report,
+                   charts=[charts.income_expenses_chart(c) for c in report])
+
+
+def categories_page(scope: Scope):
+    form, filters = _filters(scope, default_preset="this_month")
+    report = queries.spending_by_category(db.session, scope.owner_id, filters.period,
+                                          filters.account_id, filters.currency)
+    if _wants_csv():
+        rows = []
+        for currency in report:
+            rows += [[currency.currency, c.category or "Uncategorised", c.spent, c.share, c.previous, c.change,
+                      c.change_percent] for c in currency.categories]
+            rows.append([currency.currency, "Total", currency.spent, None, currency.previous,
+                         currency.spent - currency.previous, None])
+        return _csv_response("spending-by-category", filters, [
+            "currency", "category", "spent", "share_percent", "previous_period", "change", "change_percent"], rows)
+    return _render("reports/categories.html", scope, form, filters, report=report,
+                   previous=filters.period.previous(), transactions_url=transactions_url,
+                   charts=[charts.spending_chart(c) for c in report])
+
+
+def profit_and_loss_page(scope: Scope):
+    form, filters = _filters(scope, default_preset="year_to_date")
+    ranges = profit_and_loss.nominal_ranges(current_app.config.get("PNL_RANGES"))
+    report = profit_and_loss.profit_and_loss(db.session, scope.owner_id, filters.period, ranges,
+                                             filters.account_id, filters.currency)
+    expanded = request.args.getlist("expand")
+    months = filters.period.months
+    if _wants_csv():
+        rows = []
+        for currency in report:
+            rows += [[currency.currency, row.label, row.code, *row.values, row.total]
+                     for row in currency.rows(expanded)]
+        return _csv_response("profit-and-loss", filters,
+                             ["currency", "line", "nominal_code", *(f"{m:%Y-%m}" for m in months), "total"], rows)
+    return _render("reports/profit_and_loss.html", scope, form, filters, report=report, months=months,
+                   expanded=expanded, ranges=ranges,
+                   charts=[charts.profit_and_loss_chart(c, months) for c in report])
+
+
+def code_transactions_page(scope: Scope, code: str):
+    form, filters = _filters(scope, default_preset="year_to_date")
+    currency = request.args.get("currency")
+    if not currency:
+        raise BadRequest("Choose a currency: a nominal code's transactions are listed one currency at a time.")
+    found = profit_and_loss.code_transactions(db.session, scope.owner_id, code, currency, filters.period,
+                                              filters.account_id)
+    return render_template("reports/code_transactions.html", scope=scope, filters=filters, code=code,
+                           currency=currency, found=found)
+
+
+def balances_page(scope: Scope):
+    form, filters = _filters(scope)
+    try:
+        report = balances.balances_over_time(db.session, scope.owner_id, filters.period, filters.step,
+                                             filters.account_id, filters.currency)
+    except ValueError as error:
+        filters.errors.append(str(error))
+        filters.step = balances.MONTHLY
+        form.step.data = balances.MONTHLY
+        report = balances.balances_over_time(db.session, scope.owner_id, filters.period, filters.step,
+                                             filters.account_id, filters.currency)
+    if _wants_csv():
+        rows = []
+        point_format = "%Y-%m" if report.step == balances.MONTHLY else "%Y-%m-%d"
+        for currency in report.currencies:
+            for index, point in enumerate(report.points):
+                when = f"{point:{point_format}}"
+                rows += [[currency.currency, when, a.name, a.balances[index]] for a in currency.accounts]
+                rows.append([currency.currency, when, "Net worth", currency.net_worth[index]])
+                rows.append([currency.currency, when, "Change", currency.changes[index]])
+        return _csv_response("balances", filters, ["currency", report.step, "series", "amount"], rows)
+    return _render("reports/balances.html", scope, form, filters, report=report,
+                   charts=charts.balances_charts(report))

@@ -1,0 +1,173 @@
+"""Profit and loss by nominal code, from the monthly totals of ledger (Sage) data.
+
+Amounts are signed as the ledger posts them: a credit is positive. Revenue
+is credits less debits on the revenue ranges; costs are debits less credits.
+Nominal codes that are not numbers, or are below 4000 (the balance sheet), or
+fall in no configured range are not part of the profit and loss.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from dashboard.models import MonthlyTotal, Transaction
+from dashboard.reports.periods import Period
+from dashboard.reports.queries import totals_criteria, transactions_criteria
+
+ZERO = Decimal(0)
+FIRST_PROFIT_AND_LOSS_CODE = 4000
+REVENUE, DIRECT_COST, OVERHEAD = "revenue", "direct", "overhead"
+
+
+@dataclass(frozen=True)
+class NominalRange:
+    key: str
+    label: str
+    low: int
+    high: int
+    kind: str  # REVENUE, DIRECT_COST or OVERHEAD
+
+    def holds(self, code: str) -> bool:
+        return code.isdigit() and int(code) >= FIRST_PROFIT_AND_LOSS_CODE and self.low <= int(code) <= self.high
+
+
+SAGE_50_UK_RANGES = (
+    NominalRange("sales", "Sales", 4000, 4999, REVENUE),
+    NominalRange("purchases", "Purchases", 5000, 5999, DIRECT_COST),
+    NominalRange("direct_expenses", "Direct expenses", 6000, 6999, DIRECT_COST),
+    NominalRange("overheads", "Overheads", 7000, 9999, OVERHEAD),
+)
+
+
+def nominal_ranges(configured: Iterable | None) -> tuple[NominalRange, ...]:
+    """Ranges from app config (dicts or tuples in NominalRange's field order); the Sage 50 UK ones by default."""
+    if not configured:
+        return SAGE_50_UK_RANGES
+    ranges = tuple(r if isinstance(r, NominalRange) else NominalRange(**r) if isinstance(r, dict) else NominalRange(*r)
+                   for r in configured)
+    for r in ranges:
+        if r.kind not in (REVENUE, DIRECT_COST, OVERHEAD):
+            raise ValueError(f"PNL_RANGES: {r.key} has kind {r.kind!r}; use revenue, direct or overhead")
+    return ranges
+
+
+@dataclass
+class StatementRow:
+    """One row of the statement: a range, a nominal code within it, or a subtotal."""
+
+    label: str
+    values: list[Decimal]  # one per month of the period
+    kind: str = "range"  # range, code or subtotal
+    key: str = ""  # the range key (for ranges and their codes)
+    code: str = ""
+    group: str = ""  # REVENUE, DIRECT_COST or OVERHEAD for a range
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.values, ZERO)
+
+
+@dataclass
+class CurrencyProfitAndLoss:
+    currency: str
+    ranges: list[StatementRow] = field(default_factory=list)
+    codes: dict[str, list[StatementRow]] = field(default_factory=dict)  # range key -> its codes
+    revenue: list[Decimal] = field(default_factory=list)
+    direct_costs: list[Decimal] = field(default_factory=list)
+    overheads: list[Decimal] = field(default_factory=list)
+
+    @property
+    def gross_profit(self) -> list[Decimal]:
+        return [r - d for r, d in zip(self.revenue, self.direct_costs)]
+
+    @property
+    def net_profit(self) -> list[Decimal]:
+        return [g - o for g, o in zip(self.gross_profit, self.overheads)]
+
+    def rows(self, expanded: Iterable[str] = ()) -> list[StatementRow]:
+        """The statement top to bottom, with the codes of the ``expanded`` range keys under their range."""
+        expanded = set(expanded)
+        subtotals = {
+            REVENUE: StatementRow("Total revenue", self.revenue, "subtotal", "revenue"),
+            DIRECT_COST: StatementRow("Total direct costs", self.direct_costs, "subtotal", "direct_costs"),
+            OVERHEAD: StatementRow("Total overheads", self.overheads, "subtotal", "overheads_total"),
+        }
+        rows: list[StatementRow] = []
+        for kind in (REVENUE, DIRECT_COST, OVERHEAD):
+            for row in self.ranges:
+                if row.group == kind:
+                    rows.append(row)
+                    if row.key in expanded:
+                        rows.extend(self.codes.get(row.key, []))
+            rows.append(subtotals[kind])
+            if kind == DIRECT_COST:
+                rows.append(StatementRow("Gross profit", self.gross_profit, "subtotal", "gross_profit"))
+        rows.append(StatementRow("Net profit", self.net_profit, "subtotal", "net_profit"))
+        return rows
+
+
+def profit_and_loss(session: Session, owner_id: int | None, period: Period, ranges: Sequence[NominalRange],
+                    account_id: int | None = None, currency: str | None = None) -> list[CurrencyProfitAndLoss]:
+    """Revenue, direct costs, gross profit, overheads and net profit per month, per currency."""
+    rows = session.execute(
+        select(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month,
+               func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
+        .where(*totals_criteria(owner_id, account_id, currency), MonthlyTotal.nominal_code != "",
+               MonthlyTotal.month.between(period.first, period.last))
+        .group_by(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month)
+    ).all()
+    months = period.months
+    position = {month: index for index, month in enumerate(months)}
+    credits: dict[tuple[str, str], list[Decimal]] = {}
+    for code_currency, code, month, income, expense in rows:
+        values = credits.setdefault((code_currency, code), [ZERO] * len(months))
+        values[position[month]] += income - expense
+    results = []
+    for code_currency in sorted({key[0] for key in credits}):
+        report = CurrencyProfitAndLoss(code_currency)
+        totals = {kind: [ZERO] * len(months) for kind in (REVENUE, DIRECT_COST, OVERHEAD)}
+        for nominal in ranges:
+            sign = 1 if nominal.kind == REVENUE else -1
+            codes = [
+                StatementRow(code, [sign * v for v in values], "code", nominal.key, code)
+                for (cur, code), values in sorted(credits.items()) if cur == code_currency and nominal.holds(code)
+            ]
+            values = [sum(column, ZERO) for column in zip(*(c.values for c in codes))] or [ZERO] * len(months)
+            report.ranges.append(StatementRow(nominal.label, values, "range", nominal.key, group=nominal.kind))
+            report.codes[nominal.key] = codes
+            totals[nominal.kind] = [a + b for a, b in zip(totals[nominal.kind], values)]
+        report.revenue, report.direct_costs, report.overheads = totals[REVENUE], totals[DIRECT_COST], totals[OVERHEAD]
+        results.append(report)
+    return results
+
+
+CODE_TRANSACTIONS_LIMIT = 1000
+
+
+@dataclass
+class CodeTransactions:
+    transactions: list[Transaction]
+    count: int
+    credit_total: Decimal  # the sum of every matching transaction, credits positive
+
+    @property
+    def shown_all(self) -> bool:
+        return len(self.transactions) == self.count
+
+
+def code_transactions(session: Session, owner_id: int | None, code: str, currency: str, period: Period,
+                      account_id: int | None = None) -> CodeTransactions:
+    """The transactions behind one nominal code in one currency and period (at most
+    CODE_TRANSACTIONS_LIMIT listed), with the count and sum of all of them."""
+    criteria = [*transactions_criteria(owner_id, account_id, currency), Transaction.nominal_code == code,
+                Transaction.date.between(period.start_date, period.end_date)]
+    count, total = session.execute(select(func.count(), func.sum(Transaction.amount)).where(*criteria)).one()
+    transactions = session.scalars(
+        select(Transaction).where(*criteria).order_by(Transaction.date, Transaction.id)
+        .limit(CODE_TRANSACTIONS_LIMIT).options(joinedload(Transaction.account))
+    ).all()
+    return CodeTransactions(list(transactions), count, total or ZERO)

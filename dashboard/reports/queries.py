@@ -1,0 +1,177 @@
+"""Income and expenses by month and spending by category, read from the monthly totals.
+
+Every function takes a session, an owner id (``None`` for the whole
+organisation) and plain filter values, and returns plain values. Sums happen
+in SQL over ``monthly_totals``; Python only fills in months without data and
+works out running totals and shares. Transfers between a user's own accounts
+(category ``TRANSFER_CATEGORY``) are neither income nor expense. Currencies
+are never added together: every result is per currency.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from dashboard.models import Account, MonthlyTotal, Transaction
+from dashboard.models.accounts import TRANSFER_CATEGORY
+from dashboard.models.base import Money
+from dashboard.reports.periods import Period
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+SHARE_PLACES = Decimal("0.1")
+
+
+def totals_criteria(owner_id: int | None, account_id: int | None = None, currency: str | None = None) -> list:
+    """WHERE clauses on ``monthly_totals`` for one owner (or all), one account and one currency."""
+    criteria = []
+    if owner_id is not None:
+        criteria.append(MonthlyTotal.owner_id == owner_id)
+    if account_id is not None:
+        criteria.append(MonthlyTotal.account_id == account_id)
+    if currency:
+        criteria.append(MonthlyTotal.currency == currency)
+    return criteria
+
+
+def transactions_criteria(owner_id: int | None, account_id: int | None = None, currency: str | None = None) -> list:
+    """The same filters on raw ``transactions``, for the few reports that need rows or days."""
+    criteria = []
+    if owner_id is not None:
+        criteria.append(Transaction.owner_id == owner_id)
+    if account_id is not None:
+        criteria.append(Transaction.account_id == account_id)
+    if currency:
+        criteria.append(Transaction.currency == currency)
+    return criteria
+
+
+def not_a_transfer():
+    return MonthlyTotal.category != TRANSFER_CATEGORY
+
+
+@dataclass
+class MonthFigures:
+    month: date
+    income: Decimal
+    expenses: Decimal
+    net: Decimal
+    running_net: Decimal
+
+
+@dataclass
+class CurrencyIncomeExpenses:
+    currency: str
+    months: list[MonthFigures] = field(default_factory=list)
+
+    @property
+    def income(self) -> Decimal:
+        return sum((m.income for m in self.months), ZERO)
+
+    @property
+    def expenses(self) -> Decimal:
+        return sum((m.expenses for m in self.months), ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.expenses
+
+
+def income_and_expenses(session: Session, owner_id: int | None, period: Period,
+                        account_id: int | None = None, currency: str | None = None) -> list[CurrencyIncomeExpenses]:
+    """Money in and out per month of the period, every month listed (zero when nothing happened)."""
+    rows = session.execute(
+        select(MonthlyTotal.currency, MonthlyTotal.month,
+               func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
+        .where(*totals_criteria(owner_id, account_id, currency), not_a_transfer(),
+               MonthlyTotal.month.between(period.first, period.last))
+        .group_by(MonthlyTotal.currency, MonthlyTotal.month)
+    ).all()
+    sums = {(row[0], row[1]): (row[2], row[3]) for row in rows}
+    currencies = sorted({row[0] for row in rows} | ({currency} if currency else set()))
+    results = []
+    for code in currencies:
+        report = CurrencyIncomeExpenses(code)
+        running = ZERO
+        for month in period.months:
+            income, expenses = sums.get((code, month), (ZERO, ZERO))
+            running += income - expenses
+            report.months.append(MonthFigures(month, income, expenses, income - expenses, running))
+        results.append(report)
+    return results
+
+
+@dataclass
+class CategorySpending:
+    category: str  # '' for transactions without a category
+    spent: Decimal
+    previous: Decimal
+    share: Decimal = ZERO  # percent of the currency's spending in the period, one decimal
+
+    @property
+    def change(self) -> Decimal:
+        return self.spent - self.previous
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if not self.previous:
+            return None
+        return (self.change / self.previous * HUNDRED).quantize(SHARE_PLACES)
+
+
+@dataclass
+class CurrencySpending:
+    currency: str
+    categories: list[CategorySpending] = field(default_factory=list)
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((c.spent for c in self.categories), ZERO)
+
+    @property
+    def previous(self) -> Decimal:
+        return sum((c.previous for c in self.categories), ZERO)
+
+
+def spending_by_category(session: Session, owner_id: int | None, period: Period,
+                         account_id: int | None = None, currency: str | None = None) -> list[CurrencySpending]:
+    """Money out per category in the period and in the period of the same length before it."""
+    previous = period.previous()
+    in_period = MonthlyTotal.month >= period.first
+    expense = type_coerce(MonthlyTotal.expense, Money)
+    spent = func.sum(case((in_period, expense), else_=type_coerce(0, Money)))
+    spent_before = func.sum(case((in_period, type_coerce(0, Money)), else_=expense))
+    rows = session.execute(
+        select(MonthlyTotal.currency, MonthlyTotal.category, spent, spent_before)
+        .where(*totals_criteria(owner_id, account_id, currency), not_a_transfer(),
+               MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
+        .group_by(MonthlyTotal.currency, MonthlyTotal.category)
+    ).all()
+    by_currency: dict[str, CurrencySpending] = {}
+    for code, category, now, before in rows:
+        by_currency.setdefault(code, CurrencySpending(code)).categories.append(
+            CategorySpending(category, now or ZERO, before or ZERO))
+    for report in by_currency.values():
+        total = report.spent
+        for item in report.categories:
+            item.share = (item.spent / total * HUNDRED).quantize(SHARE_PLACES) if total else ZERO
+        report.categories.sort(key=lambda c: (-c.spent, -c.previous, c.category))
+    return [by_currency[code] for code in sorted(by_currency)]
+
+
+def filter_choices(session: Session, owner_id: int | None) -> tuple[list[tuple[int, str]], list[str]]:
+    """The owner's accounts (id, label) and currencies for the filter form, in one query.
+
+    The organisation view filters by currency only, so it lists no accounts.
+    """
+    if owner_id is None:
+        return [], list(session.scalars(select(Account.currency).distinct().order_by(Account.currency)))
+    rows = session.execute(
+        select(Account.id, Account.name, Account.currency)
+        .where(Account.owner_id == owner_id).order_by(Account.name, Account.id)
+    ).all()
+    return [(row.id, f"{row.name} ({row.currency})") for row in rows], sorted({row.currency for row in rows})
