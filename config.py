@@ -44,6 +44,9 @@ class Config:
     SESSION_COOKIE_SECURE = False
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None
+    # Profit-and-loss nominal-code ranges: None for the Sage 50 UK defaults, or a list of
+    # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
+    PNL_RANGES = None
     # Everything a page loads comes from this site: no inline script or style.
     CONTENT_SECURITY_POLICY = {
         "default-src": "'self'",
