@@ -1,8 +1,10 @@
 """The ``flask`` commands: database checks, users, demo data, totals."""
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -12,6 +14,7 @@ from sqlalchemy import func, select
 from dashboard.auth.services import UserExists, create_user
 from dashboard.database import database_problem, safe_url
 from dashboard.extensions import db
+from dashboard.importers.detect import FORMATS
 
 users_cli = AppGroup("users", help="Create and manage users.")
 demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
@@ -93,8 +96,64 @@ def totals_rebuild_command():
     click.echo("monthly totals rebuilt")
 
 
+PROGRESS_BAR_ROWS = 10_000
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "email", required=True, help="Email of the user who owns the account.")
+@click.option("--account", "account_name", required=True,
+              help="The account to import into; created when the user has none of that name.")
+@click.option("--format", "file_format", default="auto", show_default=True, type=click.Choice(["auto", *FORMATS]))
+@click.option("--mapping", "mapping_json", metavar="JSON",
+              help='Column mapping for a CSV whose layout is ambiguous, columns counted from 0, e.g. '
+                   '{"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}')
+def import_command(file: Path, email: str, account_name: str, file_format: str, mapping_json: str | None):
+    """Import a bank or accounting export; ends with `read N, inserted N, duplicates N`.
+
+    A bad file is refused with its line number and nothing is written.
+    """
+    from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+    from dashboard.importers.loader import account_for_import, import_parsed, parse_upload
+    from dashboard.importers.records import ImportFileError
+    from dashboard.models import Account, User
+    from dashboard.models.users import normalise_email
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"there is no user {email}")
+    mapping = None
+    if mapping_json:
+        try:
+            mapping = ColumnMapping.from_dict(json.loads(mapping_json))
+        except (ValueError, TypeError) as error:
+            raise click.BadParameter(str(error), param_hint="--mapping") from None
+    saved_mapping = db.session.scalar(select(Account.csv_mapping).where(
+        Account.owner_id == user.id, Account.name == account_name).order_by(Account.id).limit(1))
+    data = file.read_bytes()
+    try:
+        parsed, used_mapping = parse_upload(data, file.name, file_format, mapping, saved_mapping)
+        account = account_for_import(db.session, user.id, account_name, parsed)
+        read = len(parsed.transactions)
+        with click.progressbar(length=read, label="importing", file=sys.stderr,
+                               hidden=read < PROGRESS_BAR_ROWS) as bar:
+            batch = import_parsed(db.session, user.id, account, parsed, file.name, data,
+                                  mapping=used_mapping, progress=bar.update)
+    except MappingNeeded as needed:
+        db.session.rollback()
+        columns = ", ".join(f"{number}={name}" for number, name in enumerate(needed.columns))
+        raise click.ClickException(f"{file.name}: {needed.reason} Give --mapping (columns: {columns}).") from None
+    except ImportFileError as error:
+        db.session.rollback()
+        where = f", line {error.line}" if error.line else ""
+        raise click.ClickException(f"{file.name}{where}: {error.reason}; nothing was imported") from None
+    db.session.commit()
+    click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(check_db_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(totals_cli)
+    app.cli.add_command(import_command)
