@@ -45,3 +45,32 @@ def add_transactions(session: Session, account: Account, rows: list[tuple], **fi
 
 def log_in(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
+
+
+def add_rows(session: Session, account: Account, rows: list[dict]) -> int:
+    """rows: dicts with date, amount and any other Transaction column (category, nominal_code, ...); committed."""
+    prepared = [{
+        "owner_id": account.owner_id, "account_id": account.id, "currency": account.currency, "status": "posted",
+        "external_id": f"row-{account.id}-{number}", "description": f"row {number}", **row,
+        "amount": Decimal(str(row["amount"])),
+    } for number, row in enumerate(rows)]
+    inserted = insert_transactions(session, prepared)
+    session.commit()
+    return inserted
+
+
+def import_sage_file(session: Session, account: Account, path) -> int:
+    """Import a Sage 50 audit trail into ``account`` through the loader, as the import page does; committed."""
+    from dashboard.importers import sage
+    from dashboard.importers.loader import import_parsed
+
+    data = path.read_bytes()
+    batch = import_parsed(session, account.owner_id, account, sage.parse(data), path.name, data)
+    session.commit()
+    return batch.rows_inserted
+
+
+def add_pending(session: Session, account: Account, day: str, amount: str, description: str) -> int:
+    """One pending transaction (a card hold), committed."""
+    return add_transactions(session, account, [(day, amount, description)], status="pending",
+                            external_id=f"pending-{account.id}-{day}-{description}")
