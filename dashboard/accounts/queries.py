@@ -48,6 +48,14 @@ def account_summaries(session: Session, owner_id: int) -> list[AccountSummary]:
     return [AccountSummary(account, int(counts.get(account.id) or 0)) for account in accounts]
 
 
+def transaction_count(session: Session, owner_id: int, account_id: int | None = None) -> int:
+    """How many transactions the owner (or one account) has, from the monthly totals: no count(*) over millions."""
+    query = select(func.coalesce(func.sum(MonthlyTotal.transactions), 0)).where(MonthlyTotal.owner_id == owner_id)
+    if account_id is not None:
+        query = query.where(MonthlyTotal.account_id == account_id)
+    return int(session.scalar(query))
+
+
 def totals_by_currency(accounts: list[Account]) -> list[CurrencyTotal]:
     """Ledger balances summed per currency: currencies are never added together."""
     grouped: dict[str, list[Account]] = defaultdict(list)

@@ -1,14 +1,33 @@
-from flask import render_template
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from dashboard.accounts import bp
+from dashboard.accounts.edits import categorise_transactions, edit_transaction, user_transaction_or_404
+from dashboard.accounts.export import export_rows, transaction_csv
+from dashboard.accounts.forms import BulkCategoryForm, TransactionEditForm, TransactionFilterForm
 from dashboard.accounts.queries import (
     account_summaries,
     latest_transactions,
     totals_by_currency,
+    transaction_count,
     user_account_or_404,
 )
+from dashboard.accounts.transaction_pages import (
+    Position,
+    account_names,
+    categories_in_use,
+    decode_key,
+    shows_running_balance,
+    transaction_page,
+)
 from dashboard.extensions import db
+from dashboard.models import Account
+
+CURSOR_ARGS = ("after", "before", "last")
 
 
 @bp.get("/")
@@ -27,5 +46,115 @@ def overview():
 @login_required
 def account(account_id: int):
     account = user_account_or_404(db.session, current_user.id, account_id)
-    return render_template("accounts/account.html", account=account,
-                           transactions=latest_transactions(db.session, current_user.id, limit=50, account_id=account.id))
+    return _transaction_table_page("accounts/account.html", account)
+
+
+@bp.get("/transactions")
+@login_required
+def transactions():
+    return _transaction_table_page("accounts/transactions.html")
+
+
+@bp.get("/accounts/<int:account_id>/export.csv")
+@login_required
+def account_export(account_id: int):
+    account = user_account_or_404(db.session, current_user.id, account_id)
+    return _csv_download(account, f"{account.name}.csv")
+
+
+@bp.get("/transactions/export.csv")
+@login_required
+def transactions_export():
+    return _csv_download(None, "transactions.csv")
+
+
+@bp.route("/transactions/<int:transaction_id>", methods=["GET", "POST"])
+@login_required
+def transaction(transaction_id: int):
+    row = user_transaction_or_404(db.session, current_user.id, transaction_id)
+    form = TransactionEditForm(obj=row)
+    back = _local_url(request.args.get("next")) or url_for("accounts.account", account_id=row.account_id)
+    if form.validate_on_submit():
+        changed = edit_transaction(db.session, current_user.id, row, form.category.data, form.note.data,
+                                   remote_addr=request.remote_addr)
+        db.session.commit()
+        flash("Transaction saved." if changed else "Nothing changed.", "success" if changed else "info")
+        return redirect(back)
+    return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
+                           categories=categories_in_use(db.session, current_user.id))
+
+
+@bp.post("/transactions/categorise")
+@login_required
+def categorise():
+    form = BulkCategoryForm()
+    back = _local_url(form.next.data) or url_for("accounts.transactions")
+    try:
+        ids = [int(value) for value in request.form.getlist("ids")]
+    except ValueError:
+        ids = []
+    if not ids:
+        flash("Nothing changed: select at least one transaction.", "warning")
+        return redirect(back)
+    if not form.validate():
+        flash("Nothing changed: " + " ".join(e for errors in form.errors.values() for e in errors), "warning")
+        return redirect(back)
+    changed = categorise_transactions(db.session, current_user.id, ids, form.category.data,
+                                      remote_addr=request.remote_addr)
+    db.session.commit()
+    flash(f"Category set on {changed} transaction{'s' if changed != 1 else ''}.", "success")
+    return redirect(back)
+
+
+def _filter_form(account: Account | None) -> TransactionFilterForm:
+    account_id = account.id if account else None
+    form = TransactionFilterForm(
+        request.args,
+        accounts=account_names(db.session, current_user.id),
+        categories=categories_in_use(db.session, current_user.id, account_id),
+    )
+    form.validate()
+    return form
+
+
+def _transaction_table_page(template: str, account: Account | None = None):
+    form = _filter_form(account)
+    filters = form.to_filter(account.id if account else None)
+    position = Position(
+        after=decode_key(request.args.get("after"), filters.sort),
+        before=decode_key(request.args.get("before"), filters.sort),
+        last=request.args.get("last") == "1",
+    )
+    page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
+                            ledger_balance=account.ledger_balance if account else None)
+    return render_template(
+        template, account=account, form=form, filters=filters, page=page,
+        total=transaction_count(db.session, current_user.id, account.id if account else None)
+        if not filters.narrows_rows and not (filters.date_from or filters.date_to) else None,
+        running_balance=account is not None and account.ledger_balance is not None and shows_running_balance(filters),
+        page_url=_page_url, export_url=_page_url(endpoint=".account_export" if account else ".transactions_export"),
+        bulk_form=BulkCategoryForm(next=request.full_path),
+        categories=categories_in_use(db.session, current_user.id),
+    )
+
+
+def _page_url(endpoint: str | None = None, **changes) -> str:
+    """This view's URL with the same filters, the first page unless ``changes`` name a cursor."""
+    args = {k: v for k, v in request.args.items() if k not in CURSOR_ARGS and v != ""}
+    args.update(changes)
+    return url_for(endpoint or request.endpoint, **request.view_args, **args)
+
+
+def _csv_download(account: Account | None, filename: str) -> Response:
+    filters = _filter_form(account).to_filter(account.id if account else None)
+    lines = transaction_csv(export_rows(db.session, current_user.id, filters))
+    safe_name = "".join(c if c.isalnum() or c in "-_. " else "_" for c in filename)
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+
+
+def _local_url(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, so a redirect never leaves it."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return None
+    return target

@@ -50,6 +50,15 @@ class Transaction(Base):
         Index("ix_transactions_account_date_id", "account_id", "date", "id"),
         Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
         Index("ix_transactions_batch_id", "batch_id"),
+        # Sorting the transaction table by amount or description without reading every row.
+        Index("ix_transactions_account_amount_id", "account_id", "amount", "id"),
+        Index("ix_transactions_account_description_id", "account_id", "description", "id"),
+        Index("ix_transactions_owner_amount_id", "owner_id", "amount", "id"),
+        Index("ix_transactions_owner_description_id", "owner_id", "description", "id"),
+        # Substring search: a pg_trgm GIN index on PostgreSQL. SQLite cannot use an index for
+        # LIKE '%x%' and gets a plain one, only so both engines' schemas match the models.
+        Index("ix_transactions_search_text_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,56 @@
+"""Changing a transaction's category and note; category changes go through the ledger so totals stay right."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.audit import record_event
+from dashboard.ledger import set_category
+from dashboard.models import Transaction
+
+
+def user_transaction_or_404(session: Session, owner_id: int, transaction_id: int) -> Transaction:
+    """The owner's transaction, or 404: another user's id looks exactly like one that does not exist."""
+    transaction = session.scalar(
+        select(Transaction).where(Transaction.id == transaction_id, Transaction.owner_id == owner_id)
+    )
+    if transaction is None:
+        abort(404)
+    return transaction
+
+
+def edit_transaction(session: Session, owner_id: int, transaction: Transaction, category: str | None,
+                     note: str | None, remote_addr: str | None = None) -> bool:
+    """Set the category and note; audit what changed. Returns whether anything did."""
+    category = (category or "").strip() or None
+    note = (note or "").strip() or None
+    changes = {}
+    if category != transaction.category:
+        changes["category"] = [transaction.category, category]
+        set_category(session, owner_id, [transaction.id], category)
+    if note != transaction.note:
+        changes["note"] = [transaction.note, note]
+        transaction.note = note
+    if changes:
+        session.flush()
+        session.refresh(transaction)
+        record_event(session, "transaction.edit", actor_id=owner_id, target=f"transaction:{transaction.id}",
+                     details=changes, remote_addr=remote_addr)
+    return bool(changes)
+
+
+def categorise_transactions(session: Session, owner_id: int, transaction_ids: list[int], category: str | None,
+                            remote_addr: str | None = None) -> int:
+    """Set one category on several of the owner's rows; 404 when any id is not theirs, changing nothing."""
+    ids = sorted(set(transaction_ids))
+    owned = set(session.scalars(
+        select(Transaction.id).where(Transaction.owner_id == owner_id, Transaction.id.in_(ids))
+    ))
+    if len(owned) != len(ids):
+        abort(404)
+    category = (category or "").strip() or None
+    changed = set_category(session, owner_id, ids, category)
+    record_event(session, "transaction.bulk_category", actor_id=owner_id, target=f"transactions:{len(ids)}",
+                 details={"ids": ids, "category": category}, remote_addr=remote_addr)
+    return changed

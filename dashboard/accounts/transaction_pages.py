@@ -1,0 +1,204 @@
+"""The transaction table: one filtered query, keyset pages over it and running balances.
+
+The account page, ``/transactions`` and both CSV exports read through
+``filtered_transactions``, so what a page shows and what its export writes
+are the same rows. Pages are keyset pages (never OFFSET, never a count over
+everything), so the first, a middle and the last page of a million rows cost
+the same.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session, joinedload
+
+from dashboard.ledger import search_text
+from dashboard.models import Account, MonthlyTotal, Transaction
+
+SORT_COLUMNS = {"date": Transaction.date, "amount": Transaction.amount, "description": Transaction.description}
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+UNCATEGORISED = "-"
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    """What the user asked to see; every field comes from the URL."""
+
+    account_id: int | None = None
+    query: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    category: str = ""
+    status: str = ""
+    sort: str = "date"
+    descending: bool = True
+
+    @property
+    def narrows_rows(self) -> bool:
+        """True when rows in the middle of the account's history may be left out."""
+        return bool(self.query or self.amount_min is not None or self.amount_max is not None
+                    or self.category or self.status)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts: the first page, after a row, before a row, or the last page."""
+
+    after: tuple | None = None
+    before: tuple | None = None
+    last: bool = False
+
+
+@dataclass
+class TransactionPage:
+    rows: list[Transaction]
+    has_newer: bool  # "newer" and "older" mean earlier and later in the chosen sort order
+    has_older: bool
+    sort: str = "date"
+    balances: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def first_key(self) -> str | None:
+        return self._key(self.rows[0]) if self.rows else None
+
+    @property
+    def last_key(self) -> str | None:
+        return self._key(self.rows[-1]) if self.rows else None
+
+    def _key(self, row: Transaction) -> str:
+        return encode_key(getattr(row, self.sort), row.id)
+
+
+def encode_key(value, row_id: int) -> str:
+    """A row's place in the sort order as it appears in the URL: ``<id>:<value>``."""
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return f"{row_id}:{text}"
+
+
+def decode_key(text: str | None, sort: str) -> tuple | None:
+    """The (value, id) pair of ``encode_key``; None for anything malformed, which shows the first page."""
+    if not text or ":" not in text:
+        return None
+    row_id, value = text.split(":", 1)
+    try:
+        parsed = {"date": date.fromisoformat, "amount": Decimal, "description": str}[sort](value)
+        return parsed, int(row_id)
+    except (ValueError, InvalidOperation):
+        return None
+
+
+def filtered_transactions(owner_id: int, filters: TransactionFilter) -> Select:
+    """SELECT the owner's transactions matching ``filters``, unordered: the one query behind pages and exports."""
+    query = select(Transaction).where(Transaction.owner_id == owner_id)
+    if filters.account_id is not None:
+        query = query.where(Transaction.account_id == filters.account_id)
+    if filters.query:
+        query = query.where(Transaction.search_text.contains(search_text(filters.query), autoescape=True))
+    if filters.date_from:
+        query = query.where(Transaction.date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Transaction.date <= filters.date_to)
+    if filters.amount_min is not None:
+        query = query.where(Transaction.amount >= filters.amount_min)
+    if filters.amount_max is not None:
+        query = query.where(Transaction.amount <= filters.amount_max)
+    if filters.category == UNCATEGORISED:
+        query = query.where(Transaction.category.is_(None))
+    elif filters.category:
+        query = query.where(Transaction.category == filters.category)
+    if filters.status:
+        query = query.where(Transaction.status == filters.status)
+    return query
+
+
+def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) -> Select:
+    column = SORT_COLUMNS[filters.sort]
+    descending = filters.descending != reverse
+    if descending:
+        return query.order_by(column.desc(), Transaction.id.desc())
+    return query.order_by(column.asc(), Transaction.id.asc())
+
+
+def transaction_page(session: Session, owner_id: int, filters: TransactionFilter, position: Position,
+                     per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None) -> TransactionPage:
+    """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
+    column = SORT_COLUMNS[filters.sort]
+    query = filtered_transactions(owner_id, filters)
+    key = position.after or position.before
+    backwards = position.before is not None or position.last
+    if key is not None:
+        # Rows after the key in display order, or before it when paging back.
+        later = (filters.descending != (position.before is not None))
+        bound = tuple_(column, Transaction.id)
+        query = query.where(bound < key if later else bound > key)
+    if filters.account_id is None:
+        query = query.options(joinedload(Transaction.account))  # the account column, without a query per row
+    rows = list(session.scalars(ordered(query, filters, reverse=backwards).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+        page = TransactionPage(rows, has_newer=more, has_older=not position.last, sort=filters.sort)
+    else:
+        page = TransactionPage(rows, has_newer=position.after is not None, has_older=more, sort=filters.sort)
+    if ledger_balance is not None and shows_running_balance(filters) and rows:
+        page.balances = running_balances(session, filters.account_id, ledger_balance, rows)
+    return page
+
+
+def shows_running_balance(filters: TransactionFilter) -> bool:
+    """A running balance needs one account's rows in date order with none left out in between."""
+    return filters.account_id is not None and filters.sort == "date" and not filters.narrows_rows
+
+
+def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
+                     rows: list[Transaction]) -> dict[int, Decimal]:
+    """The balance after each row, counted back from the ledger balance.
+
+    What came after the newest row on the page is summed from the monthly
+    totals for later months plus the rows of its own month, so a page deep
+    in a million rows costs one month of rows, not half a million.
+    """
+    newest_first = sorted(rows, key=lambda t: (t.date, t.id), reverse=True)
+    newest = newest_first[0]
+    month = newest.date.replace(day=1)
+    next_month = (month.replace(day=28) + _FOUR_DAYS).replace(day=1)
+    income, expense = session.execute(
+        select(func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
+        .where(MonthlyTotal.account_id == account_id, MonthlyTotal.month >= next_month)
+    ).one()
+    later_this_month = session.scalar(
+        select(func.sum(Transaction.amount)).where(
+            Transaction.account_id == account_id,
+            Transaction.date < next_month,
+            or_(Transaction.date > newest.date, and_(Transaction.date == newest.date, Transaction.id > newest.id)),
+        )
+    )
+    balance = ledger_balance - (income or 0) + (expense or 0) - (later_this_month or 0)
+    balances = {}
+    for row in newest_first:
+        balances[row.id] = balance
+        balance -= row.amount
+    return balances
+
+
+_FOUR_DAYS = timedelta(days=4)
+
+
+def account_names(session: Session, owner_id: int) -> list[tuple[int, str]]:
+    rows = session.execute(select(Account.id, Account.name).where(Account.owner_id == owner_id).order_by(Account.name))
+    return [(account_id, name) for account_id, name in rows]
+
+
+def categories_in_use(session: Session, owner_id: int, account_id: int | None = None) -> list[str]:
+    """Categories the owner's transactions carry, read from the monthly totals (thousands of rows, not millions)."""
+    query = select(MonthlyTotal.category).where(MonthlyTotal.owner_id == owner_id, MonthlyTotal.category != "")
+    if account_id is not None:
+        query = query.where(MonthlyTotal.account_id == account_id)
+    return list(session.scalars(query.distinct().order_by(MonthlyTotal.category)))

@@ -1,0 +1,185 @@
+"""The account page and /transactions: what a user sees, finds, sorts and pages."""
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from dashboard.models import Transaction
+from tests import factories
+
+
+def _cells(html: str) -> list[list[str]]:
+    """The text of every body row of the transaction table (none when the page has no table)."""
+    if 'id="transactions-table"' not in html:
+        return []
+    body = html.split('id="transactions-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr.*?</tr>", body, re.S)
+    return [[re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+             for cell in re.findall(r"<td.*?</td>", row, re.S)] for row in rows]
+
+
+def _descriptions(html: str) -> list[str]:
+    return [cells[2] for cells in _cells(html)]
+
+
+def _link(html: str, label: str) -> str:
+    match = re.search(r'href="([^"]+)">' + label + "</a>", html)
+    assert match, f"no {label} link"
+    return match.group(1).replace("&amp;", "&")
+
+
+def _account(db, user, **fields):
+    return factories.create_account(db.session, user, name="Everyday", institution="Northwind Bank",
+                                    last_four="4821", type="checking", **fields)
+
+
+def test_account_page_shows_details_balances_and_the_table(auth_client, db, user):
+    account = _account(db, user, ledger_balance=Decimal("1000.00"), available_balance=Decimal("950.00"))
+    factories.add_transactions(db.session, account, [("2024-03-01", "-12.50", "Tesco", "Groceries"),
+                                                     ("2024-03-02", "2000", "Salary")])
+    factories.add_pending(db.session, account, "2024-03-03", "-50.00", "Hotel hold")
+    html = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Everyday" in html and "Northwind Bank" in html and "4821" in html
+    assert "£1,000.00" in html and "£950.00" in html
+    header = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    for label in ("Date", "Description", "Counterparty", "Category", "Status", "Amount", "Balance"):
+        assert label in header
+    rows = _cells(html)
+    assert [r[2] for r in rows] == ["Hotel hold", "Salary", "Tesco"]
+    assert "pending" in rows[0][5]
+    assert rows[2][6] == "-£12.50"
+    # Balances run back from the ledger balance: 1000 after the newest row.
+    assert [r[7] for r in rows] == ["£1,000.00", "£1,050.00", "-£950.00"]
+    assert re.search(r'<label[^>]*for="q"[^>]*>Search</label>', html)
+
+
+def test_search_is_case_insensitive_and_unicode(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-03-01", "-3", "CAFÉ DE FLORE"),
+                                                     ("2024-03-02", "-4", "Cafe without accent"),
+                                                     ("2024-03-03", "-5", "Tesco")])
+    factories.add_transactions(db.session, account, [("2024-03-04", "-6", "Card payment")],
+                               counterparty="Straße Bäckerei")
+    assert _descriptions(auth_client.get(f"/accounts/{account.id}?q=café").get_data(as_text=True)) == ["CAFÉ DE FLORE"]
+    assert _descriptions(auth_client.get(f"/accounts/{account.id}?q=STRASSE").get_data(as_text=True)) == ["Card payment"]
+    assert _descriptions(auth_client.get(f"/accounts/{account.id}?q=100%25").get_data(as_text=True)) == []
+
+
+def test_filters_combine_and_empty_results_say_so(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [
+        ("2024-01-05", "-20", "January groceries", "Groceries"),
+        ("2024-02-05", "-30", "February groceries", "Groceries"),
+        ("2024-02-06", "-300", "February rent", "Rent"),
+        ("2024-03-05", "-40", "March groceries", "Groceries"),
+        ("2024-02-07", "-5", "Uncategorised thing"),
+    ])
+    url = f"/accounts/{account.id}"
+    html = auth_client.get(f"{url}?date_from=2024-02-01&date_to=2024-02-28&category=Groceries").get_data(as_text=True)
+    assert _descriptions(html) == ["February groceries"]
+    html = auth_client.get(f"{url}?amount_min=-100&amount_max=-25").get_data(as_text=True)
+    assert _descriptions(html) == ["March groceries", "February groceries"]
+    assert _descriptions(auth_client.get(f"{url}?category=-").get_data(as_text=True)) == ["Uncategorised thing"]
+    assert _descriptions(auth_client.get(f"{url}?status=pending").get_data(as_text=True)) == []
+    html = auth_client.get(f"{url}?q=nothing-like-this").get_data(as_text=True)
+    assert "No transactions match these filters" in html
+
+
+def test_a_bad_filter_value_is_reported_not_a_server_error(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-01-05", "-20", "Groceries")])
+    response = auth_client.get(f"/accounts/{account.id}?date_from=31/02/2024&amount_min=lots&per_page=7"
+                               "&sort=secret&after=garbage")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Not a valid date value" in html and "Not a valid decimal value" in html
+    assert _descriptions(html) == ["Groceries"]
+
+
+def test_sorting_by_each_column_in_both_directions(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-01-01", "-5", "Banana"), ("2024-01-02", "10", "apple"),
+                                                     ("2024-01-03", "-50", "Cherry")])
+    url = f"/accounts/{account.id}?sort="
+    assert _descriptions(auth_client.get(url + "date").get_data(as_text=True)) == ["Banana", "apple", "Cherry"]
+    assert _descriptions(auth_client.get(url + "-amount").get_data(as_text=True)) == ["apple", "Banana", "Cherry"]
+    assert _descriptions(auth_client.get(url + "amount").get_data(as_text=True)) == ["Cherry", "Banana", "apple"]
+    by_description = _descriptions(auth_client.get(url + "description").get_data(as_text=True))
+    assert sorted(by_description) == sorted(["Banana", "apple", "Cherry"])
+    assert _descriptions(auth_client.get(url + "-description").get_data(as_text=True)) == by_description[::-1]
+
+
+def _many(db, account, count: int, start=date(2024, 1, 1)):
+    factories.add_transactions(db.session, account, [
+        (start + timedelta(days=n // 3), f"-{n + 1}", f"Row {n:03d}") for n in range(count)
+    ])
+
+
+def test_keyset_pages_walk_every_row_once_both_ways(auth_client, db, user):
+    account = _account(db, user, ledger_balance=Decimal("0"))
+    _many(db, account, 60)
+    url = f"/accounts/{account.id}?per_page=25"
+    first = auth_client.get(url).get_data(as_text=True)
+    second = auth_client.get(_link(first, "Next")).get_data(as_text=True)
+    third = auth_client.get(_link(second, "Next")).get_data(as_text=True)
+    seen = _descriptions(first) + _descriptions(second) + _descriptions(third)
+    assert seen == [f"Row {n:03d}" for n in reversed(range(60))]
+    assert 'class="page-item disabled"><a class="page-link" rel="next"' in third
+    assert _descriptions(auth_client.get(_link(third, "Previous")).get_data(as_text=True)) == _descriptions(second)
+    last = auth_client.get(_link(first, "Last")).get_data(as_text=True)
+    assert _descriptions(last) == _descriptions(third)[-25:] or _descriptions(last)[-10:] == _descriptions(third)
+    assert _descriptions(last)[-1] == "Row 000"
+    # The running balance on a later page continues the first page's.
+    assert _cells(second)[0][7] == "£" + f"{sum(range(36, 61)):,}.00"
+
+
+def test_filter_state_lives_in_the_url(auth_client, db, user):
+    account = _account(db, user)
+    _many(db, account, 30)
+    html = auth_client.get(f"/accounts/{account.id}?q=row&per_page=25&sort=amount").get_data(as_text=True)
+    assert "q=row" in _link(html, "Next") and "sort=amount" in _link(html, "Next")
+    assert 'value="row"' in html
+    export = re.search(r'href="([^"]+export\.csv[^"]*)"', html).group(1)
+    assert "q=row" in export and "sort=amount" in export
+
+
+def test_all_transactions_has_an_account_column_and_filter(auth_client, db, user):
+    checking = _account(db, user)
+    savings = factories.create_account(db.session, user, name="Savings")
+    factories.add_transactions(db.session, checking, [("2024-01-01", "-5", "From checking")])
+    factories.add_transactions(db.session, savings, [("2024-01-02", "50", "From savings")])
+    html = auth_client.get("/transactions").get_data(as_text=True)
+    assert [(row[2], row[3]) for row in _cells(html)] == [("From savings", "Savings"), ("From checking", "Everyday")]
+    html = auth_client.get(f"/transactions?account={checking.id}").get_data(as_text=True)
+    assert _descriptions(html) == ["From checking"]
+    assert 'href="/transactions"' in auth_client.get("/").get_data(as_text=True)
+
+
+def _statements(client, db, url: str) -> int:
+    count = 0
+
+    def counter(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_statement_count_does_not_grow_with_rows(auth_client, db, user):
+    account = _account(db, user, ledger_balance=Decimal("10"))
+    other = factories.create_account(db.session, user, name="Other")
+    factories.add_transactions(db.session, account, [("2024-01-01", "-1", "one")])
+    factories.add_transactions(db.session, other, [("2024-01-01", "-1", "one")])
+    urls = (f"/accounts/{account.id}", "/transactions", "/transactions?q=row", f"/accounts/{account.id}?last=1")
+    few = [_statements(auth_client, db, url) for url in urls]
+    _many(db, account, 120)
+    _many(db, other, 120, start=date(2023, 1, 1))
+    db.session.execute(Transaction.__table__.update().values(category="Groceries"))
+    db.session.commit()
+    assert [_statements(auth_client, db, url) for url in urls] == few
