@@ -7,6 +7,7 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectField
 from wtforms.fields import MonthField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from dashboard.reports.balances import DAILY, MONTHLY
@@ -14,12 +15,13 @@ from dashboard.reports.periods import PRESETS, Period, custom_period, preset_per
 
 
 class ReportFilterForm(Form):
-    period = SelectField("Period", choices=list(PRESETS.items()))
+    period = SelectField("Period", choices=[SelectChoice(key, label) for key, label in PRESETS.items()])
     start = MonthField("From month", validators=[Optional()])
     end = MonthField("To month", validators=[Optional()])
-    account = SelectField("Account", choices=[("", "All accounts")], default="")
-    currency = SelectField("Currency", choices=[("", "All currencies")], default="")
-    step = SelectField("Balances", choices=[(MONTHLY, "Monthly"), (DAILY, "Daily")], default=MONTHLY)
+    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
+    currency = SelectField("Currency", choices=[SelectChoice("", "All currencies")], default="")
+    step = SelectField("Balances", choices=[SelectChoice(MONTHLY, "Monthly"), SelectChoice(DAILY, "Daily")],
+                       default=MONTHLY)
 
 
 @dataclass
@@ -51,8 +53,8 @@ def read_filters(args: MultiDict, accounts: list[tuple[int, str]], currencies: l
                  default_preset: str) -> tuple[ReportFilterForm, ReportFilters]:
     """The filter form bound to the query string, and the filters it gives (invalid parts fall back to defaults)."""
     form = ReportFilterForm(args)
-    form.account.choices = [("", "All accounts")] + [(str(number), label) for number, label in accounts]
-    form.currency.choices = [("", "All currencies")] + [(code, code) for code in currencies]
+    form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(n), label) for n, label in accounts]
+    form.currency.choices = [SelectChoice("", "All currencies")] + [SelectChoice(code, code) for code in currencies]
     if not args.get("period"):
         form.period.data = default_preset
     form.validate()

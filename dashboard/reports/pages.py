@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request, url_for
@@ -20,6 +21,7 @@ from dashboard.reports import balances, charts, profit_and_loss, queries
 from dashboard.reports.forms import ReportFilters, read_filters
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,21 @@ def _csv_response(name: str, filters: ReportFilters, header: list[str], rows: li
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(["" if cell is None else f"{cell:f}" if hasattr(cell, "quantize") else cell for cell in row]
-                     for row in rows)
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
     period = filters.period
     filename = f"{name}-{period.first:%Y-%m}-to-{period.last:%Y-%m}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _csv_cell(cell) -> str:
+    """Amounts as plain decimals with at least two places ("0.00", "12.50", "0.125"); text as it is."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Decimal):
+        cents = cell.quantize(CENT)
+        return f"{cents if cents == cell else cell:f}"
+    return str(cell)
 
 
 def _render(template: str, scope: Scope, form, filters: ReportFilters, **context) -> str:
@@ -104,8 +115,8 @@ def categories_page(scope: Scope):
     if _wants_csv():
         rows = []
         for currency in report:
-            rows += [[currency.currency, c.category or "Uncategorised", c.spent, c.share, c.previous, c.change,
-                      c.change_percent] for c in currency.categories]
+            rows += [[currency.currency, c.category or "Uncategorised", c.spent, str(c.share), c.previous, c.change,
+                      None if c.change_percent is None else str(c.change_percent)] for c in currency.categories]
             rows.append([currency.currency, "Total", currency.spent, None, currency.previous,
                          currency.spent - currency.previous, None])
         return _csv_response("spending-by-category", filters, [

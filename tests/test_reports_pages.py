@@ -1,0 +1,252 @@
+"""The report pages as a user sees them: tables, charts, CSV downloads, filters and statement counts."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import event
+
+from tests import factories
+
+Q1 = {"period": "custom", "start": "2025-01", "end": "2025-03"}
+PAGES = ["/reports/income-and-expenses", "/reports/categories", "/reports/profit-and-loss", "/reports/balances"]
+
+
+class _Tables(HTMLParser):
+    """Every table's cells as text, and every link's href, from a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.links: dict[str, str] = {}
+        self._table = self._row = self._cell = self._href = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._table = self.tables.setdefault(attrs.get("id", str(len(self.tables))), [])
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+            self._table.append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "a":
+            self._href, self._text = attrs.get("href"), []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table":
+            self._table = self._row = None
+        elif tag == "a" and self._href is not None:
+            self.links[" ".join("".join(self._text).split())] = self._href
+            self._href = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._href is not None:
+            self._text.append(data)
+
+
+def _page(client, url, **args):
+    response = client.get(url, query_string=args or None)
+    assert response.status_code == 200, response.data[:500]
+    parsed = _Tables()
+    parsed.feed(response.get_data(as_text=True))
+    return response.get_data(as_text=True), parsed
+
+
+def _csv(client, url, **args):
+    response = client.get(url, query_string={**args, "format": "csv"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _amount(text: str) -> Decimal:
+    """'-£1,234.50' -> Decimal('-1234.50'); the money filter's output back to a number."""
+    return Decimal(re.sub(r"[^\d.\-]", "", text))
+
+
+@pytest.fixture
+def household(db, user):
+    current = factories.create_account(db.session, user, "Current", "GBP", ledger_balance=Decimal("500.00"))
+    savings = factories.create_account(db.session, user, "Savings", "GBP", ledger_balance=Decimal("2000.00"))
+    euro = factories.create_account(db.session, user, "Euro", "EUR", ledger_balance=Decimal("90.00"))
+    factories.add_rows(db.session, current, [
+        {"date": date(2025, 1, 25), "amount": "2500.00", "category": "Salary"},
+        {"date": date(2025, 1, 3), "amount": "-62.37", "category": "Groceries"},
+        {"date": date(2025, 1, 26), "amount": "-300.00", "category": "Transfers"},
+        {"date": date(2025, 3, 1), "amount": "-1200.00", "category": "Rent & Bills"},
+        {"date": date(2025, 3, 9), "amount": "-45.10", "category": "Groceries"},
+        {"date": date(2024, 12, 9), "amount": "-80.00", "category": "Groceries"},
+    ])
+    factories.add_rows(db.session, savings, [{"date": date(2025, 1, 26), "amount": "300.00", "category": "Transfers"}])
+    factories.add_rows(db.session, euro, [{"date": date(2025, 2, 14), "amount": "-19.99", "category": "Eating out"}])
+    stranger = factories.create_user(db.session, "bob@example.com")
+    factories.add_rows(db.session, factories.create_account(db.session, stranger, "Bob's secret", "GBP"),
+                       [{"date": date(2025, 1, 5), "amount": "-777.77", "category": "Yachts"}])
+    return {"current": current, "savings": savings, "euro": euro}
+
+
+@pytest.mark.parametrize("url", ["/reports/", *PAGES, "/reports/profit-and-loss/codes/4000?currency=GBP"])
+def test_reports_need_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_reports_link_appears_in_the_navigation(auth_client):
+    html, parsed = _page(auth_client, "/")
+    assert parsed.links["Reports"] == "/reports/"
+    html, parsed = _page(auth_client, "/reports/")
+    assert {"Income and expenses", "Spending by category", "Profit and loss", "Balances and net worth"} <= set(parsed.links)
+    assert "/admin/" not in html  # not an admin
+
+
+def test_income_and_expenses_table_and_csv_show_the_same_figures(auth_client, household):
+    html, parsed = _page(auth_client, "/reports/income-and-expenses", **Q1)
+    gbp = parsed.tables["income-expenses-GBP"]
+    assert gbp[0] == ["Month", "Income", "Expenses", "Net", "Running net"]
+    assert gbp[1:] == [
+        ["Jan 2025", "£2,500.00", "£62.37", "£2,437.63", "£2,437.63"],
+        ["Feb 2025", "£0.00", "£0.00", "£0.00", "£2,437.63"],
+        ["Mar 2025", "£0.00", "£1,245.10", "-£1,245.10", "£1,192.53"],
+        ["Total", "£2,500.00", "£1,307.47", "£1,192.53", ""],
+    ]
+    assert parsed.tables["income-expenses-EUR"][2] == ["Feb 2025", "€0.00", "€19.99", "-€19.99", "-€19.99"]
+    assert "Yachts" not in html and "777" not in html
+    rows = _csv(auth_client, "/reports/income-and-expenses", **Q1)
+    assert rows[0] == ["currency", "month", "income", "expenses", "net", "running_net"]
+    gbp_csv = [r for r in rows[1:] if r[0] == "GBP"]
+    assert [[_amount(c) if c else "" for c in r[2:]] for r in gbp_csv] == \
+        [[_amount(c) if c else "" for c in r[1:]] for r in gbp[1:]]
+    assert gbp_csv[1] == ["GBP", "2025-02", "0.00", "0.00", "0.00", "2437.63"]
+
+
+def test_income_and_expenses_filters_by_account_and_currency(auth_client, household):
+    html, parsed = _page(auth_client, "/reports/income-and-expenses", account=household["savings"].id, **Q1)
+    assert parsed.tables == {} and "No income or expenses in this period." in html  # it holds a transfer only
+    _html, parsed = _page(auth_client, "/reports/income-and-expenses", account=household["current"].id, **Q1)
+    assert list(parsed.tables) == ["income-expenses-GBP"]
+    assert parsed.tables["income-expenses-GBP"][-1] == ["Total", "£2,500.00", "£1,307.47", "£1,192.53", ""]
+    _html, parsed = _page(auth_client, "/reports/income-and-expenses", currency="EUR", **Q1)
+    assert list(parsed.tables) == ["income-expenses-EUR"]
+
+
+def test_a_mistaken_filter_says_so_and_shows_the_default(auth_client, household, db):
+    html, _parsed = _page(auth_client, "/reports/income-and-expenses", period="custom", start="2025-09", end="2025-01")
+    assert "The end month is before the start month." in html
+    html, _parsed = _page(auth_client, "/reports/balances", period="custom", start="2020-01", end="2025-03", step="day")
+    assert "Daily balances cover at most" in html
+    eve = factories.create_user(db.session, "eve@example.com")
+    stranger_account = factories.create_account(db.session, eve, "Eve's")
+    html, _parsed = _page(auth_client, "/reports/categories", account=stranger_account.id, **Q1)
+    assert "Account: Not a valid choice." in html and "Eve" not in html
+
+
+def test_categories_table_links_each_category_to_its_transactions(auth_client, household):
+    _html, parsed = _page(auth_client, "/reports/categories", **Q1)
+    table = parsed.tables["categories-GBP"]
+    assert table[0] == ["Category", "Spent", "Share", "Previous period", "Change", "Change %"]
+    assert table[1:] == [
+        ["Rent & Bills", "£1,200.00", "91.8%", "£0.00", "£1,200.00", "—"],
+        ["Groceries", "£107.47", "8.2%", "£80.00", "£27.47", "34.3%"],
+        ["Total", "£1,307.47", "", "£80.00", "£1,227.47", ""],
+    ]
+    link = urlsplit(parsed.links["Rent & Bills"])
+    assert link.path == "/transactions"
+    assert parse_qs(link.query) == {"category": ["Rent & Bills"], "date_from": ["2025-01-01"], "date_to": ["2025-03-31"]}
+    rows = _csv(auth_client, "/reports/categories", **Q1)
+    assert ["GBP", "Groceries", "107.47", "8.2", "80.00", "27.47", "34.3"] in rows
+    assert not any("Transfers" in row for row in rows)
+
+
+def test_balances_page_shows_each_account_and_net_worth(auth_client, household):
+    _html, parsed = _page(auth_client, "/reports/balances", **Q1)
+    table = parsed.tables["balances-GBP"]
+    assert table[0] == ["Month", "Current", "Savings", "Net worth", "Change"]
+    assert table[1:] == [
+        ["Jan 2025", "£1,745.10", "£2,000.00", "£3,745.10", "—"],
+        ["Feb 2025", "£1,745.10", "£2,000.00", "£3,745.10", "£0.00"],
+        ["Mar 2025", "£500.00", "£2,000.00", "£2,500.00", "-£1,245.10"],
+    ]
+    rows = _csv(auth_client, "/reports/balances", **Q1)
+    assert ["GBP", "2025-01", "Net worth", "3745.10"] in rows
+    _html, parsed = _page(auth_client, "/reports/balances", step="day", **Q1)
+    daily = parsed.tables["balances-GBP"]
+    assert len(daily) == 1 + 90
+    assert daily[1][0] == "01 Jan 2025" and daily[-1][3] == "£2,500.00"
+
+
+def test_profit_and_loss_page_expands_to_codes_and_code_to_transactions(auth_client, user, db, sage_exports):
+    account = factories.create_account(db.session, user, "Ledger", "GBP")
+    factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv")
+    _html, parsed = _page(auth_client, "/reports/profit-and-loss", **Q1)
+    table = {row[0]: row[1:] for row in parsed.tables["profit-and-loss-GBP"][1:]}
+    assert table["Gross profit"] == ["£4,560.38", "£1,290.74", "£4,940.40", "£10,791.52"]
+    assert table["Net profit"] == ["-£1,057.49", "-£4,493.42", "-£732.27", "-£6,283.18"]
+    assert table["Total overheads"][-1] == "£17,074.70"
+    expand = parsed.links[next(label for label in parsed.links if label.startswith("Sales"))]
+    _html, parsed = _page(auth_client, expand)
+    codes = [row for row in parsed.tables["profit-and-loss-GBP"] if re.fullmatch(r"4\d{3}", row[0])]
+    assert codes and sum(_amount(row[-1]) for row in codes) == Decimal("13755.45")
+    html, parsed = _page(auth_client, parsed.links[codes[0][0]])
+    assert f"Nominal code {codes[0][0]}" in html
+    listed = sum(_amount(row[-1]) for row in parsed.tables["code-transactions"][1:])
+    assert listed == _amount(codes[0][-1])
+    rows = _csv(auth_client, "/reports/profit-and-loss", **Q1)
+    assert rows[0] == ["currency", "line", "nominal_code", "2025-01", "2025-02", "2025-03", "total"]
+    assert ["GBP", "Net profit", "", "-1057.49", "-4493.42", "-732.27", "-6283.18"] in rows
+
+
+def test_code_transactions_need_a_currency(auth_client):
+    assert auth_client.get("/reports/profit-and-loss/codes/4000").status_code == 400
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_charts_are_fed_from_json_blocks_without_inline_script(auth_client, household, db, user, url):
+    ledger = factories.create_account(db.session, user, "Ledger", "USD")
+    factories.add_rows(db.session, ledger, [{"date": date(2025, 2, 10), "amount": "-15.00", "nominal_code": "7100"}])
+    html, _parsed = _page(auth_client, url, **Q1)
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert ' style="' not in html
+    blocks = re.findall(r'<script type="application/json" data-chart-for="([^"]+)">(.*?)</script>', html, re.S)
+    assert blocks
+    for canvas, payload in blocks:
+        assert f'<canvas id="{canvas}"' in html
+        chart = json.loads(payload)
+        assert chart["data"]["labels"] and chart["data"]["datasets"]
+    assert "vendor/chart.js-4.5.1/chart.umd.min.js" in html and "js/charts.js" in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_issue_the_same_number_of_statements_whatever_the_row_count(auth_client, household, db, url):
+    def statements():
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            _page(auth_client, url, period="custom", start="2024-01", end="2025-03", expand="sales")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = statements()
+    many = factories.create_account(db.session, db.session.merge(household["current"]).owner, "Busy", "USD")
+    factories.add_rows(db.session, many, [
+        {"date": date(2024, 1 + n % 12, 1 + n % 28), "amount": f"-{n}.{n % 100:02d}", "category": f"Cat {n % 17}",
+         "nominal_code": str(4000 + (n * 37) % 6000)} for n in range(1, 400)])
+    assert statements() == few
+    assert few <= 8
