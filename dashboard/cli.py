@@ -19,6 +19,7 @@ from dashboard.importers.detect import FORMATS
 users_cli = AppGroup("users", help="Create and manage users.")
 demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
 totals_cli = AppGroup("totals", help="The monthly totals that reports read.")
+accounts_cli = AppGroup("accounts", help="Accounts and their balances.")
 
 
 @click.command("check-db")
@@ -57,7 +58,8 @@ def create_user_command(email: str, admin: bool, password_stdin: bool):
 @click.option("--transactions", "count", default=3000, show_default=True, help="How many transactions to create.")
 @click.option("--seed", "random_seed", default=2024, show_default=True, help="Random seed, for repeatable data.")
 @click.option("--if-empty", is_flag=True, help="Seed only when the database has no users (used by `make run`).")
-def demo_seed_command(count: int, random_seed: int, if_empty: bool):
+@click.option("--single-account", is_flag=True, help="Put every transaction in one account (for benchmarks).")
+def demo_seed_command(count: int, random_seed: int, if_empty: bool, single_account: bool):
     """Create the demo login and realistic accounts with COUNT transactions (replacing the demo user's data)."""
     from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from dashboard.models import User
@@ -66,7 +68,7 @@ def demo_seed_command(count: int, random_seed: int, if_empty: bool):
         click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
         return
     started = time.perf_counter()
-    result = seed_demo(db.session, count, random_seed)
+    result = seed_demo(db.session, count, random_seed, single_account=single_account)
     db.session.commit()
     click.echo(f"seeded {result.transactions:,} transactions in {result.accounts} accounts "
                f"in {time.perf_counter() - started:.1f}s")
@@ -151,9 +153,53 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
     click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}")
 
 
+@click.command("export")
+@click.option("--user", "email", required=True, help="Email of the user whose transactions to write.")
+@click.option("--account", "account_name", help="Only this account (by name).")
+def export_command(email: str, account_name: str | None):
+    """Write the user's transactions as CSV to standard output, oldest first: the account page's download."""
+    from dashboard.accounts.export import export_rows, transaction_csv
+    from dashboard.accounts.transaction_pages import TransactionFilter
+    from dashboard.models import Account
+
+    user = _user_or_fail(email)
+    account_id = None
+    if account_name is not None:
+        account_id = db.session.scalar(select(Account.id).where(Account.owner_id == user.id,
+                                                                Account.name == account_name))
+        if account_id is None:
+            raise click.ClickException(f"{email} has no account named {account_name!r}")
+    filters = TransactionFilter(account_id=account_id, descending=False)
+    for chunk in transaction_csv(export_rows(db.session, user.id, filters)):
+        click.echo(chunk, nl=False)
+
+
+@accounts_cli.command("list")
+@click.option("--user", "email", required=True, help="Email of the user whose accounts to list.")
+def accounts_list_command(email: str):
+    """The user's accounts with balances and transaction counts, as CSV on standard output."""
+    from dashboard.accounts.export import accounts_csv
+    from dashboard.accounts.queries import account_summaries
+
+    user = _user_or_fail(email)
+    for chunk in accounts_csv(account_summaries(db.session, user.id)):
+        click.echo(chunk, nl=False)
+
+
+def _user_or_fail(email: str):
+    from dashboard.auth.services import find_user
+
+    user = find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"there is no user {email}")
+    return user
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(check_db_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(totals_cli)
+    app.cli.add_command(export_command)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(import_command)

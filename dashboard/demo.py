@@ -83,8 +83,12 @@ class SeedResult:
     transactions: int
 
 
-def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date | None = None) -> SeedResult:
-    """(Re)create the demo user's data: the same seed and count give the same transactions."""
+def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date | None = None,
+              single_account: bool = False) -> SeedResult:
+    """(Re)create the demo user's data: the same seed and count give the same transactions.
+
+    ``single_account`` puts every transaction in the checking account: the benchmark's million rows in one account.
+    """
     rng = random.Random(random_seed)
     today = today or date.today()
     user = find_user(session, DEMO_EMAIL)
@@ -98,7 +102,7 @@ def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date
                                 currency=currency, last_four=last_four, source="demo", external_id=f"demo-{key}")
     session.add_all(accounts.values())
     session.flush()
-    rows = list(_demo_rows(rng, user.id, accounts, count, today))
+    rows = list(_demo_rows(rng, user.id, accounts, count, today, single_account))
     bulk_load_transactions(session, rows, user.id)
     _set_balances(session, accounts)
     return SeedResult(accounts=len(accounts), transactions=len(rows))
@@ -109,14 +113,15 @@ def _clear_user_data(session: Session, owner_id: int) -> None:
         session.execute(delete(model).where(model.owner_id == owner_id))
 
 
-def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date) -> Iterator[dict]:
+def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date,
+               single_account: bool = False) -> Iterator[dict]:
     start = today - timedelta(days=HISTORY_DAYS)
     months = HISTORY_DAYS // 30
     everyday_count = max(count - months * SCHEDULED_PER_MONTH, 0)
     everyday = list(_everyday(rng, start, today, everyday_count, months))
     rows = (list(_scheduled(rng, start, today, _monthly_spending(everyday))) + everyday)[:count]
     for number, (key, day, description, counterparty, category, amount, nominal) in enumerate(rows):
-        account = accounts[key]
+        account = accounts["checking" if single_account else key]
         yield {
             "owner_id": owner_id, "account_id": account.id, "external_id": f"demo-{number}",
             "date": day, "description": description, "amount": amount, "currency": account.currency,
