@@ -3,3 +3,4 @@ from flask import Blueprint
 bp = Blueprint("accounts", __name__)
 
 from dashboard.accounts import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from dashboard.accounts import imports  # noqa: E402,F401  (import pages attach themselves to bp)
