@@ -251,3 +251,10 @@ def is_balance_row(description: str) -> bool:
 def is_pending(status: str) -> bool:
     folded = folded_text(status)
     return any(word in folded for word in PENDING_WORDS)
+
+
+def combined_amount(money_out: Decimal | None, money_in: Decimal | None) -> Decimal | None:
+    """Paid-out and paid-in cells as one signed amount, whatever sign each is written with."""
+    if money_out is None and money_in is None:
+        return None
+    return abs(money_in or Decimal(0)) - abs(money_out or Decimal(0))
