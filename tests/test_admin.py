@@ -1,9 +1,8 @@
 """Admin pages: installation figures and organisation-wide reports; 403 for everyone else."""
 from __future__ import annotations
 
-from datetime import date
-
 import re
+from datetime import date
 
 import pytest
 

@@ -11,11 +11,11 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from dashboard.accounts.transaction_pages import UNCATEGORISED
 from dashboard.extensions import db
 from dashboard.reports import balances, charts, profit_and_loss, queries
 from dashboard.reports.forms import ReportFilters, read_filters
@@ -82,14 +82,13 @@ def _extra_args() -> dict:
 
 
 def transactions_url(category: str, filters: ReportFilters) -> str:
-    """The transactions view filtered to one category and the period (and account, when one is chosen)."""
-    args = {"category": category, "date_from": filters.period.start_date.isoformat(),
-            "date_to": filters.period.end_date.isoformat()}
+    """The transactions view showing the money out behind one category's figure: that category
+    ('' for none), the period, the account when one is chosen, and amounts up to zero."""
+    args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
+            "date_to": filters.period.end_date.isoformat(), "amount_max": "0"}
     if filters.account_id is not None:
         args["account"] = filters.account_id
-    if TRANSACTIONS_ENDPOINT in current_app.view_functions:
-        return url_for(TRANSACTIONS_ENDPOINT, **args)
-    return "/transactions?" + urlencode(args)
+    return url_for(TRANSACTIONS_ENDPOINT, **args)
 
 
 def income_expenses_page(scope: Scope):
