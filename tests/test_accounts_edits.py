@@ -2,7 +2,6 @@
 import re
 
 import pytest
-
 from sqlalchemy import select
 
 from dashboard.ledger import verify_totals
@@ -50,7 +49,7 @@ def test_bulk_category(auth_client, db, user):
     account = factories.create_account(db.session, user)
     factories.add_transactions(db.session, account, [("2024-01-01", "-5", "A"), ("2024-02-01", "-6", "B"),
                                                      ("2024-03-01", "7", "C", "Income")])
-    a, b, c = _transactions(db, account)
+    a, b, _income = _transactions(db, account)
     response = auth_client.post("/transactions/categorise", data={
         "ids": [str(a.id), str(b.id)], "category": "Groceries", "next": f"/accounts/{account.id}?q=x"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/accounts/{account.id}?q=x")
@@ -88,4 +87,4 @@ class TestWithCsrf:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
         assert client.post(f"/transactions/{row.id}", data={"category": "New", "csrf_token": token}).status_code == 302
         page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
-        assert re.search(r'id="bulk-form".*?name="csrf_token"', page, re.S)
+        assert re.search(r'id="bulk-form".*?name="csrf_token"', page, re.DOTALL)

@@ -14,9 +14,9 @@ def _cells(html: str) -> list[list[str]]:
     if 'id="transactions-table"' not in html:
         return []
     body = html.split('id="transactions-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    rows = re.findall(r"<tr.*?</tr>", body, re.S)
+    rows = re.findall(r"<tr.*?</tr>", body, re.DOTALL)
     return [[re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
-             for cell in re.findall(r"<td.*?</td>", row, re.S)] for row in rows]
+             for cell in re.findall(r"<td.*?</td>", row, re.DOTALL)] for row in rows]
 
 
 def _descriptions(html: str) -> list[str]:
@@ -42,7 +42,7 @@ def test_account_page_shows_details_balances_and_the_table(auth_client, db, user
     html = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
     assert "Everyday" in html and "Northwind Bank" in html and "4821" in html
     assert "£1,000.00" in html and "£950.00" in html
-    header = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    header = re.search(r"<thead>.*?</thead>", html, re.DOTALL).group(0)
     for label in ("Date", "Description", "Counterparty", "Category", "Status", "Amount", "Balance"):
         assert label in header
     rows = _cells(html)
@@ -117,7 +117,7 @@ def _many(db, account, count: int, start=date(2024, 1, 1)):
 
 
 def test_keyset_pages_walk_every_row_once_both_ways(auth_client, db, user):
-    account = _account(db, user, ledger_balance=Decimal("0"))
+    account = _account(db, user, ledger_balance=Decimal(0))
     _many(db, account, 60)
     url = f"/accounts/{account.id}?per_page=25"
     first = auth_client.get(url).get_data(as_text=True)
@@ -130,7 +130,9 @@ def test_keyset_pages_walk_every_row_once_both_ways(auth_client, db, user):
     last = auth_client.get(_link(first, "Last")).get_data(as_text=True)
     assert _descriptions(last) == _descriptions(third)[-25:] or _descriptions(last)[-10:] == _descriptions(third)
     assert _descriptions(last)[-1] == "Row 000"
-    # The running balance on a later page continues the first page's.
+    # Balances run back from the ledger balance (0) and continue across pages, whether the
+    # page's newest row falls late (20 Jan) or early (12 Jan) in its month.
+    assert [_cells(first)[0][7], _cells(first)[1][7]] == ["£0.00", "£60.00"]
     assert _cells(second)[0][7] == "£" + f"{sum(range(36, 61)):,}.00"
 
 
@@ -172,7 +174,7 @@ def _statements(client, db, url: str) -> int:
 
 
 def test_statement_count_does_not_grow_with_rows(auth_client, db, user):
-    account = _account(db, user, ledger_balance=Decimal("10"))
+    account = _account(db, user, ledger_balance=Decimal(10))
     other = factories.create_account(db.session, user, name="Other")
     factories.add_transactions(db.session, account, [("2024-01-01", "-1", "one")])
     factories.add_transactions(db.session, other, [("2024-01-01", "-1", "one")])
@@ -183,3 +185,19 @@ def test_statement_count_does_not_grow_with_rows(auth_client, db, user):
     db.session.execute(Transaction.__table__.update().values(category="Groceries"))
     db.session.commit()
     assert [_statements(auth_client, db, url) for url in urls] == few
+
+
+def test_csv_download_has_exactly_the_filtered_rows_without_paging(auth_client, db, user):
+    account = _account(db, user)
+    _many(db, account, 60)
+    factories.add_transactions(db.session, account, [("2024-06-01", "-1", "Something else")])
+    response = auth_client.get(f"/accounts/{account.id}/export.csv?q=ROW&per_page=25&sort=amount&after=1:-1")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "account,date,description,amount,currency,status,category,counterparty,external_id"
+    assert len(lines) == 61
+    assert lines[1].startswith("Everyday,2024-01-20,Row 059,-60.00,GBP,posted")
+    assert lines[-1].startswith("Everyday,2024-01-01,Row 000,-1.00,GBP,posted")
+    everything = auth_client.get("/transactions/export.csv").get_data(as_text=True).splitlines()
+    assert len(everything) == 62

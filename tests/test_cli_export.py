@@ -59,7 +59,7 @@ def test_export_matches_the_account_page_download(runner, auth_client, db, user)
 
 def test_accounts_list(runner, db, user):
     checking = factories.create_account(db.session, user, name="Checking", type="checking",
-                                        ledger_balance=Decimal("1234.5"), available_balance=Decimal("-20"),
+                                        ledger_balance=Decimal("1234.5"), available_balance=Decimal(-20),
                                         balance_as_of=datetime(2024, 3, 1, 9, 30))
     factories.create_account(db.session, user, name="Card", type="credit_card", currency="EUR")
     factories.add_transactions(db.session, checking, [("2024-01-01", "-1", "A"), ("2024-02-01", "-1", "B")])

@@ -4,7 +4,6 @@ The test walks ``app.url_map``, so routes added later are covered without
 touching this file. A route with an id argument this test does not know
 fails loudly: add the argument to ``ID_ARGUMENTS``.
 """
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select

@@ -9,7 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.accounts.queries import AccountSummary
-from dashboard.accounts.transaction_pages import TransactionFilter, filtered_transactions
+from dashboard.accounts.transaction_pages import (
+    TransactionFilter,
+    filtered_transactions,
+)
 from dashboard.formatting import plain_amount
 from dashboard.models import Account
 

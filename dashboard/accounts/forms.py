@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, Form, SearchField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    Form,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from dashboard.accounts.transaction_pages import (
@@ -35,7 +44,8 @@ class TransactionFilterForm(Form):
     amount_max = DecimalField("Amount to", places=None, validators=[Optional()])
     account = SelectField("Account", coerce=_coerce_account, default="")
     category = SelectField("Category", validate_choice=False, default="")
-    status = SelectField("Status", choices=[("", "Any status"), (STATUS_POSTED, "Posted"), (STATUS_PENDING, "Pending")], default="")
+    status = SelectField("Status", default="",
+                         choices=[("", "Any status"), (STATUS_POSTED, "Posted"), (STATUS_PENDING, "Pending")])
     sort = SelectField("Sort", choices=SORT_CHOICES, default="-date")
     per_page = SelectField("Per page", choices=[(size, str(size)) for size in PAGE_SIZES], coerce=int,
                            default=DEFAULT_PAGE_SIZE)

@@ -2,13 +2,29 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from dashboard.accounts import bp
-from dashboard.accounts.edits import categorise_transactions, edit_transaction, user_transaction_or_404
+from dashboard.accounts.edits import (
+    categorise_transactions,
+    edit_transaction,
+    user_transaction_or_404,
+)
 from dashboard.accounts.export import export_rows, transaction_csv
-from dashboard.accounts.forms import BulkCategoryForm, TransactionEditForm, TransactionFilterForm
+from dashboard.accounts.forms import (
+    BulkCategoryForm,
+    TransactionEditForm,
+    TransactionFilterForm,
+)
 from dashboard.accounts.queries import (
     account_summaries,
     latest_transactions,
@@ -21,7 +37,6 @@ from dashboard.accounts.transaction_pages import (
     account_names,
     categories_in_use,
     decode_key,
-    shows_running_balance,
     transaction_page,
 )
 from dashboard.extensions import db
@@ -127,11 +142,10 @@ def _transaction_table_page(template: str, account: Account | None = None):
     )
     page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
                             ledger_balance=account.ledger_balance if account else None)
+    everything = not filters.narrows_rows and not filters.date_from and not filters.date_to
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
-        total=transaction_count(db.session, current_user.id, account.id if account else None)
-        if not filters.narrows_rows and not (filters.date_from or filters.date_to) else None,
-        running_balance=account is not None and account.ledger_balance is not None and shows_running_balance(filters),
+        total=transaction_count(db.session, current_user.id, filters.account_id) if everything else None,
         page_url=_page_url, export_url=_page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories_in_use(db.session, current_user.id),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard.ledger import search_text
@@ -161,26 +161,32 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
                      rows: list[Transaction]) -> dict[int, Decimal]:
     """The balance after each row, counted back from the ledger balance.
 
-    What came after the newest row on the page is summed from the monthly
-    totals for later months plus the rows of its own month, so a page deep
-    in a million rows costs one month of rows, not half a million.
+    What came after the newest row on the page is the monthly totals of later
+    months plus that row's own month: summed from the row to the month's end,
+    or (early in the month) the month's total less the rows up to it. So a
+    page deep in a million rows reads at most half a month of rows.
     """
     newest_first = sorted(rows, key=lambda t: (t.date, t.id), reverse=True)
     newest = newest_first[0]
     month = newest.date.replace(day=1)
     next_month = (month.replace(day=28) + _FOUR_DAYS).replace(day=1)
-    income, expense = session.execute(
-        select(func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
-        .where(MonthlyTotal.account_id == account_id, MonthlyTotal.month >= next_month)
+    later = MonthlyTotal.month >= next_month
+    this = MonthlyTotal.month == month
+    later_income, later_expense, month_income, month_expense = session.execute(
+        select(*(func.sum(case((when, column), else_=0)) for when in (later, this)
+                 for column in (MonthlyTotal.income, MonthlyTotal.expense)))
+        .where(MonthlyTotal.account_id == account_id, MonthlyTotal.month >= month)
     ).one()
-    later_this_month = session.scalar(
+    after_newest = or_(Transaction.date > newest.date, and_(Transaction.date == newest.date, Transaction.id > newest.id))
+    early = newest.date.day <= 15
+    partial = session.scalar(
         select(func.sum(Transaction.amount)).where(
-            Transaction.account_id == account_id,
-            Transaction.date < next_month,
-            or_(Transaction.date > newest.date, and_(Transaction.date == newest.date, Transaction.id > newest.id)),
+            Transaction.account_id == account_id, Transaction.date >= month, Transaction.date < next_month,
+            ~after_newest if early else after_newest,
         )
-    )
-    balance = ledger_balance - (income or 0) + (expense or 0) - (later_this_month or 0)
+    ) or 0
+    later_this_month = (month_income or 0) - (month_expense or 0) - partial if early else partial
+    balance = ledger_balance - (later_income or 0) + (later_expense or 0) - later_this_month
     balances = {}
     for row in newest_first:
         balances[row.id] = balance
