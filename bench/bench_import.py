@@ -1,0 +1,145 @@
+"""Benchmark a 100,000-row CSV import on PostgreSQL against COPY of the same rows.
+
+    .venv/bin/python bench/bench_import.py [--rows 100000]
+
+Uses BENCH_DATABASE_URL when set, otherwise a throwaway PostgreSQL started
+from the machine's binaries. Generates a bank CSV, imports it the way the
+CLI does (parse, then the loader inside one database transaction, with
+de-duplication and monthly totals), imports it again (every row a
+duplicate), then COPYs the same rows into a scratch table shaped like
+``transactions`` and prints rows per second and the ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+import resource
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import flask_migrate  # noqa: E402
+from sqlalchemy import delete, func, select, text  # noqa: E402
+
+from config import TestingConfig  # noqa: E402
+from dashboard import create_app  # noqa: E402
+from dashboard.auth.services import create_user  # noqa: E402
+from dashboard.extensions import db  # noqa: E402
+from dashboard.importers.detect import parse_file  # noqa: E402
+from dashboard.importers.loader import import_parsed  # noqa: E402
+from dashboard.models import Account, Transaction, User  # noqa: E402
+from tests.postgres_server import PostgresServer  # noqa: E402
+
+BENCH_EMAIL = "bench-import@example.com"
+SHOPS = ["Tesco", "Sainsbury's", "Pret A Manger", "TfL", "Amazon", "Shell", "Boots", "Netflix", "Rent", "Salary"]
+
+
+def generated_csv(rows: int, seed: int = 7) -> bytes:
+    rng = random.Random(seed)
+    start = date(2020, 1, 1)
+    lines = ["Date,Description,Amount,Balance"]
+    balance = 0
+    for number in range(rows):
+        day = start + timedelta(days=number * 1500 // rows)
+        pence = rng.randint(-15_000, 2_000) if rng.random() > 0.02 else rng.randint(100_000, 400_000)
+        balance += pence
+        lines.append(f"{day:%d/%m/%Y},{rng.choice(SHOPS)} {rng.randint(1, 9999)},"
+                     f"{pence / 100:.2f},{balance / 100:.2f}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def copy_rows(connection, owner_id: int, account_id: int, parsed) -> float:
+    """COPY the parsed rows into a scratch table like ``transactions``; returns seconds."""
+    buffer = io.StringIO()
+    for number, row in enumerate(parsed.transactions):
+        description = row.description.replace("\t", " ").replace("\\", "\\\\")
+        buffer.write(f"{owner_id}\t{account_id}\tcopy:{number}\t{row.date.isoformat()}\t{description}\t"
+                     f"{int(row.amount * 10_000)}\tGBP\tposted\t{description.casefold()}\n")
+    buffer.seek(0)
+    cursor = connection.cursor()
+    cursor.execute("DROP TABLE IF EXISTS bench_copy")
+    cursor.execute("CREATE TABLE bench_copy (LIKE transactions INCLUDING DEFAULTS INCLUDING INDEXES)")
+    started = time.perf_counter()
+    cursor.copy_expert("COPY bench_copy (owner_id, account_id, external_id, date, description, amount, currency, "
+                       "status, search_text) FROM STDIN", buffer)
+    connection.commit()
+    elapsed = time.perf_counter() - started
+    cursor.execute("DROP TABLE bench_copy")
+    connection.commit()
+    return elapsed
+
+
+def run(url: str, rows: int) -> None:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = url
+    app = create_app(config)
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+        user = db.session.scalar(select(User).where(User.email == BENCH_EMAIL))
+        if user is None:
+            user = create_user(db.session, BENCH_EMAIL, "bench-password-not-used")
+        db.session.execute(delete(Account).where(Account.owner_id == user.id))
+        account = Account(owner_id=user.id, name="Bench", currency="GBP")
+        db.session.add(account)
+        db.session.commit()
+
+        data = generated_csv(rows)
+        started = time.perf_counter()
+        parsed = parse_file(data, "bench.csv")
+        parsed_at = time.perf_counter()
+        batch = import_parsed(db.session, user.id, account, parsed, "bench.csv", data)
+        db.session.commit()
+        imported_at = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+        again = import_parsed(db.session, user.id, account, parse_file(data, "bench.csv"), "bench.csv", data)
+        db.session.commit()
+        again_at = time.perf_counter()
+        stored = db.session.scalar(select(func.count()).where(Transaction.account_id == account.id))
+        inserted, duplicates = batch.rows_inserted, again.rows_duplicate
+        assert inserted == rows == stored and again.rows_inserted == 0, "the import lost or duplicated rows"
+
+        raw = db.engine.raw_connection()
+        try:
+            copy_seconds = copy_rows(raw.driver_connection, user.id, account.id, parsed)
+        finally:
+            raw.close()
+        db.session.execute(delete(Account).where(Account.id == account.id))
+        db.session.execute(text("DELETE FROM monthly_totals WHERE account_id NOT IN (SELECT id FROM accounts)"))
+        db.session.commit()
+
+    parse_seconds, load_seconds = parsed_at - started, imported_at - parsed_at
+    total = imported_at - started
+    print(f"file: {rows:,} rows, {len(data) / 1e6:.1f} MB CSV")
+    print(f"parse:            {parse_seconds:6.2f} s  {rows / parse_seconds:>10,.0f} rows/s")
+    print(f"load (database):  {load_seconds:6.2f} s  {rows / load_seconds:>10,.0f} rows/s")
+    print(f"import in total:  {total:6.2f} s  {rows / total:>10,.0f} rows/s   peak process memory {peak / 1e6:.0f} MB")
+    print(f"same file again:  {again_at - imported_at:6.2f} s  (0 inserted, {duplicates:,} duplicates)")
+    print(f"COPY:             {copy_seconds:6.2f} s  {rows / copy_seconds:>10,.0f} rows/s")
+    print(f"ratio: the database load takes {load_seconds / copy_seconds:.1f}x COPY; "
+          f"the whole import {total / copy_seconds:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        run(url, args.rows)
+        return
+    server = PostgresServer()
+    try:
+        run(server.start(), args.rows)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
