@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard.ledger import search_text
@@ -177,12 +177,12 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
                  for column in (MonthlyTotal.income, MonthlyTotal.expense)))
         .where(MonthlyTotal.account_id == account_id, MonthlyTotal.month >= month)
     ).one()
-    after_newest = or_(Transaction.date > newest.date, and_(Transaction.date == newest.date, Transaction.id > newest.id))
+    place, key = tuple_(Transaction.date, Transaction.id), (newest.date, newest.id)
     early = newest.date.day <= 15
     partial = session.scalar(
         select(func.sum(Transaction.amount)).where(
             Transaction.account_id == account_id, Transaction.date >= month, Transaction.date < next_month,
-            ~after_newest if early else after_newest,
+            place <= key if early else place > key,
         )
     ) or 0
     later_this_month = (month_income or 0) - (month_expense or 0) - partial if early else partial

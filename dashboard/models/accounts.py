@@ -47,7 +47,8 @@ class Transaction(Base):
     __tablename__ = "transactions"
     __table_args__ = (
         UniqueConstraint("account_id", "external_id"),
-        Index("ix_transactions_account_date_id", "account_id", "date", "id"),
+        # Carries the amount on PostgreSQL, so running balances sum from the index alone.
+        Index("ix_transactions_account_date_id", "account_id", "date", "id", postgresql_include=["amount"]),
         Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
         Index("ix_transactions_batch_id", "batch_id"),
         # Sorting the transaction table by amount or description without reading every row.
