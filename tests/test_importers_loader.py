@@ -324,7 +324,7 @@ def test_account_for_import_creates_the_account_once(db, user, bank_exports):
 
 
 def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
-    account = factories.create_account(db.session, user)
+    account_id, owner_id = factories.create_account(db.session, user).id, user.id  # no shared ORM objects in threads
     rows = [(f"2025-01-{day:02d}", f"-{day}.25", f"Shop {day}") for day in range(1, 29)] * 50
     file = parsed(*rows)
     barrier = threading.Barrier(2)
@@ -334,9 +334,9 @@ def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
     def run():
         try:
             with app.app_context(), Session(db.engine) as session:
-                mine = session.get(Account, account.id)
+                mine = session.get(Account, account_id)
                 barrier.wait(timeout=10)
-                batch = loader.import_parsed(session, user.id, mine, file, "same.csv", b"same")
+                batch = loader.import_parsed(session, owner_id, mine, file, "same.csv", b"same")
                 session.commit()
                 results.append(batch.rows_inserted)
         except BaseException as error:  # noqa: BLE001  (reported by the assertion below)
@@ -350,5 +350,5 @@ def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
 
     assert errors == []
     assert sorted(results) == [0, len(rows)]
-    assert owner_rows(db, user.id)[0] == len(rows)
+    assert owner_rows(db, owner_id)[0] == len(rows)
     assert verify_totals(db.session) == []
