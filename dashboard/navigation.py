@@ -5,7 +5,6 @@ from flask_login import current_user
 NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
-    ("imports.index", "Import", False),
     ("reports.index", "Reports", False),
     ("admin.index", "Admin", True),
 )

@@ -256,3 +256,15 @@ def test_a_batch_of_another_account_is_not_found(auth_client, db, user):
     assert auth_client.get(f"/accounts/{account.id}/imports/{batch.id}").status_code == 404
     assert auth_client.post(f"/accounts/{account.id}/imports/{batch.id}/undo").status_code == 404
     assert counts(db)[0] == 3
+
+
+def test_the_account_page_lists_its_imports_with_undo(auth_client, db, user, bank_exports):
+    account = factories.create_account(db.session, user, "Checking", "USD")
+    data = (bank_exports / "ofx1-sgml" / "checking.ofx").read_bytes()
+    parsed = parse_file(data, "checking.ofx")
+    batch = import_parsed(db.session, user.id, account, parsed, "checking.ofx", data)
+    db.session.commit()
+    page = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert f'href="/accounts/{account.id}/import"' in page
+    assert "checking.ofx" in page
+    assert f'/accounts/{account.id}/imports/{batch.id}/undo' in page

@@ -40,6 +40,7 @@ from dashboard.accounts.transaction_pages import (
     transaction_page,
 )
 from dashboard.extensions import db
+from dashboard.importers.loader import account_batches
 from dashboard.models import Account
 
 CURSOR_ARGS = ("after", "before", "last")
@@ -61,7 +62,8 @@ def overview():
 @login_required
 def account(account_id: int):
     account = user_account_or_404(db.session, current_user.id, account_id)
-    return _transaction_table_page("accounts/account.html", account)
+    return _transaction_table_page("accounts/account.html", account,
+                                   batches=account_batches(db.session, current_user.id, account.id, limit=5))
 
 
 @bp.get("/transactions")
@@ -132,7 +134,7 @@ def _filter_form(account: Account | None) -> TransactionFilterForm:
     return form
 
 
-def _transaction_table_page(template: str, account: Account | None = None):
+def _transaction_table_page(template: str, account: Account | None = None, **context):
     form = _filter_form(account)
     filters = form.to_filter(account.id if account else None)
     position = Position(
@@ -149,6 +151,7 @@ def _transaction_table_page(template: str, account: Account | None = None):
         page_url=_page_url, export_url=_page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories_in_use(db.session, current_user.id),
+        **context,
     )
 
 
