@@ -22,5 +22,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+bench: install
+	$(BIN)/python bench/bench_pages.py --no-plans
+	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_import.py
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -34,7 +34,7 @@ from dashboard.extensions import db  # noqa: E402
 from dashboard.importers.detect import parse_file  # noqa: E402
 from dashboard.importers.loader import import_parsed  # noqa: E402
 from dashboard.models import Account, Transaction, User  # noqa: E402
-from tests.postgres_server import PostgresServer  # noqa: E402
+from tests.postgres_server import postgres_url  # noqa: E402
 
 BENCH_EMAIL = "bench-import@example.com"
 SHOPS = ["Tesco", "Sainsbury's", "Pret A Manger", "TfL", "Amazon", "Shell", "Boots", "Netflix", "Rent", "Salary"]
@@ -130,15 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
+    with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
         run(url, args.rows)
-        return
-    server = PostgresServer()
-    try:
-        run(server.start(), args.rows)
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import os
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,21 +30,9 @@ from dashboard.auth.services import find_user
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from dashboard.extensions import db
 from dashboard.models import Account, Transaction
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import postgres_url
 
 BUDGET_MS = 100
-
-
-@contextmanager
-def database_url():
-    if os.environ.get("BENCH_DATABASE_URL"):
-        yield os.environ["BENCH_DATABASE_URL"]
-        return
-    server = PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 def prepare(app, count: int, reseed: bool) -> Account:
@@ -123,7 +110,7 @@ def main() -> int:
     parser.add_argument("--no-plans", action="store_true", help="Only the medians.")
     options = parser.parse_args()
 
-    with database_url() as url:
+    with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
         config = TestingConfig()
         config.SQLALCHEMY_DATABASE_URI = url
         app = create_app(config)

@@ -31,7 +31,7 @@ from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo  # noqa: E402
 from dashboard.extensions import db  # noqa: E402
 from dashboard.models import MonthlyTotal, Transaction, User  # noqa: E402
 from dashboard.reports.periods import preset_period  # noqa: E402
-from tests.postgres_server import PostgresServer  # noqa: E402
+from tests.postgres_server import postgres_url  # noqa: E402
 
 TARGET_MS = 300
 PAGES = [
@@ -96,12 +96,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    server = None
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        server = PostgresServer()
-        url = server.start()
-    try:
+    with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
         config = TestingConfig()
         config.SQLALCHEMY_DATABASE_URI = url
         app = create_app(config)
@@ -140,9 +135,6 @@ def main() -> int:
             print(f"same from monthly_totals:             {rollup_ms:8.1f} ms  (ratio {raw_ms / rollup_ms:,.0f}x)")
             print(f"slowest page median: {worst:.1f} ms")
             return 0 if worst < TARGET_MS else 1
-    finally:
-        if server is not None:
-            server.stop()
 
 
 if __name__ == "__main__":

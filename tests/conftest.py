@@ -14,7 +14,7 @@ from dashboard import create_app
 from dashboard.extensions import db as _db
 from dashboard.models import Base
 from tests import factories
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import postgres_url as throwaway_postgres
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 ENGINES = ("sqlite", "postgresql")
@@ -40,14 +40,8 @@ def sage_exports() -> Path:
 @pytest.fixture(scope="session")
 def postgres_url():
     """TEST_POSTGRES_URL when given; otherwise a throwaway server. Never skipped: no server is a failure."""
-    if os.environ.get("TEST_POSTGRES_URL"):
-        yield os.environ["TEST_POSTGRES_URL"]
-        return
-    server = PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with throwaway_postgres(os.environ.get("TEST_POSTGRES_URL")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=ENGINES)

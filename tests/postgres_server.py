@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -63,3 +65,16 @@ class PostgresServer:
             self._run(self.bin_dir / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_url(given: str | None = None) -> Iterator[str]:
+    """``given`` when set (a server of your own); otherwise a throwaway server for the duration."""
+    if given:
+        yield given
+        return
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
