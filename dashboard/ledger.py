@@ -6,6 +6,7 @@ from the rows it sums. ``verify_totals`` proves it.
 """
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard.models import MonthlyTotal, Transaction
-from dashboard.models.base import month_start
+from dashboard.models.accounts import STATUS_POSTED
+from dashboard.models.base import Money, month_start
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -47,14 +49,64 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         return 0
     for row in rows:
         row["search_text"] = search_text(row.get("description"), row.get("counterparty"))
-    statement = (
-        _dialect_insert(session, Transaction.__table__)
-        .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
-        .returning(*TOTALS_INPUT)
-    )
-    inserted = session.execute(statement, list(rows)).all()
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = _insert_through_copy(session, rows)
+    else:
+        statement = (
+            sqlite.insert(Transaction.__table__)
+            .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
+            .returning(*TOTALS_INPUT)
+        )
+        inserted = session.execute(statement, list(rows)).all()
     apply_to_totals(session, inserted, sign=1)
     return len(inserted)
+
+
+COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
+                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id")
+COPY_DEFAULTS = {"description": "", "status": STATUS_POSTED, "search_text": ""}
+
+
+def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
+    """PostgreSQL: COPY the rows into a scratch table, then one INSERT .. SELECT .. ON CONFLICT DO NOTHING.
+
+    Several times faster than multi-row INSERTs for a large import, with the
+    same outcome: the unique constraint still decides what is a duplicate.
+    """
+    columns = ", ".join(COPY_COLUMNS)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS transaction_load ON COMMIT DROP AS "
+        f"SELECT {columns} FROM transactions WITH NO DATA"
+    )
+    connection.exec_driver_sql("TRUNCATE transaction_load")
+    with connection.connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY transaction_load ({columns}) FROM STDIN", _copy_text(rows))
+    return connection.execute(
+        text(f"INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "
+             "ON CONFLICT (account_id, external_id) DO NOTHING "
+             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount")
+        .columns(*TOTALS_INPUT)
+    ).all()
+
+
+def _copy_text(rows: Sequence[dict]) -> io.StringIO:
+    """The rows in COPY's text format: tab-separated, \\N for NULL, money as its stored integer."""
+    money = Money()
+    buffer = io.StringIO()
+    for row in rows:
+        values = []
+        for column in COPY_COLUMNS:
+            value = row.get(column, COPY_DEFAULTS.get(column))
+            if column == "amount":
+                value = money.process_bind_param(value, None)
+            values.append(r"\N" if value is None else str(value).translate(COPY_ESCAPES))
+        buffer.write("\t".join(values) + "\n")
+    buffer.seek(0)
+    return buffer
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int, chunk: int = 10_000) -> None:
