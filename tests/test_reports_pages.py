@@ -26,19 +26,24 @@ class _Tables(HTMLParser):
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.links: dict[str, str] = {}
+        self.row_links: dict[str, list[list[str]]] = {}  # per table, each row's hrefs
         self._table = self._row = self._cell = self._href = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table":
             self._table = self.tables.setdefault(attrs.get("id", str(len(self.tables))), [])
+            self._table_links = self.row_links.setdefault(attrs.get("id", str(len(self.tables))), [])
         elif tag == "tr" and self._table is not None:
             self._row = []
             self._table.append(self._row)
+            self._table_links.append([])
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
         elif tag == "a":
             self._href, self._text = attrs.get("href"), []
+            if self._row is not None:
+                self._table_links[-1].append(attrs.get("href"))
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
@@ -174,6 +179,34 @@ def test_categories_table_links_each_category_to_its_transactions(auth_client, h
     rows = _csv(auth_client, "/reports/categories", **Q1)
     assert ["GBP", "Groceries", "107.47", "8.2", "80.00", "27.47", "34.3"] in rows
     assert not any("Transfers" in row for row in rows)
+
+
+def test_category_links_lead_to_exactly_the_rows_behind_each_figure(auth_client, household, db):
+    """Groceries are bought in two currencies and from two accounts of one: whatever the filter, the
+    links of a category's row list rows of that currency only, and their money out is the figure shown."""
+    factories.add_rows(db.session, household["euro"], [
+        {"date": date(2025, 2, 3), "amount": "-7.50", "category": "Groceries", "external_id": "euro-groceries"}])
+    factories.add_rows(db.session, household["savings"], [
+        {"date": date(2025, 3, 4), "amount": "-10.00", "category": "Groceries", "external_id": "savings-groceries"}])
+    for filters in ({}, {"currency": "GBP"}, {"account": household["current"].id}):
+        _html, parsed = _page(auth_client, "/reports/categories", **Q1, **filters)
+        checked = 0
+        for table_id, table in parsed.tables.items():
+            currency = table_id.rsplit("-", 1)[1]
+            for row, links in zip(table[1:-1], parsed.row_links[table_id][1:-1]):
+                if _amount(row[1]) == 0:
+                    assert not links, row  # nothing behind a zero
+                    continue
+                assert links, row
+                behind = []
+                for link in links:
+                    assert urlsplit(link).path == "/transactions"
+                    export = auth_client.get(link.replace("/transactions?", "/transactions/export.csv?"))
+                    behind += list(csv.reader(io.StringIO(export.get_data(as_text=True))))[1:]
+                assert {line[4] for line in behind} == {currency}, (row, links)
+                assert -sum(Decimal(line[3]) for line in behind) == _amount(row[1]), (row, links)
+                checked += 1
+        assert checked >= 2
 
 
 def test_balances_page_shows_each_account_and_net_worth(auth_client, household):

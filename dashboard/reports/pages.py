@@ -81,14 +81,50 @@ def _extra_args() -> dict:
     return {"expand": expanded} if expanded else {}
 
 
-def transactions_url(category: str, filters: ReportFilters) -> str:
-    """The transactions view showing the money out behind one category's figure: that category
-    ('' for none), the period, the account when one is chosen, and amounts up to zero."""
+def transactions_url(category: str, filters: ReportFilters, account_id: int | None = None) -> str:
+    """The transactions view showing money out in one category ('' for none) over the period,
+    in one account or (``account_id`` None) in all of them."""
     args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
             "date_to": filters.period.end_date.isoformat(), "amount_max": "0"}
-    if filters.account_id is not None:
-        args["account"] = filters.account_id
+    if account_id is not None:
+        args["account"] = account_id
     return url_for(TRANSACTIONS_ENDPOINT, **args)
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    url: str
+    account: str = ""  # set when the figure is split into one link per account
+    spent: Decimal = Decimal(0)
+
+
+def category_links(report: list[queries.CurrencySpending], filters: ReportFilters,
+                   account_labels: dict[int, str]) -> dict[tuple[str, str], list[CategoryLink]]:
+    """For each (currency, category), links to exactly the rows behind its figure (none when it is zero).
+
+    The transactions view filters by account but not by currency, so one link covers a category only
+    when the report covers every account and no other currency has spending in that category, or
+    when its money left one account; otherwise the figure is split into one link per account.
+    """
+    currencies_spending: dict[str, int] = {}
+    for currency in report:
+        for item in currency.categories:
+            if item.by_account:
+                currencies_spending[item.category] = currencies_spending.get(item.category, 0) + 1
+    links: dict[tuple[str, str], list[CategoryLink]] = {}
+    for currency in report:
+        for item in currency.categories:
+            accounts = sorted(item.by_account.items(), key=lambda pair: (-pair[1], account_labels.get(pair[0], "")))
+            if accounts and filters.account_id is None and not filters.currency \
+                    and currencies_spending[item.category] == 1:
+                found = [CategoryLink(transactions_url(item.category, filters))]
+            elif len(accounts) == 1:
+                found = [CategoryLink(transactions_url(item.category, filters, accounts[0][0]))]
+            else:
+                found = [CategoryLink(transactions_url(item.category, filters, account), account_labels.get(account, ""),
+                                      spent) for account, spent in accounts]
+            links[(currency.currency, item.category)] = found
+    return links
 
 
 def income_expenses_page(scope: Scope):
@@ -120,8 +156,9 @@ def categories_page(scope: Scope):
                          currency.spent - currency.previous, None])
         return _csv_response("spending-by-category", filters, [
             "currency", "category", "spent", "share_percent", "previous_period", "change", "change_percent"], rows)
+    account_labels = {int(choice.value): choice.label for choice in form.account.choices if choice.value}
     return _render("reports/categories.html", scope, form, filters, report=report,
-                   previous=filters.period.previous(), transactions_url=transactions_url,
+                   previous=filters.period.previous(), links=category_links(report, filters, account_labels),
                    charts=[charts.spending_chart(c) for c in report])
 
 

@@ -111,6 +111,7 @@ class CategorySpending:
     spent: Decimal
     previous: Decimal
     share: Decimal = ZERO  # percent of the currency's spending in the period, one decimal
+    by_account: dict[int, Decimal] = field(default_factory=dict)  # money out in the period per account
 
     @property
     def change(self) -> Decimal:
@@ -139,22 +140,32 @@ class CurrencySpending:
 
 def spending_by_category(session: Session, owner_id: int | None, period: Period,
                          account_id: int | None = None, currency: str | None = None) -> list[CurrencySpending]:
-    """Money out per category in the period and in the period of the same length before it."""
+    """Money out per category in the period and in the period of the same length before it.
+
+    SQL sums per account too, so each category knows which accounts its money left from
+    (the page links to exactly those rows); Python adds up the few per-account sums.
+    """
     previous = period.previous()
     in_period = MonthlyTotal.month >= period.first
     expense = type_coerce(MonthlyTotal.expense, Money)
     spent = func.sum(case((in_period, expense), else_=type_coerce(0, Money)))
     spent_before = func.sum(case((in_period, type_coerce(0, Money)), else_=expense))
     rows = session.execute(
-        select(MonthlyTotal.currency, MonthlyTotal.category, spent, spent_before)
+        select(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id, spent, spent_before)
         .where(*totals_criteria(owner_id, account_id, currency), not_a_transfer(),
                MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
-        .group_by(MonthlyTotal.currency, MonthlyTotal.category)
+        .group_by(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id)
     ).all()
+    by_category: dict[tuple[str, str], CategorySpending] = {}
+    for code, category, account, now, before in rows:
+        item = by_category.setdefault((code, category), CategorySpending(category, ZERO, ZERO))
+        item.spent += now or ZERO
+        item.previous += before or ZERO
+        if now:
+            item.by_account[account] = now
     by_currency: dict[str, CurrencySpending] = {}
-    for code, category, now, before in rows:
-        by_currency.setdefault(code, CurrencySpending(code)).categories.append(
-            CategorySpending(category, now or ZERO, before or ZERO))
+    for (code, _category), item in sorted(by_category.items()):
+        by_currency.setdefault(code, CurrencySpending(code)).categories.append(item)
     for report in by_currency.values():
         total = report.spent
         for item in report.categories:
