@@ -160,6 +160,17 @@ def test_a_mistaken_filter_says_so_and_shows_the_default(auth_client, household,
     assert "Account: Not a valid choice." in html and "Eve" not in html
 
 
+@pytest.mark.parametrize("url", [*PAGES, "/reports/profit-and-loss/codes/4000?currency=GBP"])
+@pytest.mark.parametrize("months", [("0001-01", "0001-03"), ("9999-12", "9999-12")])
+def test_a_custom_period_at_the_edge_of_the_calendar_is_refused_not_a_500(auth_client, household, url, months):
+    sep = "&" if "?" in url else "?"
+    for suffix in ("", "&step=day", "&format=csv"):
+        response = auth_client.get(f"{url}{sep}period=custom&start={months[0]}&end={months[1]}{suffix}")
+        assert response.status_code == 200, (suffix, response.status_code)
+    html = auth_client.get(f"{url}{sep}period=custom&start={months[0]}&end={months[1]}").get_data(as_text=True)
+    assert "Custom period: Choose months between January 1900 and December 2999." in html
+
+
 def test_categories_table_links_each_category_to_its_transactions(auth_client, household):
     _html, parsed = _page(auth_client, "/reports/categories", **Q1)
     table = parsed.tables["categories-GBP"]

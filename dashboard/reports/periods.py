@@ -13,6 +13,7 @@ PRESETS = {
     "custom": "Custom",
 }
 MAX_MONTHS = 120
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # custom months outside these leave room for the period before and month ends
 
 
 def add_months(month: date, count: int) -> date:
@@ -74,6 +75,8 @@ def preset_period(preset: str, today: date) -> Period:
 def custom_period(first: date, last: date) -> Period:
     """A custom range of months; raises ValueError with a message for the user when it makes no sense."""
     first, last = first.replace(day=1), last.replace(day=1)
+    if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+        raise ValueError(f"Choose months between January {FIRST_YEAR} and December {LAST_YEAR}.")
     if last < first:
         raise ValueError("The end month is before the start month.")
     if len(Period(first, last).months) > MAX_MONTHS:
