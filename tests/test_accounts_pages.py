@@ -1,10 +1,14 @@
 """The account page and /transactions: what a user sees, finds, sorts and pages."""
 import re
+import warnings
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import unquote
 
 from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
 
+from dashboard.accounts.forms import TransactionFilterForm
 from dashboard.models import Transaction
 from tests import factories
 
@@ -201,3 +205,84 @@ def test_csv_download_has_exactly_the_filtered_rows_without_paging(auth_client, 
     assert lines[-1].startswith("Everyday,2024-01-01,Row 000,-1.00,GBP,posted")
     everything = auth_client.get("/transactions/export.csv").get_data(as_text=True).splitlines()
     assert len(everything) == 62
+
+
+def test_filter_form_uses_no_deprecated_wtforms_choices():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        form = TransactionFilterForm(MultiDict({"per_page": "25", "status": "posted", "sort": "amount"}),
+                                     accounts=[(1, "Everyday")], categories=["Groceries"])
+        assert form.validate() and form.to_filter().sort == "amount"
+        assert 'value="Groceries"' in form.category() and 'selected value="25"' in form.per_page()
+
+
+def test_amounts_the_database_cannot_hold_are_reported_not_a_server_error(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-01-05", "-20", "Groceries")])
+    for value in ("1.23456", "NaN", "Infinity", "1e30", "-99999999999999999999"):
+        response = auth_client.get(f"/accounts/{account.id}?amount_min={value}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, value
+        assert "Not a valid amount" in html and _descriptions(html) == ["Groceries"], value
+        assert auth_client.get(f"/transactions/export.csv?amount_max={value}").status_code == 200, value
+    for cursor in ("1:1e40", "1:NaN", "1:0.000001"):
+        response = auth_client.get(f"/accounts/{account.id}?sort=amount&after={cursor}")
+        assert response.status_code == 200 and _descriptions(response.get_data(as_text=True)) == ["Groceries"]
+
+
+def test_nul_characters_in_the_url_are_ignored_on_both_engines(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-01-05", "-20", "Groceries")])
+    for query in ("q=caf%00", "category=Food%00", "sort=description&after=1:a%00b"):
+        response = auth_client.get(f"/accounts/{account.id}?{query}")
+        assert response.status_code == 200, query
+        assert _descriptions(response.get_data(as_text=True)) == ["Groceries"], query
+
+
+def test_unknown_query_arguments_leave_the_page_and_its_links_alone(auth_client, db, user):
+    account = _account(db, user)
+    _many(db, account, 30)
+    response = auth_client.get(f"/accounts/{account.id}?per_page=25&account_id=999&endpoint=x&_method=POST"
+                               "&_external=1&amount_min=lots")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(_descriptions(html)) == 25
+    following = _link(html, "Next")
+    assert following.startswith(f"/accounts/{account.id}?per_page=25&after=")
+    assert len(_descriptions(auth_client.get(following).get_data(as_text=True))) == 5
+
+
+def test_last_page_wins_over_a_cursor_in_the_same_url(auth_client, db, user):
+    account = _account(db, user)
+    _many(db, account, 30)
+    html = auth_client.get(f"/accounts/{account.id}?per_page=25&last=1&after=1:2024-01-05").get_data(as_text=True)
+    assert _descriptions(html)[-1] == "Row 000" and len(_descriptions(html)) == 25
+
+
+def test_ids_too_large_for_the_database_answer_404(auth_client, db, user):
+    huge = 2 ** 64
+    for path in (f"/accounts/{huge}", f"/accounts/{huge}/export.csv", f"/transactions/{huge}"):
+        assert auth_client.get(path).status_code == 404, path
+    assert auth_client.post(f"/transactions/{huge}", data={"category": "x"}).status_code == 404
+    assert auth_client.post("/transactions/categorise", data={"ids": [str(huge)], "category": "x"}).status_code == 404
+
+
+def test_download_of_an_account_named_in_cyrillic(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Сбережения €")
+    factories.add_transactions(db.session, account, [("2024-01-05", "-20", "Groceries")])
+    response = auth_client.get(f"/accounts/{account.id}/export.csv")
+    disposition = response.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # what every server must send
+    assert 'filename="' in disposition
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == "Сбережения €.csv"
+    assert response.get_data(as_text=True).splitlines()[1].startswith("Сбережения €,2024-01-05,Groceries,-20.00")
+
+
+def test_each_label_on_the_page_names_its_own_field(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-01-05", "-20", "Groceries")])
+    for url in (f"/accounts/{account.id}", "/transactions"):
+        html = auth_client.get(url).get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+        for target in re.findall(r'<label[^>]*for="([^"]+)"', html):
+            assert f'id="{target}"' in html

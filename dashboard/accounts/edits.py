@@ -5,6 +5,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.accounts.queries import storable_id
 from dashboard.audit import record_event
 from dashboard.ledger import set_category
 from dashboard.models import Transaction
@@ -12,6 +13,8 @@ from dashboard.models import Transaction
 
 def user_transaction_or_404(session: Session, owner_id: int, transaction_id: int) -> Transaction:
     """The owner's transaction, or 404: another user's id looks exactly like one that does not exist."""
+    if not storable_id(transaction_id):
+        abort(404)
     transaction = session.scalar(
         select(Transaction).where(Transaction.id == transaction_id, Transaction.owner_id == owner_id)
     )
@@ -44,6 +47,8 @@ def categorise_transactions(session: Session, owner_id: int, transaction_ids: li
                             remote_addr: str | None = None) -> int:
     """Set one category on several of the owner's rows; 404 when any id is not theirs, changing nothing."""
     ids = sorted(set(transaction_ids))
+    if not all(storable_id(i) for i in ids):
+        abort(404)
     owned = set(session.scalars(
         select(Transaction.id).where(Transaction.owner_id == owner_id, Transaction.id.in_(ids))
     ))

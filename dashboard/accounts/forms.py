@@ -12,7 +12,8 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
 
 from dashboard.accounts.transaction_pages import (
     DEFAULT_PAGE_SIZE,
@@ -20,13 +21,14 @@ from dashboard.accounts.transaction_pages import (
     SORT_COLUMNS,
     UNCATEGORISED,
     TransactionFilter,
+    storable_amount,
 )
 from dashboard.models.accounts import STATUS_PENDING, STATUS_POSTED
 
 SORT_CHOICES = [
-    ("-date", "Newest first"), ("date", "Oldest first"),
-    ("-amount", "Largest amount first"), ("amount", "Smallest amount first"),
-    ("description", "Description A–Z"), ("-description", "Description Z–A"),
+    SelectChoice("-date", "Newest first"), SelectChoice("date", "Oldest first"),
+    SelectChoice("-amount", "Largest amount first"), SelectChoice("amount", "Smallest amount first"),
+    SelectChoice("description", "Description A–Z"), SelectChoice("-description", "Description Z–A"),
 ]
 
 
@@ -34,27 +36,41 @@ def _coerce_account(value):
     return int(value) if value not in (None, "") else None
 
 
+def _amount_the_database_can_compare(form, field):
+    if field.data is not None and not storable_amount(field.data):
+        raise ValidationError("Not a valid amount: at most four decimal places and under 100 trillion.")
+
+
+def _no_nul_character(form, field):
+    """PostgreSQL refuses text with NUL characters, so such a value is reported, not sent."""
+    if field.data and "\x00" in field.data:
+        raise ValidationError("Not a valid value.")
+
+
 class TransactionFilterForm(Form):
     """Built from ``request.args``; an invalid field is reported and left out of the filter."""
 
-    q = SearchField("Search", validators=[Optional(), Length(max=200)])
+    q = SearchField("Search", validators=[Optional(), Length(max=200), _no_nul_character])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
-    amount_min = DecimalField("Amount from", places=None, validators=[Optional()])
-    amount_max = DecimalField("Amount to", places=None, validators=[Optional()])
+    amount_min = DecimalField("Amount from", places=None, validators=[Optional(), _amount_the_database_can_compare])
+    amount_max = DecimalField("Amount to", places=None, validators=[Optional(), _amount_the_database_can_compare])
     account = SelectField("Account", coerce=_coerce_account, default="")
-    category = SelectField("Category", validate_choice=False, default="")
-    status = SelectField("Status", default="",
-                         choices=[("", "Any status"), (STATUS_POSTED, "Posted"), (STATUS_PENDING, "Pending")])
+    category = SelectField("Category", validators=[_no_nul_character], validate_choice=False, default="")
+    status = SelectField("Status", default="", choices=[
+        SelectChoice("", "Any status"), SelectChoice(STATUS_POSTED, "Posted"),
+        SelectChoice(STATUS_PENDING, "Pending"),
+    ])
     sort = SelectField("Sort", choices=SORT_CHOICES, default="-date")
-    per_page = SelectField("Per page", choices=[(size, str(size)) for size in PAGE_SIZES], coerce=int,
+    per_page = SelectField("Per page", choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES], coerce=int,
                            default=DEFAULT_PAGE_SIZE)
 
     def __init__(self, formdata, accounts: list[tuple[int, str]], categories: list[str]):
         super().__init__(formdata)
-        self.account.choices = [("", "All accounts"), *accounts]
-        self.category.choices = [("", "Any category"), (UNCATEGORISED, "Uncategorised"),
-                                 *((name, name) for name in categories)]
+        self.account.choices = [SelectChoice("", "All accounts"),
+                                *(SelectChoice(account_id, name) for account_id, name in accounts)]
+        self.category.choices = [SelectChoice("", "Any category"), SelectChoice(UNCATEGORISED, "Uncategorised"),
+                                 *(SelectChoice(name) for name in categories)]
 
     def to_filter(self, account_id: int | None = None) -> TransactionFilter:
         """The filter from every valid field (call after ``validate``); the page's own account wins."""
@@ -90,9 +106,12 @@ class TransactionEditForm(FlaskForm):
 
 
 class BulkCategoryForm(FlaskForm):
-    """Rows are chosen with checkboxes named ``ids`` in the table; read with ``request.form.getlist``."""
+    """Rows are chosen with checkboxes named ``ids`` in the table; read with ``request.form.getlist``.
+
+    Its element ids differ from the filter form's on the same page, so each label names its own field.
+    """
 
     category = StringField("Set category of selected rows to", validators=[Optional(), Length(max=120)],
-                           render_kw={"list": "known-categories", "autocomplete": "off"})
-    next = StringField()
-    submit = SubmitField("Apply to selected")
+                           id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"})
+    next = StringField(id="bulk-next")
+    submit = SubmitField("Apply to selected", id="bulk-submit")

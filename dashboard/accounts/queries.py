@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session, joinedload
 from dashboard.models import Account, MonthlyTotal, Transaction
 
 
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be a row id on both engines (SQLite refuses to bind a larger integer)."""
+    return 0 < value < 2 ** 63
+
+
 def user_account_or_404(session: Session, owner_id: int, account_id: int) -> Account:
     """The owner's account, or 404: the one place every route fetches an account by id."""
+    if not storable_id(account_id):
+        abort(404)
     account = session.scalar(select(Account).where(Account.id == account_id, Account.owner_id == owner_id))
     if account is None:
         abort(404)

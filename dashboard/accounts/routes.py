@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import unicodedata
+from functools import partial
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Response,
@@ -42,8 +44,6 @@ from dashboard.accounts.transaction_pages import (
 from dashboard.extensions import db
 from dashboard.importers.loader import account_batches
 from dashboard.models import Account
-
-CURSOR_ARGS = ("after", "before", "last")
 
 
 @bp.get("/")
@@ -145,19 +145,25 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
                             ledger_balance=account.ledger_balance if account else None)
     everything = not filters.narrows_rows and not filters.date_from and not filters.date_to
+    page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
         total=transaction_count(db.session, current_user.id, filters.account_id) if everything else None,
-        page_url=_page_url, export_url=_page_url(endpoint=".account_export" if account else ".transactions_export"),
+        page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories_in_use(db.session, current_user.id),
         **context,
     )
 
 
-def _page_url(endpoint: str | None = None, **changes) -> str:
-    """This view's URL with the same filters, the first page unless ``changes`` name a cursor."""
-    args = {k: v for k, v in request.args.items() if k not in CURSOR_ARGS and v != ""}
+def _page_url(form: TransactionFilterForm, endpoint: str | None = None, **changes) -> str:
+    """This view's URL with the same valid filters, the first page unless ``changes`` name a cursor.
+
+    Only the filter's own fields are carried over: any other query argument could
+    collide with ``url_for``'s (``account_id``, ``_external``, ``_method``).
+    """
+    args = {name: value for name, value in request.args.items()
+            if name in form and not form[name].errors and value != ""}
     args.update(changes)
     return url_for(endpoint or request.endpoint, **request.view_args, **args)
 
@@ -165,9 +171,20 @@ def _page_url(endpoint: str | None = None, **changes) -> str:
 def _csv_download(account: Account | None, filename: str) -> Response:
     filters = _filter_form(account).to_filter(account.id if account else None)
     lines = transaction_csv(export_rows(db.session, current_user.id, filters))
-    safe_name = "".join(c if c.isalnum() or c in "-_. " else "_" for c in filename)
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", **_download_names(filename))
+    return response
+
+
+def _download_names(filename: str) -> dict[str, str]:
+    """``filename`` in ASCII for every browser, and exactly (RFC 6266 ``filename*``) for those that read it.
+
+    Headers are Latin-1 on the wire, so an account named in Cyrillic or Greek
+    would otherwise break the download.
+    """
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    plain = "".join(c if c.isalnum() or c in "-_. " else "_" for c in ascii_name)
+    return {"filename": plain, "filename*": "UTF-8''" + quote(filename, safe="")}
 
 
 def _local_url(target: str | None) -> str | None:

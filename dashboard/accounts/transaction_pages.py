@@ -15,13 +15,16 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from dashboard.accounts.queries import storable_id
 from dashboard.ledger import search_text
 from dashboard.models import Account, MonthlyTotal, Transaction
+from dashboard.models.base import MONEY_SCALE
 
 SORT_COLUMNS = {"date": Transaction.date, "amount": Transaction.amount, "description": Transaction.description}
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 UNCATEGORISED = "-"
+LARGEST_AMOUNT = Decimal(10) ** 14  # well inside the BigInteger of 1/10,000ths that a Money column stores
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,18 @@ def decode_key(text: str | None, sort: str) -> tuple | None:
     row_id, value = text.split(":", 1)
     try:
         parsed = {"date": date.fromisoformat, "amount": Decimal, "description": str}[sort](value)
-        return parsed, int(row_id)
+        key = parsed, int(row_id)
     except (ValueError, InvalidOperation):
         return None
+    if not storable_id(key[1]) or (sort == "amount" and not storable_amount(parsed)) or \
+            (sort == "description" and "\x00" in parsed):
+        return None
+    return key
+
+
+def storable_amount(value: Decimal) -> bool:
+    """Whether a Money column can hold (and so be compared with) ``value``: finite, four places at most."""
+    return value.is_finite() and abs(value) < LARGEST_AMOUNT and value.scaleb(MONEY_SCALE) % 1 == 0
 
 
 def filtered_transactions(owner_id: int, filters: TransactionFilter) -> Select:
@@ -130,7 +142,7 @@ def transaction_page(session: Session, owner_id: int, filters: TransactionFilter
     """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
     column = SORT_COLUMNS[filters.sort]
     query = filtered_transactions(owner_id, filters)
-    key = position.after or position.before
+    key = None if position.last else position.after or position.before
     backwards = position.before is not None or position.last
     if key is not None:
         # Rows after the key in display order, or before it when paging back.
