@@ -237,6 +237,19 @@ def test_balances_page_shows_each_account_and_net_worth(auth_client, household):
     assert daily[1][0] == "01 Jan 2025" and daily[-1][3] == "£2,500.00"
 
 
+def test_net_worth_leaves_out_a_sage_nominal_ledger_like_the_dashboard(auth_client, user, db, household, sage_exports):
+    """A nominal ledger holds postings to codes, not money: the dashboard shows it without a balance and
+    leaves it out of the totals, so the balances report leaves it out of net worth too."""
+    ledger = factories.create_account(db.session, user, "Sage ledger", "GBP", type="ledger")
+    factories.import_sage_file(db.session, ledger, sage_exports / "audit_trail_2025Q1.csv")
+    _html, parsed = _page(auth_client, "/reports/balances", **Q1)
+    table = parsed.tables["balances-GBP"]
+    assert table[0] == ["Month", "Current", "Savings", "Net worth", "Change"]
+    assert table[-1][3] == "£2,500.00"  # Current £500 + Savings £2,000, as on the dashboard
+    html, parsed = _page(auth_client, "/reports/balances", account=ledger.id, **Q1)
+    assert parsed.tables == {} and "nominal ledger" in html
+
+
 def test_profit_and_loss_page_expands_to_codes_and_code_to_transactions(auth_client, user, db, sage_exports):
     account = factories.create_account(db.session, user, "Ledger", "GBP")
     factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv")

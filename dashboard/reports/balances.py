@@ -2,7 +2,8 @@
 
 A past balance is the account's ledger balance less every movement after
 that point; an account without a ledger balance counts from zero before its
-first transaction. Movements are summed in SQL: suffix sums by window
+first transaction. Nominal ledgers (Sage imports) hold postings to nominal
+codes, not money, so they have no balance here, as on the dashboard. Movements are summed in SQL: suffix sums by window
 function over the monthly totals (monthly view) or over the period's raw
 transactions grouped by day (daily view, at most a year).
 """
@@ -24,6 +25,7 @@ from dashboard.reports.queries import totals_criteria, transactions_criteria
 
 ZERO = Decimal(0)
 MONTHLY, DAILY = "month", "day"
+NOMINAL_LEDGER = "ledger"  # the account type of Sage imports
 MAX_DAILY_DAYS = 366
 
 
@@ -65,7 +67,8 @@ def _net():
 
 
 def _accounts(session: Session, owner_id: int | None, account_id: int | None, currency: str | None):
-    query = select(Account.id, Account.name, Account.currency, Account.ledger_balance).order_by(Account.name, Account.id)
+    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance)
+             .where(Account.type != NOMINAL_LEDGER).order_by(Account.name, Account.id))
     if owner_id is not None:
         query = query.where(Account.owner_id == owner_id)
     if account_id is not None:
