@@ -271,6 +271,21 @@ def test_profit_and_loss_page_expands_to_codes_and_code_to_transactions(auth_cli
     assert ["GBP", "Net profit", "", "-1057.49", "-4493.42", "-732.27", "-6283.18"] in rows
 
 
+def test_profit_and_loss_shows_every_nominal_code_with_one_link(auth_client, user, db, sage_exports):
+    account = factories.create_account(db.session, user, "Ledger", "GBP")
+    factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv")
+    _html, parsed = _page(auth_client, "/reports/profit-and-loss", **Q1)
+    _html, parsed = _page(auth_client, parsed.links["Show every nominal code"])
+    rows = parsed.tables["profit-and-loss-GBP"][1:]
+    codes = {row[0]: _amount(row[-1]) for row in rows if re.fullmatch(r"\d{4}", row[0])}
+    totals = {row[0]: _amount(row[-1]) for row in rows}
+    assert sum(v for k, v in codes.items() if k.startswith("4")) == totals["Total revenue"] == Decimal("13755.45")
+    assert sum(v for k, v in codes.items() if k[0] in "56") == totals["Total direct costs"] == Decimal("2963.93")
+    assert sum(v for k, v in codes.items() if k[0] in "789") == totals["Total overheads"] == Decimal("17074.70")
+    _html, parsed = _page(auth_client, parsed.links["Hide the codes"])
+    assert not any(re.fullmatch(r"\d{4}", row[0]) for row in parsed.tables["profit-and-loss-GBP"])
+
+
 def test_code_transactions_need_a_currency(auth_client):
     assert auth_client.get("/reports/profit-and-loss/codes/4000").status_code == 400
 
