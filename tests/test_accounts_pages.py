@@ -1,7 +1,7 @@
 """The account page and /transactions: what a user sees, finds, sorts and pages."""
 import re
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -286,3 +286,18 @@ def test_each_label_on_the_page_names_its_own_field(auth_client, db, user):
         assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
         for target in re.findall(r'<label[^>]*for="([^"]+)"', html):
             assert f'id="{target}"' in html
+
+
+def test_running_balance_counts_rows_after_the_balance_date_on_top_of_it(auth_client, db, user):
+    """A statement said 1,000.00 on 31 January; a later file added February without a balance."""
+    account = _account(db, user, ledger_balance=Decimal("1000.00"), balance_as_of=datetime(2024, 1, 31, 23, 0))
+    factories.add_transactions(db.session, account, [("2024-01-10", "-100", "January shop"),
+                                                     ("2024-01-31", "50", "Refund on the statement day"),
+                                                     ("2024-02-05", "-30", "February shop"),
+                                                     ("2024-02-20", "-20", "Later February shop")])
+    rows = _cells(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert [(r[2], r[7]) for r in rows] == [("Later February shop", "£950.00"), ("February shop", "£970.00"),
+                                            ("Refund on the statement day", "£1,000.00"),
+                                            ("January shop", "£950.00")]
+    oldest_first = _cells(auth_client.get(f"/accounts/{account.id}?sort=date&per_page=25").get_data(as_text=True))
+    assert [r[7] for r in oldest_first] == ["£950.00", "£1,000.00", "£970.00", "£950.00"]

@@ -142,8 +142,10 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         before=decode_key(request.args.get("before"), filters.sort),
         last=request.args.get("last") == "1",
     )
+    as_of = account.balance_as_of if account else None
     page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
-                            ledger_balance=account.ledger_balance if account else None)
+                            ledger_balance=account.ledger_balance if account else None,
+                            balance_as_of=as_of.date() if as_of else None)
     everything = not filters.narrows_rows and not filters.date_from and not filters.date_to
     page_url = partial(_page_url, form)
     return render_template(

@@ -138,7 +138,8 @@ def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) ->
 
 
 def transaction_page(session: Session, owner_id: int, filters: TransactionFilter, position: Position,
-                     per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None) -> TransactionPage:
+                     per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None,
+                     balance_as_of: date | None = None) -> TransactionPage:
     """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
     column = SORT_COLUMNS[filters.sort]
     query = filtered_transactions(owner_id, filters)
@@ -160,7 +161,7 @@ def transaction_page(session: Session, owner_id: int, filters: TransactionFilter
     else:
         page = TransactionPage(rows, has_newer=position.after is not None, has_older=more, sort=filters.sort)
     if ledger_balance is not None and shows_running_balance(filters) and rows:
-        page.balances = running_balances(session, filters.account_id, ledger_balance, rows)
+        page.balances = running_balances(session, filters.account_id, ledger_balance, rows, balance_as_of)
     return page
 
 
@@ -170,13 +171,15 @@ def shows_running_balance(filters: TransactionFilter) -> bool:
 
 
 def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
-                     rows: list[Transaction]) -> dict[int, Decimal]:
+                     rows: list[Transaction], balance_as_of: date | None = None) -> dict[int, Decimal]:
     """The balance after each row, counted back from the ledger balance.
 
     What came after the newest row on the page is the monthly totals of later
     months plus that row's own month: summed from the row to the month's end,
     or (early in the month) the month's total less the rows up to it. So a
-    page deep in a million rows reads at most half a month of rows.
+    page deep in a million rows reads at most half a month of rows. Rows dated
+    after ``balance_as_of`` (a later file without a balance) are not in the
+    ledger balance, so the balance after the newest row has them on top.
     """
     newest_first = sorted(rows, key=lambda t: (t.date, t.id), reverse=True)
     newest = newest_first[0]
@@ -199,6 +202,9 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     ) or 0
     later_this_month = (month_income or 0) - (month_expense or 0) - partial if early else partial
     balance = ledger_balance - (later_income or 0) + (later_expense or 0) - later_this_month
+    if balance_as_of is not None:
+        balance += session.scalar(select(func.sum(Transaction.amount)).where(
+            Transaction.account_id == account_id, Transaction.date > balance_as_of)) or 0
     balances = {}
     for row in newest_first:
         balances[row.id] = balance
