@@ -8,7 +8,6 @@ passes it back to :func:`parse`. Column numbers in a mapping count from 0.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import unicodedata
@@ -37,6 +36,7 @@ from .csv_layout import (
     table_start,
 )
 from .records import PENDING, POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .text import encoding_of
 
 __all__ = ["ColumnMapping", "MappingNeeded", "parse"]
 
@@ -81,23 +81,15 @@ def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
 def decoded(data: bytes) -> tuple[str, str]:
     """The text of the file and the encoding it was read with.
 
-    Among the encodings banks use the bytes decide alone: a BOM, else valid
-    UTF-8, else Windows-1252 when bytes 0x80-0x9F (its extra letters) occur,
-    else ISO-8859-1. (charset-normalizer guesses cp1250 for short Portuguese
+    Among the encodings banks use the bytes decide alone (see
+    :func:`.text.encoding_of`); bytes that are not UTF-8 are Windows-1252 when
+    bytes 0x80-0x9F (its extra letters) occur, else ISO-8859-1. (charset-normalizer guesses cp1250 for short Portuguese
     exports, which is why it is not asked.)
     """
     if not data.strip():
         raise ImportFileError("the file is empty")
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        try:
-            data.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "windows-1252" if any(0x80 <= byte <= 0x9F for byte in data) else "iso-8859-1"
+    legacy = "windows-1252" if any(0x80 <= byte <= 0x9F for byte in data) else "iso-8859-1"
+    encoding = encoding_of(data, legacy)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:

@@ -28,6 +28,7 @@ from ofxtools.Parser import ParseError, TreeBuilder
 from ofxtools.header import OFXHeaderV1, OFXHeaderV2
 
 from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .text import encoding_of
 
 BANK_ACCOUNT_TYPES = {
     "CHECKING": "checking",
@@ -92,17 +93,15 @@ def parse(data: bytes) -> ParsedFile:
 def _decode(data: bytes) -> tuple[str, str]:
     """Text and the codec used to read it.
 
-    Content that is valid UTF-8 is read as UTF-8 whatever the header declares:
-    files re-saved by editors keep their ``CHARSET:1252`` line, and Windows-1252
-    text with accented letters is almost never valid UTF-8.
+    A byte-order mark, or content that is valid UTF-8, wins over what the header
+    declares (see :func:`.text.encoding_of`): files re-saved by editors keep
+    their ``CHARSET:1252`` line.
     """
     declared = _declared_codec(data[:4096].decode("ascii", "replace"))
     if data.isascii():
         return data.decode("ascii"), declared
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode(declared, errors="replace"), declared
+    encoding = encoding_of(data, declared)
+    return data.decode(encoding, errors="replace"), "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def _declared_codec(head: str) -> str:

@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .text import decode_text, physical_lines
 
 TRANSACTION_SECTIONS = {
     "bank": "checking",
@@ -46,7 +47,6 @@ _SLASHED_DATE = re.compile(r"(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*(['/.-])\s*(\d{4}
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _BANK_TRANSACTION_ID = re.compile(r"(?=.*\d)[A-Za-z0-9]{10,}")
 _AMOUNT = re.compile(r"[+-]?(\d{1,3}([,' ]\d{3})+|\d+)(\.\d+)?")
-_BINARY_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 
 
 @dataclass
@@ -64,28 +64,6 @@ class _Account:
     name: str | None
     account_type: str | None
     records: list[_Record] = field(default_factory=list)
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Text and its encoding: UTF-8 with or without a BOM, else Windows-1252; binary data is refused."""
-    if not data.strip():
-        raise ImportFileError("the file is empty", 1)
-    if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-    junk = _BINARY_CHARACTERS.search(text)
-    if junk:
-        raise ImportFileError("the file is not text (binary data)", len(physical_lines(text[: junk.start()])))
-    return text, encoding
-
-
-def physical_lines(text: str) -> list[str]:
-    """Lines as a reader counts them: CRLF, LF and a lone CR (old Mac) each end one."""
-    return re.split(r"\r\n|\r|\n", text)
 
 
 def parse(data: bytes) -> ParsedFile:

@@ -21,8 +21,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from .qif import decode_text
 from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .text import decode_text
 
 CREDIT_TYPES = {
     "SI": "Sales invoice",
