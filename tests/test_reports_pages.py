@@ -286,6 +286,16 @@ def test_profit_and_loss_shows_every_nominal_code_with_one_link(auth_client, use
     assert not any(re.fullmatch(r"\d{4}", row[0]) for row in parsed.tables["profit-and-loss-GBP"])
 
 
+def test_a_cost_code_without_postings_in_a_month_shows_zero_not_minus_zero(auth_client, user, db):
+    ledger = factories.create_account(db.session, user, "Ledger", "GBP", type="ledger")
+    factories.add_rows(db.session, ledger, [{"date": date(2025, 2, 10), "amount": "-15.00", "nominal_code": "7100"}])
+    html, parsed = _page(auth_client, "/reports/profit-and-loss", expand="overheads", **Q1)
+    assert ["7100", "£0.00", "£15.00", "£0.00", "£15.00"] in parsed.tables["profit-and-loss-GBP"]
+    assert "-£0.00" not in html
+    rows = _csv(auth_client, "/reports/profit-and-loss", expand="overheads", **Q1)
+    assert ["GBP", "7100", "7100", "0.00", "15.00", "0.00", "15.00"] in rows
+
+
 def test_code_transactions_need_a_currency(auth_client):
     assert auth_client.get("/reports/profit-and-loss/codes/4000").status_code == 400
 

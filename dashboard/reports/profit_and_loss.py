@@ -131,9 +131,10 @@ def profit_and_loss(session: Session, owner_id: int | None, period: Period, rang
         report = CurrencyProfitAndLoss(code_currency)
         totals = {kind: [ZERO] * len(months) for kind in (REVENUE, DIRECT_COST, OVERHEAD)}
         for nominal in ranges:
-            sign = 1 if nominal.kind == REVENUE else -1
+            # a cost is debits less credits: ZERO - v, since -v would make an empty month Decimal("-0") (-£0.00)
             codes = [
-                StatementRow(code, [sign * v for v in values], "code", nominal.key, code)
+                StatementRow(code, list(values) if nominal.kind == REVENUE else [ZERO - v for v in values],
+                             "code", nominal.key, code)
                 for (cur, code), values in sorted(credits.items()) if cur == code_currency and nominal.holds(code)
             ]
             values = [sum(column, ZERO) for column in zip(*(c.values for c in codes))] or [ZERO] * len(months)
