@@ -140,3 +140,15 @@ def test_a_large_file_imports_with_a_progress_bar(runner, db, user, tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "read 12000, inserted 12000, duplicates 0"
     assert "importing" in result.stderr
     assert verify_totals(db.session) == []
+
+
+def test_a_mapping_without_has_header_keeps_the_first_row_of_a_file_without_header(runner, db, user, tmp_path):
+    path = tmp_path / "no-header.csv"
+    path.write_text("01/02/2025,Coffee,-3.50\n02/03/2025,Tea,-2.00\n03/04/2025,Cake,-4.00\n")
+    mapping = {"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}
+
+    result = import_file(runner, path, "--mapping", json.dumps(mapping))  # as the --help example writes one
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == "read 3, inserted 3, duplicates 0"
+    assert transactions(db) == (3, Decimal("-9.50"))

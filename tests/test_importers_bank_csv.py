@@ -370,3 +370,13 @@ def test_totals_row_and_blank_lines_are_skipped() -> None:
     data = b"Date,Description,Amount\n\n2024-03-01,A,-1.00\n2024-03-02,B,-2.00\n\n,Total,-3.00\n"
     parsed = parse(data)
     assert amounts(parsed) == [Decimal("-1.00"), Decimal("-2.00")]
+
+
+def test_a_mapping_expecting_a_header_drops_only_a_row_that_is_not_data() -> None:
+    mapping = ColumnMapping(date_column=0, date_format="DD/MM/YYYY", description_columns=(1,), amount_column=2)
+    headerless = b"01/02/2024,Coffee,-3.50\n02/03/2024,Tea,-2.00\n"
+    assert amounts(parse(headerless, mapping)) == [Decimal("-3.50"), Decimal("-2.00")]
+    unknown_header = b"Wann,Was,Wieviel\n01/02/2024,Coffee,-3.50\n02/03/2024,Tea,-2.00\n"
+    parsed = parse(unknown_header, mapping)
+    assert amounts(parsed) == [Decimal("-3.50"), Decimal("-2.00")]
+    assert parsed.details["header_line"] == "1"

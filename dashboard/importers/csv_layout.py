@@ -139,13 +139,19 @@ def has_digit(text: str) -> bool:
 
 
 def header_row(records: list[Record], named_header: int | None, mapping: ColumnMapping | None) -> int | None:
-    """The header's index: a named one, or a first row without a single digit."""
+    """The header's index: a named one, or a first row without a single digit.
+
+    With a mapping that expects a header (the default when a user writes one),
+    a first row whose date cell reads as a date is data, not a header to drop.
+    """
     if mapping is not None and not mapping.has_header:
         return None
     if named_header is not None:
         return named_header
     start = table_start(records)
-    if mapping is not None or (len(records) > start + 1 and not any(map(has_digit, records[start].cells))):
+    if mapping is not None:
+        return None if date_or_none(records[start].cell(mapping.date_column), mapping.date_format) else start
+    if len(records) > start + 1 and not any(map(has_digit, records[start].cells)):
         return start
     return None
 
