@@ -128,6 +128,7 @@ def test_a_file_mixing_both_orders_is_refused_at_the_later_line():
     ("text", "line", "reason"),
     [
         ("!Type:Bank\nD01/05/2025\nT-1.00\n^\nD02/30/2025\nT-2.00\n^\n", 5, "impossible date"),
+        ("!Type:Bank\nD01/05/2025\nT-1.00\n^\nD13/13/2025\nT-2.00\n^\n", 5, "impossible date '13/13/2025'"),
         ("!Type:Bank\nPShop\nDyesterday\nT-1.00\n^\n", 3, "unreadable date"),
         ("!Type:Bank\nD01/05/2025\nT-1.00\n^\nD01/06/2025\nT12,34,5\n^\n", 6, "unreadable amount"),
         ("!Type:Bank\nD01/05/2025\nTabc\n^\n", 3, "unreadable amount"),

@@ -229,6 +229,8 @@ def _day_first(records: Iterable[_Record]) -> bool:
         if fields is None:
             continue
         first, second, _, separator = fields
+        if first > 12 and second > 12:
+            raise ImportFileError(f"impossible date {text!r}: neither {first} nor {second} is a month", line)
         dotted = dotted or separator == "."
         if first > 12 and day_first_line is None:
             day_first_line = line
