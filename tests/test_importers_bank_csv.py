@@ -380,3 +380,14 @@ def test_a_mapping_expecting_a_header_drops_only_a_row_that_is_not_data() -> Non
     parsed = parse(unknown_header, mapping)
     assert amounts(parsed) == [Decimal("-3.50"), Decimal("-2.00")]
     assert parsed.details["header_line"] == "1"
+
+
+def test_the_mapping_questions_are_sentences() -> None:
+    with pytest.raises(MappingNeeded) as dates:
+        parse(b"Date,Description,Amount\n01/02/2024,A,-1.00\n03/04/2024,B,-2.00\n")
+    assert dates.value.reason == "The dates read as DD/MM/YYYY or as MM/DD/YYYY: which is it?"
+    with pytest.raises(MappingNeeded) as amounts_and_dates:
+        parse(b"Date,A,B,C\n01/02/2024,x,-1.00,2.00\n03/04/2024,y,-2.00,3.00\n04/05/2024,z,-2.00,\n")
+    reason = amounts_and_dates.value.reason
+    assert reason == ("2 columns hold amounts: which is the transaction amount? "
+                      "The dates read as DD/MM/YYYY or as MM/DD/YYYY: which is it?")

@@ -268,7 +268,7 @@ def mapping_from_content(names: list[str], rows: list[Record], has_header: bool)
     columns = range(len(names))
     date_columns = [c for c in columns if is_date_column([r.cell(c) for r in sample], len(sample))]
     if not date_columns:
-        raise MappingNeeded("no column holds dates", names, sample_rows(rows), guess=None)
+        raise MappingNeeded("No column holds dates.", names, sample_rows(rows), guess=None)
     rows = [r for r in rows if has_digit(r.cell(date_columns[0]))]
     sample = rows[:DETECTION_SAMPLE_SIZE]
     cells = {c: [r.cell(c) for r in sample] for c in columns if c not in date_columns}
@@ -341,7 +341,7 @@ def completed_mapping(
     if read < len(dates) and len(formats) > 1:
         unreadable_date_everywhere(dates, formats)
     if len(formats) > 1:
-        problems.append(f"the dates read as {' or as '.join(formats)}")
+        problems.append(f"the dates read as {' or as '.join(formats)}: which is it?")
     money = [draft.get(k) for k in ("amount_column", "debit_column", "credit_column", "balance_column")]
     separator = decided_decimal_separator(r.cell(c) for r in rows for c in money if c is not None)
     try:
@@ -354,8 +354,14 @@ def completed_mapping(
         guess = replace(guess, negate=signs_inverted(guess, rows))
     if problems:
         ambiguous_formats = formats if len(formats) > 1 else []
-        raise MappingNeeded("; ".join(problems), names, sample_rows(rows), guess, ambiguous_formats)
+        raise MappingNeeded(as_sentences(problems), names, sample_rows(rows), guess, ambiguous_formats)
     return guess
+
+
+def as_sentences(problems: list[str]) -> str:
+    """The open questions as sentences for the mapping page and the CLI: capitalised, punctuated."""
+    sentences = (problem[:1].upper() + problem[1:] for problem in problems)
+    return " ".join(text if text.endswith(("?", ".")) else text + "." for text in sentences)
 
 
 def unreadable_date_everywhere(dates: list[tuple[Record, str]], formats: list[str]) -> None:
