@@ -80,13 +80,9 @@ def totals_by_currency(accounts: list[Account]) -> list[CurrencyTotal]:
     ]
 
 
-def latest_transactions(session: Session, owner_id: int, limit: int = 10,
-                        account_id: int | None = None) -> list[Transaction]:
-    query = select(Transaction).where(Transaction.owner_id == owner_id)
-    if account_id is not None:
-        query = query.where(Transaction.account_id == account_id)
+def latest_transactions(session: Session, owner_id: int, limit: int = 10) -> list[Transaction]:
     return list(session.scalars(
-        query
+        select(Transaction).where(Transaction.owner_id == owner_id)
         .order_by(Transaction.date.desc(), Transaction.id.desc())
         .limit(limit)
         .options(joinedload(Transaction.account))
