@@ -179,7 +179,7 @@ def _everyday(rng: random.Random, start: date, today: date, count: int, months: 
 
 
 def _set_balances(session: Session, accounts: dict) -> None:
-    """Balance = opening balance + every transaction; pending card spending lowers the available balance."""
+    """Balance = opening balance + every transaction, pending ones included; a card is available up to its limit."""
     opening = {key: balance for key, *_rest, balance in ACCOUNTS}
     sums = dict(session.execute(
         select(Transaction.account_id, func.sum(Transaction.amount))
