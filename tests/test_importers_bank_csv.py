@@ -391,3 +391,11 @@ def test_the_mapping_questions_are_sentences() -> None:
     reason = amounts_and_dates.value.reason
     assert reason == ("2 columns hold amounts: which is the transaction amount? "
                       "The dates read as DD/MM/YYYY or as MM/DD/YYYY: which is it?")
+
+
+def test_dashed_dates_are_day_first_unless_a_day_above_twelve_says_month_first() -> None:
+    us = parse(b"Date,Description,Amount\n01-31-2025,A,-1.00\n02-03-2025,B,-2.00\n")
+    assert [t.date for t in us.transactions] == [date(2025, 1, 31), date(2025, 2, 3)]
+    assert us.details["date_format"] == "MM-DD-YYYY"
+    dutch = parse(b"Datum;Omschrijving;Bedrag\n01-02-2025;Koffie;-3,50\n02-03-2025;Thee;-2,00\n")
+    assert [t.date for t in dutch.transactions] == [date(2025, 2, 1), date(2025, 3, 2)]

@@ -161,8 +161,9 @@ def _strptime(pattern: str):
     return parse
 
 
-# Candidate layouts, named as a user reads them. Dotted and dashed day-first
-# layouts have no month-first twin: no bank writes MM.DD.YYYY.
+# Candidate layouts, named as a user reads them. Dotted day-first layouts have
+# no month-first twin: no bank writes MM.DD.YYYY. Dashed dates are day-first
+# (European banks) unless a day above 12 says otherwise (a US 01-31-2025).
 DATE_FORMATS = {
     "YYYY-MM-DD": _strptime("%Y-%m-%d"),
     "ISO 8601 date-time": _iso_datetime,
@@ -175,11 +176,16 @@ DATE_FORMATS = {
     "DD.MM.YYYY": _strptime("%d.%m.%Y"),
     "DD.MM.YY": _strptime("%d.%m.%y"),
     "DD-MM-YYYY": _strptime("%d-%m-%Y"),
+    "MM-DD-YYYY": _strptime("%m-%d-%Y"),
     "DD Mon YYYY": _strptime("%d %b %Y"),
     "DD-Mon-YY": _strptime("%d-%b-%y"),
     "DD-Mon-YYYY": _strptime("%d-%b-%Y"),
     "Mon DD, YYYY": _strptime("%b %d, %Y"),
 }
+
+
+# A format that is only a choice when its day-first twin does not read the file.
+MONTH_FIRST_FALLBACKS = {"MM-DD-YYYY": "DD-MM-YYYY"}
 
 
 def parse_date(text: str, date_format: str) -> date:
@@ -217,7 +223,7 @@ def fitting_date_formats(cells: list[str]) -> tuple[list[str], int]:
     for name, reading in readings.items():
         if sum(d is not None for d in reading) == best and reading not in fitting.values():
             fitting[name] = reading
-    return list(fitting), best
+    return [name for name in fitting if MONTH_FIRST_FALLBACKS.get(name) not in fitting], best
 
 
 def header_key(name: str) -> str:
