@@ -3,8 +3,10 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, func, select
 
+from dashboard.models import Account, AuditEvent
 from tests import factories
 
 
@@ -71,3 +73,36 @@ def test_the_dashboard_query_count_does_not_grow_with_rows(auth_client, db, user
         account = factories.create_account(db.session, user, f"Account {n}")
         factories.add_transactions(db.session, account, [("2025-01-01", "-1", f"row {i}") for i in range(20)])
     assert statements_for_dashboard() == few
+
+
+def test_a_new_user_adds_an_account_and_lands_on_its_import_page(auth_client, db, user):
+    assert 'href="/accounts/new"' in auth_client.get("/").get_data(as_text=True)
+    response = auth_client.post("/accounts/new", data={
+        "name": "Joint Current", "type": "checking", "currency": "eur", "institution": "Monzo", "last_four": "1234"})
+    account = db.session.scalar(select(Account))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/accounts/{account.id}/import"
+    assert (account.owner_id, account.name, account.currency, account.last_four) == (user.id, "Joint Current", "EUR", "1234")
+    assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "account.create"
+    page = auth_client.get("/").get_data(as_text=True)
+    assert "Joint Current" in page and "No accounts yet" not in page
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": "", "currency": "GBP"}, "This field is required"),
+    ({"name": "X", "currency": "POUNDS"}, "ISO 4217"),
+    ({"name": "X", "currency": "GBP", "last_four": "12a4"}, "Four digits"),
+    ({"name": "X", "currency": "GBP", "type": "boat"}, "Not a valid choice"),
+])
+def test_a_bad_new_account_is_refused_with_a_message(auth_client, db, fields, message):
+    response = auth_client.post("/accounts/new", data={"type": "checking", **fields})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Account)) == 0
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_adding_an_account_needs_the_csrf_token(auth_client, db, app_config):
+    response = auth_client.post("/accounts/new", data={"name": "X", "type": "checking", "currency": "GBP"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Account)) == 0

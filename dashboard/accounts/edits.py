@@ -1,4 +1,7 @@
-"""Changing a transaction's category and note; category changes go through the ledger so totals stay right."""
+"""What a user changes by hand: a new account, a transaction's category and note.
+
+Category changes go through the ledger so the monthly totals stay right.
+"""
 from __future__ import annotations
 
 from flask import abort
@@ -8,7 +11,20 @@ from sqlalchemy.orm import Session
 from dashboard.accounts.queries import storable_id
 from dashboard.audit import record_event
 from dashboard.ledger import set_category
-from dashboard.models import Transaction
+from dashboard.models import Account, Transaction
+
+
+def open_account(session: Session, owner_id: int, name: str, type: str, currency: str,
+                 institution: str | None = None, last_four: str | None = None,
+                 remote_addr: str | None = None) -> Account:
+    """A new manual account for the owner, audited; the caller commits."""
+    account = Account(owner_id=owner_id, name=name.strip(), type=type, currency=currency.upper(),
+                      institution=(institution or "").strip() or None, last_four=last_four or None, source="manual")
+    session.add(account)
+    session.flush()
+    record_event(session, "account.create", actor_id=owner_id, target=f"account:{account.id}",
+                 details={"name": account.name, "currency": account.currency}, remote_addr=remote_addr)
+    return account
 
 
 def user_transaction_or_404(session: Session, owner_id: int, transaction_id: int) -> Transaction:

@@ -16,9 +16,11 @@ from flask import (
 from flask_login import current_user, login_required
 
 from dashboard.accounts import bp
+from dashboard.accounts.account_forms import AccountForm
 from dashboard.accounts.edits import (
     categorise_transactions,
     edit_transaction,
+    open_account,
     user_transaction_or_404,
 )
 from dashboard.accounts.export import export_rows, transaction_csv
@@ -56,6 +58,19 @@ def overview():
         currency_totals=totals_by_currency([s.account for s in summaries]),
         latest=latest_transactions(db.session, current_user.id),
     )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@login_required
+def new_account():
+    form = AccountForm()
+    if form.validate_on_submit():
+        account = open_account(db.session, current_user.id, form.name.data, form.type.data, form.currency.data,
+                               form.institution.data, form.last_four.data, remote_addr=request.remote_addr)
+        db.session.commit()
+        flash(f"{account.name} is ready: import a statement into it.", "success")
+        return redirect(url_for("accounts.import_file", account_id=account.id))
+    return render_template("accounts/new_account.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/accounts/<int:account_id>")
