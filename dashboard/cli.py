@@ -101,16 +101,29 @@ def totals_rebuild_command():
 PROGRESS_BAR_ROWS = 10_000
 
 
+def _currency_code(value: str) -> str:
+    from babel.numbers import list_currencies
+
+    code = value.strip().upper()
+    if code not in list_currencies():
+        raise click.BadParameter(f"{value!r} is not an ISO 4217 currency code such as GBP, EUR or USD")
+    return code
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--user", "email", required=True, help="Email of the user who owns the account.")
 @click.option("--account", "account_name", required=True,
               help="The account to import into; created when the user has none of that name.")
 @click.option("--format", "file_format", default="auto", show_default=True, type=click.Choice(["auto", *FORMATS]))
+@click.option("--currency", "default_currency", default="USD", show_default=True, metavar="CODE",
+              callback=lambda _ctx, _param, value: _currency_code(value),
+              help="Currency of an account this import creates, when the file states none (a Sage export doesn't).")
 @click.option("--mapping", "mapping_json", metavar="JSON",
               help='Column mapping for a CSV whose layout is ambiguous, columns counted from 0, e.g. '
                    '{"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}')
-def import_command(file: Path, email: str, account_name: str, file_format: str, mapping_json: str | None):
+def import_command(file: Path, email: str, account_name: str, file_format: str, default_currency: str,
+                   mapping_json: str | None):
     """Import a bank or accounting export; ends with `read N, inserted N, duplicates N`.
 
     A bad file is refused with its line number and nothing is written.
@@ -135,7 +148,7 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
     data = file.read_bytes()
     try:
         parsed, used_mapping = parse_upload(data, file.name, file_format, mapping, saved_mapping)
-        account = account_for_import(db.session, user.id, account_name, parsed)
+        account = account_for_import(db.session, user.id, account_name, parsed, default_currency)
         read = len(parsed.transactions)
         with click.progressbar(length=read, label="importing", file=sys.stderr,
                                hidden=read < PROGRESS_BAR_ROWS) as bar:

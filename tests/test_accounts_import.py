@@ -64,7 +64,7 @@ def test_choose_preview_confirm_and_see_the_result_with_csrf(client, db, user, a
 
     assert preview.status_code == 200
     assert "3 transactions read" in html and "<strong>3 new</strong>, 0 already imported" in html
-    assert re.search(r"Format</dt><dd[^>]*>qif<", html)
+    assert re.search(r"Format</dt><dd[^>]*>QIF<", html)
     assert "Coffee" in html and "Books" in html and "-£20.00" in html
     assert counts(db) == (0, Decimal(0), 0)  # the preview wrote nothing
 
@@ -268,3 +268,10 @@ def test_the_account_page_lists_its_imports_with_undo(auth_client, db, user, ban
     assert f'href="/accounts/{account.id}/import"' in page
     assert "checking.ofx" in page
     assert f'/accounts/{account.id}/imports/{batch.id}/undo' in page
+
+
+def test_an_import_id_past_any_row_id_is_404_not_500(auth_client, db, user):
+    account = factories.create_account(db.session, user)
+    for path in (f"/accounts/{account.id}/imports/{2 ** 63}", f"/accounts/{account.id}/imports/{2 ** 64}/undo"):
+        assert auth_client.get(path).status_code == 404
+    assert auth_client.post(f"/accounts/{account.id}/imports/{2 ** 63}/undo").status_code == 404

@@ -152,3 +152,18 @@ def test_a_mapping_without_has_header_keeps_the_first_row_of_a_file_without_head
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1] == "read 3, inserted 3, duplicates 0"
     assert transactions(db) == (3, Decimal("-9.50"))
+
+
+def test_a_new_account_takes_the_currency_given_when_the_file_states_none(runner, db, user, sage_exports):
+    result = runner.invoke(args=["import", str(sage_exports / "audit_trail_2025Q1.csv"), "--user", user.email,
+                                 "--account", "Sage ledger", "--currency", "gbp"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Account.currency).where(Account.name == "Sage ledger")) == "GBP"
+    assert set(db.session.scalars(select(Transaction.currency))) == {"GBP"}
+
+
+def test_an_unknown_currency_is_a_usage_error(runner, db, user, sage_exports):
+    result = runner.invoke(args=["import", str(sage_exports / "audit_trail_2025Q1.csv"), "--user", user.email,
+                                 "--account", "Sage ledger", "--currency", "POUNDS"])
+    assert result.exit_code == 2 and "ISO 4217" in result.output
+    assert db.session.scalar(select(Account.id)) is None

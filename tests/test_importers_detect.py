@@ -131,3 +131,9 @@ def test_a_utf16_csv_with_its_bom_is_a_csv():
     data = "Date,Description,Amount\r\n2025-01-02,Café,-3.50\r\n".encode("utf-16")
     assert detect_format(data, "export.csv") == "csv"
     assert parse_file(data, "export.csv").transactions[0].description == "Café"
+
+
+@pytest.mark.parametrize("magic", [b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
+def test_a_workbook_named_csv_is_refused_with_what_to_do(magic):
+    with pytest.raises(ImportFileError, match="save it from Excel as CSV"):
+        detect_format(magic + b"\x00\x14\x00\x06\x00" * 20, "statement.csv")

@@ -188,8 +188,15 @@ def test_transactions_without_name_or_memo_are_described_by_their_type(bank_expo
 def test_html_entities_are_decoded_exactly_once(bank_exports: Path) -> None:
     hydro, rent = parse_fixture(bank_exports, "qfx/html-vals.qfx").transactions
 
-    assert hydro.memo == "PREAUTHORIZED DEBIT;B.C. HYDRO & POWER AUTHORITY;Electronic Funds Transfer"
+    assert hydro.description == "PREAUTHORIZED DEBIT;B.C. HYDRO & POWER AUTHORITY;Electronic Funds Transfer"
     assert rent.description == "TPAY &lt;DEFTPYMT&gt;"
+
+
+def test_a_name_of_only_digits_gives_way_to_the_memo(bank_exports: Path) -> None:
+    hydro, _rent = parse_fixture(bank_exports, "qfx/html-vals.qfx").transactions
+
+    assert hydro.memo == "000000000000000"
+    assert "HYDRO" in hydro.description
 
 
 def test_chase_name_with_a_non_ascii_character(bank_exports: Path) -> None:

@@ -19,8 +19,8 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from dashboard.accounts import bp
-from dashboard.accounts.import_forms import ConfirmImportForm, MappingForm, UndoImportForm, UploadForm
-from dashboard.accounts.queries import user_account_or_404
+from dashboard.accounts.import_forms import FORMAT_NAMES, ConfirmImportForm, MappingForm, UndoImportForm, UploadForm
+from dashboard.accounts.queries import storable_id, user_account_or_404
 from dashboard.extensions import csrf, db
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.loader import (
@@ -182,7 +182,7 @@ def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: s
     confirm = ConfirmImportForm(formdata=None, upload=token, format=file_format,
                                 mapping=json.dumps(used_mapping.to_dict()) if used_mapping else "")
     return render_template("accounts/import_preview.html", account=account, preview=preview, form=confirm,
-                           filename=filename, mapping=used_mapping)
+                           filename=filename, mapping=used_mapping, format_names=FORMAT_NAMES)
 
 
 def _mapping_page(account: Account, form: MappingForm, needed: MappingNeeded, filename: str):
@@ -222,6 +222,8 @@ def _carried_upload(form, account: Account) -> tuple[bytes, str]:
 
 
 def _account_batch_or_404(account: Account, batch_id: int) -> ImportBatch:
+    if not storable_id(batch_id):
+        abort(404)
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None or batch.owner_id != current_user.id or batch.account_id != account.id:
         abort(404)

@@ -74,6 +74,8 @@ def detect_format(data: bytes, filename: str = "") -> str:
         if CAMT053_NAMESPACE in text:
             return "camt053"
         raise _unreadable(name, "an XML document that is neither OFX nor camt.053")
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _unreadable(name, "a spreadsheet workbook or zip archive; save it from Excel as CSV first")
     if _looks_binary(head):
         raise _unreadable(name, "binary content")
     if SAGE_AUDIT_TRAIL_COLUMNS <= _header_columns(text):

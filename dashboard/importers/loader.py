@@ -271,8 +271,12 @@ def account_batches(session: Session, owner_id: int, account_id: int, limit: int
     ))
 
 
-def account_for_import(session: Session, owner_id: int, name: str, parsed: ParsedFile) -> Account:
-    """The owner's account called ``name``, or a new one shaped by the file's first statement (not flushed)."""
+def account_for_import(session: Session, owner_id: int, name: str, parsed: ParsedFile,
+                       default_currency: str = "USD") -> Account:
+    """The owner's account called ``name``, or a new one shaped by the file's first statement.
+
+    Its currency is the file's, else ``default_currency``.
+    """
     account = session.scalar(
         select(Account).where(Account.owner_id == owner_id, Account.name == name).order_by(Account.id).limit(1)
     )
@@ -281,7 +285,7 @@ def account_for_import(session: Session, owner_id: int, name: str, parsed: Parse
     first = parsed.statements[0] if parsed.statements else ParsedStatement()
     currency = first.currency or next((t.currency for t in first.transactions if t.currency), None)
     account = Account(owner_id=owner_id, name=name, source="file", type=first.account_type or "checking",
-                      institution=first.institution, currency=(currency or "USD").upper())
+                      institution=first.institution, currency=(currency or default_currency).upper())
     session.add(account)
     session.flush()
     return account

@@ -246,13 +246,15 @@ def _transaction(document: _Document, element: ET.Element) -> ParsedTransaction:
 
 
 def _description_and_memo(name: str | None, memo: str | None) -> tuple[str | None, str | None]:
-    """NAME is the description; MEMO replaces it when it holds NAME's text in full.
+    """NAME is the description; MEMO replaces it when it holds NAME's text in full, or NAME is only digits.
 
     OFX 1.x limits NAME to 32 characters, so banks cut it and repeat the whole
-    text in MEMO.
+    text in MEMO; some banks put a reference number in NAME and the text in MEMO.
     """
     if not name:
         return memo, None
+    if memo and name.isdigit():
+        return memo, name
     if memo and memo.startswith(name):
         return memo, None
     return name, memo
