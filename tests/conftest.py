@@ -20,21 +20,23 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 ENGINES = ("sqlite", "postgresql")
 
 
+def _shared_fixtures(name: str) -> Path:
+    """A folder of ../shared/fixtures (CI always has it); never copied into the project."""
+    folder = SHARED_FIXTURES / name
+    if not folder.is_dir():
+        pytest.fail(f"shared fixtures not found at {folder}")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bank_exports() -> Path:
-    """The real bank export files in ../shared (CI always has them)."""
-    folder = SHARED_FIXTURES / "bank-exports"
-    if not folder.is_dir():
-        pytest.fail(f"bank export fixtures not found at {folder}")
-    return folder
+    """The real bank export files, with their sources in SOURCES.md."""
+    return _shared_fixtures("bank-exports")
 
 
 @pytest.fixture(scope="session")
 def sage_exports() -> Path:
-    folder = SHARED_FIXTURES / "sage"
-    if not folder.is_dir():
-        pytest.fail(f"Sage fixtures not found at {folder}")
-    return folder
+    return _shared_fixtures("sage")
 
 
 @pytest.fixture(scope="session")

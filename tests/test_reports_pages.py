@@ -266,6 +266,10 @@ def test_profit_and_loss_page_expands_to_codes_and_code_to_transactions(auth_cli
     assert f"Nominal code {codes[0][0]}" in html
     listed = sum(_amount(row[-1]) for row in parsed.tables["code-transactions"][1:])
     assert listed == _amount(codes[0][-1])
+    code_rows = _csv(auth_client, f"/reports/profit-and-loss/codes/{codes[0][0]}", currency="GBP", **Q1)
+    assert code_rows[0] == ["date", "description", "account", "type", "amount", "currency"]
+    assert len(code_rows) == len(parsed.tables["code-transactions"])
+    assert sum(Decimal(row[4]) for row in code_rows[1:]) == listed
     rows = _csv(auth_client, "/reports/profit-and-loss", **Q1)
     assert rows[0] == ["currency", "line", "nominal_code", "2025-01", "2025-02", "2025-03", "total"]
     assert ["GBP", "Net profit", "", "-1057.49", "-4493.42", "-732.27", "-6283.18"] in rows

@@ -188,8 +188,16 @@ def code_transactions_page(scope: Scope, code: str):
         raise BadRequest("Choose a currency: a nominal code's transactions are listed one currency at a time.")
     found = profit_and_loss.code_transactions(db.session, scope.owner_id, code, currency, filters.period,
                                               filters.account_id)
+    if _wants_csv():
+        safe_code = "".join(c for c in code if c.isalnum())
+        return _csv_response(f"nominal-code-{safe_code}", filters,
+                             ["date", "description", "account", "type", "amount", "currency"],
+                             [[t.date.isoformat(), t.description, t.account.name, t.category, t.amount, t.currency]
+                              for t in found.transactions])
+    csv_url = url_for(request.endpoint, **request.view_args, **{**filters.query_args(), "currency": currency},
+                      format="csv")
     return render_template("reports/code_transactions.html", scope=scope, filters=filters, code=code,
-                           currency=currency, found=found)
+                           currency=currency, found=found, csv_url=csv_url)
 
 
 def balances_page(scope: Scope):
