@@ -275,3 +275,13 @@ def test_an_import_id_past_any_row_id_is_404_not_500(auth_client, db, user):
     for path in (f"/accounts/{account.id}/imports/{2 ** 63}", f"/accounts/{account.id}/imports/{2 ** 64}/undo"):
         assert auth_client.get(path).status_code == 404
     assert auth_client.post(f"/accounts/{account.id}/imports/{2 ** 63}/undo").status_code == 404
+
+
+def test_a_file_in_another_currency_than_the_account_is_flagged(auth_client, db, user, bank_exports):
+    pounds = factories.create_account(db.session, user, "Pounds", "GBP")
+    dollars = factories.create_account(db.session, user, "Dollars", "USD")
+    data = (bank_exports / "ofx1-sgml" / "checking.ofx").read_bytes()
+    warned = upload(auth_client, pounds, data, "checking.ofx").get_data(as_text=True)
+    assert "The file states USD but Pounds is in GBP" in warned
+    matching = upload(auth_client, dollars, data, "checking.ofx").get_data(as_text=True)
+    assert "The file states" not in matching

@@ -73,6 +73,15 @@ class AccountPlan:
     def duplicates(self) -> int:
         return self.read - self.new
 
+    @property
+    def foreign_currencies(self) -> list[str]:
+        """Currencies the file states for this account that differ from the account's own."""
+        if self.account is None:
+            return []
+        stated = {s.currency.upper() for s in self.statements if s.currency}
+        stated |= {t.currency.upper() for s in self.statements for t in s.transactions if t.currency}
+        return sorted(stated - {self.account.currency})
+
 
 @dataclass
 class PreviewRow:
@@ -106,6 +115,15 @@ class Preview:
     @property
     def duplicates(self) -> int:
         return self.read - self.new
+
+    @property
+    def currency_warnings(self) -> list[str]:
+        """A file in another currency than the account usually means the wrong account was chosen."""
+        return [
+            f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}; "
+            "its amounts are kept in the file's currency."
+            for plan in self.accounts if plan.foreign_currencies
+        ]
 
 
 def parse_upload(data: bytes, filename: str = "", format: str = "auto", mapping: ColumnMapping | None = None,
