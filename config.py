@@ -11,6 +11,10 @@ DEFAULT_SQLITE_PATH = BASE_DIR / "instance" / "dashboard.db"
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
+class ConfigurationError(RuntimeError):
+    """Settings the app refuses to start with; the message is one line for the operator."""
+
+
 def env_value(name: str, default: str | None = None) -> str | None:
     """The value of NAME, or the contents of the file NAME_FILE points at."""
     path = os.environ.get(f"{name}_FILE")
@@ -109,5 +113,5 @@ CONFIGS = {
 def config_for_environment() -> type[Config]:
     name = os.environ.get("APP_ENV", "development")
     if name not in CONFIGS:
-        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        raise ConfigurationError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
     return CONFIGS[name]

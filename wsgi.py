@@ -4,10 +4,14 @@ import sys
 
 from flask.cli import load_dotenv
 
+from config import ConfigurationError
 from dashboard import create_app
 
 load_dotenv()  # .env and .flaskenv for local work, as the `flask` command reads them
-app = create_app()
+try:
+    app = create_app()
+except ConfigurationError as error:
+    sys.exit(f"refusing to start: {error}")
 
 
 def check_database_or_exit() -> None:

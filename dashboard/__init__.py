@@ -6,7 +6,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, Config, config_for_environment
+from config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, Config, ConfigurationError, config_for_environment
 
 
 def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
@@ -49,7 +49,7 @@ def _refuse_weak_production_secrets(app: Flask) -> None:
     if not app.config.get("ENCRYPTION_KEY"):
         missing.append("ENCRYPTION_KEY")
     if missing:
-        raise RuntimeError(
+        raise ConfigurationError(
             "APP_ENV=production refuses to start without a real " + " and ".join(missing)
             + "; set them in the environment or as NAME_FILE"
         )

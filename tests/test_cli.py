@@ -126,3 +126,14 @@ def test_gunicorn_refuses_to_serve_when_the_database_never_answers():
                             text=True, timeout=60, env=_env(DATABASE_URL=DEAD_DATABASE, DATABASE_WAIT_SECONDS="1"))
     assert result.returncode != 0
     assert "database unavailable after 1s:" in result.stderr
+
+
+def test_production_without_secrets_stops_every_entry_point_with_one_line():
+    env = _env(APP_ENV="production", DATABASE_URL=DEAD_DATABASE)
+    env.pop("SECRET_KEY", None)
+    env.pop("ENCRYPTION_KEY", None)
+    result = _flask("check-db", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "refusing to start: APP_ENV=production refuses to start without a real SECRET_KEY (at least 32 characters)"
+        " and ENCRYPTION_KEY; set them in the environment or as NAME_FILE"]
