@@ -80,14 +80,18 @@ def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
         f"SELECT {columns} FROM transactions WITH NO DATA"
     )
     connection.exec_driver_sql("TRUNCATE transaction_load")
-    with connection.connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY transaction_load ({columns}) FROM STDIN", _copy_text(rows))
+    _copy_into(session, "transaction_load", rows)
     return connection.execute(
         text(f"INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "
              "ON CONFLICT (account_id, external_id) DO NOTHING "
              "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount")
         .columns(*TOTALS_INPUT)
     ).all()
+
+
+def _copy_into(session: Session, table: str, rows: Sequence[dict]) -> None:
+    with session.connection().connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN", _copy_text(rows))
 
 
 def _copy_text(rows: Sequence[dict]) -> io.StringIO:
@@ -110,13 +114,16 @@ COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 
 
 def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int, chunk: int = 10_000) -> None:
-    """Insert many new rows fast (no conflict check), then rebuild that owner's totals in SQL.
+    """Insert many new rows fast (no conflict check; COPY on PostgreSQL), then rebuild that owner's totals in SQL.
 
     For loads known to be new, such as demo data; imports use ``insert_transactions``.
     """
-    table = Transaction.__table__
+    postgres = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(rows), chunk):
-        session.execute(table.insert(), rows[start:start + chunk])
+        if postgres:
+            _copy_into(session, "transactions", rows[start:start + chunk])
+        else:
+            session.execute(Transaction.__table__.insert(), rows[start:start + chunk])
     rebuild_totals(session, owner_id)
 
 
