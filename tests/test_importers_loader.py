@@ -192,6 +192,26 @@ def test_the_chosen_account_keeps_its_statement_whatever_the_order(db, user, ban
     assert db.session.scalar(select(func.count()).select_from(Account)) == 2
 
 
+def test_a_further_account_with_overlong_details_imports_and_is_found_again(db, user):
+    """A file's account id, type and bank name longer than their columns (a QIF T line is free text)."""
+    account = factories.create_account(db.session, user, "Everyday")
+    long_id = "GB29 NWBK 6016 1331 9268 19 " * 6
+    file = ParsedFile(format="qif", statements=[
+        statement(("2025-01-05", "-3.50", "Coffee"), account_id="Everyday"),
+        statement(("2025-01-06", "-20.00", "Books"), account_id=long_id, currency="gbp",
+                  account_type="Other asset held in trust for the children", institution="National Bank " * 12),
+    ])
+
+    first = load(db, user, account, file)
+    again = load(db, user, account, file, b"again")
+
+    assert (first.rows_inserted, again.rows_inserted, again.rows_duplicate) == (2, 0, 2)
+    further = db.session.scalars(select(Account).where(Account.id != account.id)).one()
+    assert (further.name, further.last_four, further.currency) == ("Everyday ···6819", "6819", "GBP")
+    assert further.type == "Other asset held in trust for th"
+    assert owner_rows(db, user.id) == (2, Decimal("-23.50"))
+
+
 def test_two_identical_rows_in_one_file_are_two_transactions(db, user):
     account = factories.create_account(db.session, user)
     coffees = parsed(("2025-01-05", "-3.50", "Coffee"), ("2025-01-05", "-3.50", "Coffee"))

@@ -154,7 +154,7 @@ def content_hash(data: bytes) -> str:
 
 def plan_accounts(session: Session, owner_id: int, account: Account, parsed: ParsedFile) -> list[AccountPlan]:
     """Which account each statement goes to (see the module docstring); writes nothing."""
-    keys = list(dict.fromkeys(s.account_id for s in parsed.statements if s.account_id))
+    keys = list(dict.fromkeys(file_id for s in parsed.statements if (file_id := _file_account_id(s))))
     targets: dict[str | None, Account | None] = {None: account}
     if len(keys) == 1:
         targets[keys[0]] = account
@@ -174,11 +174,12 @@ def plan_accounts(session: Session, owner_id: int, account: Account, parsed: Par
                 targets[key] = None
     plans: dict[object, AccountPlan] = {}
     for statement in parsed.statements:
-        target = targets[statement.account_id]
-        plan_key = target.id if target is not None else statement.account_id
+        file_id = _file_account_id(statement)
+        target = targets[file_id]
+        plan_key = target.id if target is not None else file_id
         if plan_key not in plans:
-            name = target.name if target is not None else new_account_name(account.name, statement.account_id)
-            plans[plan_key] = AccountPlan(name, target, statement.account_id)
+            name = target.name if target is not None else new_account_name(account.name, file_id)
+            plans[plan_key] = AccountPlan(name, target, file_id)
         plans[plan_key].statements.append(statement)
         plans[plan_key].read += len(statement.transactions)
     return list(plans.values())
@@ -301,9 +302,9 @@ def account_for_import(session: Session, owner_id: int, name: str, parsed: Parse
     if account is not None:
         return account
     first = parsed.statements[0] if parsed.statements else ParsedStatement()
-    currency = first.currency or next((t.currency for t in first.transactions if t.currency), None)
-    account = Account(owner_id=owner_id, name=name, source="file", type=first.account_type or "checking",
-                      institution=first.institution, currency=(currency or default_currency).upper())
+    currency = next((t.currency for t in first.transactions if t.currency), default_currency)
+    account = _new_file_account(owner_id, name, first, account_type="checking", institution=None,
+                                currency=currency)
     session.add(account)
     session.flush()
     return account
@@ -400,11 +401,9 @@ def _currency(transaction: ParsedTransaction, statement: ParsedStatement, accoun
 
 def _file_account(session: Session, owner_id: int, chosen: Account, plan: AccountPlan) -> Account:
     """Create the account for a further statement; a concurrent import may have just created it."""
-    first = plan.statements[0]
-    new = Account(owner_id=owner_id, name=plan.name, source="file", external_id=plan.file_account_id,
-                  type=first.account_type or chosen.type, institution=first.institution or chosen.institution,
-                  currency=(first.currency or chosen.currency).upper(),
-                  last_four=re.sub(r"\W", "", plan.file_account_id or "")[-4:] or None)
+    new = _new_file_account(owner_id, plan.name, plan.statements[0], account_type=chosen.type,
+                            institution=chosen.institution, currency=chosen.currency,
+                            file_account_id=plan.file_account_id)
     try:
         with session.begin_nested():
             session.add(new)
@@ -415,14 +414,34 @@ def _file_account(session: Session, owner_id: int, chosen: Account, plan: Accoun
     return new
 
 
+def _new_file_account(owner_id: int, name: str, statement: ParsedStatement, account_type: str,
+                      institution: str | None, currency: str, file_account_id: str | None = None) -> Account:
+    """An account shaped by the statement, else by the given values; the file's text cut to fit the columns."""
+    return Account(owner_id=owner_id, name=name, source="file", external_id=file_account_id,
+                   type=(statement.account_type or account_type)[:32],
+                   institution=_clipped(statement.institution or institution, 120),
+                   currency=(statement.currency or currency).strip().upper()[:3],
+                   last_four=_last_four(file_account_id))
+
+
+def _file_account_id(statement: ParsedStatement) -> str | None:
+    """The statement's account id as an account stores it; of one longer than the column, the end, which
+    tells account numbers apart and gives the last four digits."""
+    return statement.account_id[-MAX_EXTERNAL_ID:] if statement.account_id else None
+
+
+def _last_four(file_account_id: str | None) -> str | None:
+    return re.sub(r"\W", "", file_account_id or "")[-4:] or None
+
+
 def _remember_file_account_id(session: Session, owner_id: int, account: Account, file_account_id: str) -> None:
     if account.external_id is not None:
         return
     taken = session.scalar(select(Account.id).where(
         Account.owner_id == owner_id, Account.external_id == file_account_id).limit(1))
     if taken is None:
-        account.external_id = file_account_id[:128]
-        account.last_four = account.last_four or re.sub(r"\W", "", file_account_id)[-4:] or None
+        account.external_id = file_account_id
+        account.last_four = account.last_four or _last_four(file_account_id)
 
 
 def _existing_ids(session: Session, account: Account | None, external_ids: list[str]) -> set[str]:
