@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dashboard.models import Account, MonthlyTotal, Transaction
 from dashboard.models.base import Money
 from dashboard.reports.periods import Period
-from dashboard.reports.queries import totals_criteria, transactions_criteria
+from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
 MONTHLY, DAILY = "month", "day"
@@ -90,7 +90,7 @@ def balances_over_time(session: Session, owner_id: int | None, period: Period, s
         later = _later_movements_monthly(session, owner_id, account_id, currency)
     all_time = dict(session.execute(
         select(MonthlyTotal.account_id, _net())
-        .where(*totals_criteria(owner_id, account_id, currency)).group_by(MonthlyTotal.account_id)
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency)).group_by(MonthlyTotal.account_id)
     ).all())
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, owner_id, account_id, currency):
@@ -126,7 +126,7 @@ def _later_movements_monthly(session: Session, owner_id, account_id, currency):
         func.sum(_net()).over(partition_by=MonthlyTotal.account_id, order_by=MonthlyTotal.month.desc()), Money)
     rows = session.execute(
         select(MonthlyTotal.account_id, MonthlyTotal.month, from_month)
-        .where(*totals_criteria(owner_id, account_id, currency))
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency))
         .group_by(MonthlyTotal.account_id, MonthlyTotal.month)
     ).all()
     return _suffix_lookup(rows)
@@ -136,10 +136,10 @@ def _later_movements_daily(session: Session, owner_id, period: Period, account_i
     """Movements after a day of the period: that day's later days (raw rows) plus every month after the period."""
     after_period = dict(session.execute(
         select(MonthlyTotal.account_id, _net())
-        .where(*totals_criteria(owner_id, account_id, currency), MonthlyTotal.month > period.last)
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), MonthlyTotal.month > period.last)
         .group_by(MonthlyTotal.account_id)
     ).all())
-    criteria = [*transactions_criteria(owner_id, account_id, currency),
+    criteria = [*report_criteria(Transaction, owner_id, account_id, currency),
                 Transaction.date.between(period.start_date, period.end_date)]
     from_day = type_coerce(func.sum(func.sum(Transaction.amount)).over(
         partition_by=Transaction.account_id, order_by=Transaction.date.desc()), Money)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from dashboard.models import MonthlyTotal, Transaction
 from dashboard.reports.periods import Period
-from dashboard.reports.queries import totals_criteria, transactions_criteria
+from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
 FIRST_PROFIT_AND_LOSS_CODE = 4000
@@ -116,7 +116,7 @@ def profit_and_loss(session: Session, owner_id: int | None, period: Period, rang
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month,
                func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
-        .where(*totals_criteria(owner_id, account_id, currency), MonthlyTotal.nominal_code != "",
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), MonthlyTotal.nominal_code != "",
                MonthlyTotal.month.between(period.first, period.last))
         .group_by(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month)
     ).all()
@@ -164,7 +164,7 @@ def code_transactions(session: Session, owner_id: int | None, code: str, currenc
                       account_id: int | None = None) -> CodeTransactions:
     """The transactions behind one nominal code in one currency and period (at most
     CODE_TRANSACTIONS_LIMIT listed), with the count and sum of all of them."""
-    criteria = [*transactions_criteria(owner_id, account_id, currency), Transaction.nominal_code == code,
+    criteria = [*report_criteria(Transaction, owner_id, account_id, currency), Transaction.nominal_code == code,
                 Transaction.date.between(period.start_date, period.end_date)]
     count, total = session.execute(select(func.count(), func.sum(Transaction.amount)).where(*criteria)).one()
     transactions = session.scalars(

@@ -26,27 +26,17 @@ HUNDRED = Decimal(100)
 SHARE_PLACES = Decimal("0.1")
 
 
-def totals_criteria(owner_id: int | None, account_id: int | None = None, currency: str | None = None) -> list:
-    """WHERE clauses on ``monthly_totals`` for one owner (or all), one account and one currency."""
+def report_criteria(model: type[MonthlyTotal | Transaction], owner_id: int | None,
+                    account_id: int | None = None, currency: str | None = None) -> list:
+    """WHERE clauses for one owner (or all), one account and one currency, on ``monthly_totals``
+    or, for the few reports that need rows or days, on raw ``transactions``: both carry the three columns."""
     criteria = []
     if owner_id is not None:
-        criteria.append(MonthlyTotal.owner_id == owner_id)
+        criteria.append(model.owner_id == owner_id)
     if account_id is not None:
-        criteria.append(MonthlyTotal.account_id == account_id)
+        criteria.append(model.account_id == account_id)
     if currency:
-        criteria.append(MonthlyTotal.currency == currency)
-    return criteria
-
-
-def transactions_criteria(owner_id: int | None, account_id: int | None = None, currency: str | None = None) -> list:
-    """The same filters on raw ``transactions``, for the few reports that need rows or days."""
-    criteria = []
-    if owner_id is not None:
-        criteria.append(Transaction.owner_id == owner_id)
-    if account_id is not None:
-        criteria.append(Transaction.account_id == account_id)
-    if currency:
-        criteria.append(Transaction.currency == currency)
+        criteria.append(model.currency == currency)
     return criteria
 
 
@@ -87,7 +77,7 @@ def income_and_expenses(session: Session, owner_id: int | None, period: Period,
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.month,
                func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
-        .where(*totals_criteria(owner_id, account_id, currency), not_a_transfer(),
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), not_a_transfer(),
                MonthlyTotal.month.between(period.first, period.last))
         .group_by(MonthlyTotal.currency, MonthlyTotal.month)
     ).all()
@@ -152,7 +142,7 @@ def spending_by_category(session: Session, owner_id: int | None, period: Period,
     spent_before = func.sum(case((in_period, type_coerce(0, Money)), else_=expense))
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id, spent, spent_before)
-        .where(*totals_criteria(owner_id, account_id, currency), not_a_transfer(),
+        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), not_a_transfer(),
                MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
         .group_by(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id)
     ).all()
