@@ -131,12 +131,9 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
     from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
     from dashboard.importers.loader import account_for_import, import_parsed, parse_upload
     from dashboard.importers.records import ImportFileError
-    from dashboard.models import Account, User
-    from dashboard.models.users import normalise_email
+    from dashboard.models import Account
 
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise click.ClickException(f"there is no user {email}")
+    user = _user_or_fail(email)
     mapping = None
     if mapping_json:
         try:
