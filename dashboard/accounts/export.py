@@ -5,16 +5,16 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.accounts.queries import AccountSummary
 from dashboard.accounts.transaction_pages import (
     TransactionFilter,
     filtered_transactions,
+    ordered,
 )
 from dashboard.formatting import plain_amount
-from dashboard.models import Account
+from dashboard.models import Account, Transaction
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
                  "counterparty", "external_id")
@@ -25,18 +25,11 @@ STREAM_BATCH = 2000
 
 def export_rows(session: Session, owner_id: int, filters: TransactionFilter) -> Iterator[tuple]:
     """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database."""
-    rows = filtered_transactions(owner_id, filters).subquery()
-    query = (
-        select(Account.name, rows.c.date, rows.c.description, rows.c.amount, rows.c.currency, rows.c.status,
-               rows.c.category, rows.c.counterparty, rows.c.external_id)
-        .join(Account, Account.id == rows.c.account_id)
-    )
-    column = rows.c[filters.sort]
-    if filters.descending:
-        query = query.order_by(column.desc(), rows.c.id.desc())
-    else:
-        query = query.order_by(column.asc(), rows.c.id.asc())
-    yield from session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    query = filtered_transactions(owner_id, filters).with_only_columns(
+        Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
+        Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
+    ).join(Account, Account.id == Transaction.account_id)
+    yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:

@@ -135,6 +135,7 @@ def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) ->
     if descending:
         return query.order_by(column.desc(), Transaction.id.desc())
     return query.order_by(column.asc(), Transaction.id.asc())
+    """``query`` in the filter's order (``reverse``d to page backwards), the row id breaking ties."""
 
 
 def transaction_page(session: Session, owner_id: int, filters: TransactionFilter, position: Position,
