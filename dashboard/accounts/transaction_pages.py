@@ -130,12 +130,12 @@ def filtered_transactions(owner_id: int, filters: TransactionFilter) -> Select:
 
 
 def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) -> Select:
+    """``query`` in the filter's order (``reverse``d to page backwards), the row id breaking ties."""
     column = SORT_COLUMNS[filters.sort]
     descending = filters.descending != reverse
     if descending:
         return query.order_by(column.desc(), Transaction.id.desc())
     return query.order_by(column.asc(), Transaction.id.asc())
-    """``query`` in the filter's order (``reverse``d to page backwards), the row id breaking ties."""
 
 
 def transaction_page(session: Session, owner_id: int, filters: TransactionFilter, position: Position,

@@ -1,12 +1,6 @@
 """Turning a parsed file into transactions: identity, preview, import and undo.
 
-Identity (DESIGN.md): a row keeps the source's own id, prefixed with the
-format ("ofx:20230101001") so ids from different sources cannot collide; a
-row without one gets ``h:`` and a SHA-256 of the account, date, amount,
-normalised description and its occurrence number among identical rows of the
-file. Two identical coffees on one day are two transactions, the same file
-twice adds nothing, an overlapping export adds only its new rows. A source id
-repeated inside one file (a bank bug) gets ``#2``, ``#3`` so no row is lost.
+Each row's identity comes from ``identity.identified_transactions``.
 
 Several accounts in one file (a QuickBooks .qbo, a multi-account OFX or QIF):
 the account the user chose takes the statement whose file account id it
@@ -25,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import islice
 
 from sqlalchemy import select
@@ -39,15 +32,14 @@ from sqlalchemy.orm import Session
 from dashboard.audit import record_event
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import parse_file
+from dashboard.importers.identity import MAX_EXTERNAL_ID, identified_transactions
 from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
-from dashboard.ledger import delete_transactions, insert_transactions, search_text
+from dashboard.ledger import delete_transactions, insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
-from dashboard.models.base import MONEY_SCALE, utcnow
+from dashboard.models.base import utcnow
 
 PREVIEW_ROWS = 20
 CHUNK_ROWS = 5_000
-MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
-MAX_EXTERNAL_ID = 128
 
 
 class BatchNotFound(LookupError):
@@ -322,57 +314,6 @@ def update_balances(account: Account, statement: ParsedStatement) -> None:
     if statement.available_balance is not None:
         account.available_balance = statement.available_balance
     account.balance_as_of = as_of
-
-
-# Identity
-
-def identified_transactions(statements: list[ParsedStatement], account: Account | None,
-                            source: str) -> Iterator[tuple[ParsedTransaction, ParsedStatement, str]]:
-    """Each transaction with its external id; occurrences are counted across the account's statements."""
-    id_occurrences: Counter[str] = Counter()
-    row_occurrences: Counter[tuple] = Counter()
-    account_key = str(account.id) if account is not None else "new"
-    for statement in statements:
-        for transaction in statement.transactions:
-            amount = exact_amount(transaction)
-            if transaction.external_id:
-                id_occurrences[transaction.external_id] += 1
-                yield transaction, statement, source_id(source, transaction.external_id,
-                                                        id_occurrences[transaction.external_id])
-            else:
-                key = (account_key, transaction.date.isoformat(), str(amount),
-                       normalised_description(transaction.description))
-                row_occurrences[key] += 1
-                yield transaction, statement, content_id(key, row_occurrences[key])
-
-
-def source_id(source: str, external_id: str, occurrence: int = 1) -> str:
-    identity = external_id.strip() + (f"#{occurrence}" if occurrence > 1 else "")
-    prefixed = f"{source}:{identity}"
-    if len(prefixed) > MAX_EXTERNAL_ID:
-        return f"{source}#{hashlib.sha256(identity.encode()).hexdigest()}"
-    return prefixed
-
-
-def content_id(key: tuple[str, ...], occurrence: int) -> str:
-    text = "\x1f".join((*key, str(occurrence)))
-    return "h:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def normalised_description(description: str | None) -> str:
-    return " ".join(search_text(description).split())
-
-
-def exact_amount(transaction: ParsedTransaction) -> Decimal:
-    """The amount at the stored scale; more places than the database keeps is the file's error."""
-    try:
-        amount = transaction.amount.quantize(MONEY_QUANTUM)
-    except InvalidOperation:
-        raise ImportFileError(f"the amount {transaction.amount} is too large", transaction.line) from None
-    if amount != transaction.amount:
-        raise ImportFileError(f"the amount {transaction.amount} has more than {MONEY_SCALE} decimal places",
-                              transaction.line)
-    return amount
 
 
 # Writing

@@ -1,0 +1,73 @@
+"""Which transaction a parsed row is: its external id, so imports are idempotent.
+
+Identity (DESIGN.md): a row keeps the source's own id, prefixed with the
+format ("ofx:20230101001") so ids from different sources cannot collide; a
+row without one gets ``h:`` and a SHA-256 of the account, date, amount,
+normalised description and its occurrence number among identical rows of the
+file. Two identical coffees on one day are two transactions, the same file
+twice adds nothing, an overlapping export adds only its new rows. A source id
+repeated inside one file (a bank bug) gets ``#2``, ``#3`` so no row is lost.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from dashboard.importers.records import ImportFileError, ParsedStatement, ParsedTransaction
+from dashboard.ledger import search_text
+from dashboard.models import Account
+from dashboard.models.base import MONEY_SCALE
+
+MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+MAX_EXTERNAL_ID = 128
+
+
+def identified_transactions(statements: list[ParsedStatement], account: Account | None,
+                            source: str) -> Iterator[tuple[ParsedTransaction, ParsedStatement, str]]:
+    """Each transaction with its external id; occurrences are counted across the account's statements."""
+    id_occurrences: Counter[str] = Counter()
+    row_occurrences: Counter[tuple] = Counter()
+    account_key = str(account.id) if account is not None else "new"
+    for statement in statements:
+        for transaction in statement.transactions:
+            amount = exact_amount(transaction)
+            if transaction.external_id:
+                id_occurrences[transaction.external_id] += 1
+                yield transaction, statement, source_id(source, transaction.external_id,
+                                                        id_occurrences[transaction.external_id])
+            else:
+                key = (account_key, transaction.date.isoformat(), str(amount),
+                       normalised_description(transaction.description))
+                row_occurrences[key] += 1
+                yield transaction, statement, content_id(key, row_occurrences[key])
+
+
+def source_id(source: str, external_id: str, occurrence: int = 1) -> str:
+    identity = external_id.strip() + (f"#{occurrence}" if occurrence > 1 else "")
+    prefixed = f"{source}:{identity}"
+    if len(prefixed) > MAX_EXTERNAL_ID:
+        return f"{source}#{hashlib.sha256(identity.encode()).hexdigest()}"
+    return prefixed
+
+
+def content_id(key: tuple[str, ...], occurrence: int) -> str:
+    text = "\x1f".join((*key, str(occurrence)))
+    return "h:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalised_description(description: str | None) -> str:
+    return " ".join(search_text(description).split())
+
+
+def exact_amount(transaction: ParsedTransaction) -> Decimal:
+    """The amount at the stored scale; more places than the database keeps is the file's error."""
+    try:
+        amount = transaction.amount.quantize(MONEY_QUANTUM)
+    except InvalidOperation:
+        raise ImportFileError(f"the amount {transaction.amount} is too large", transaction.line) from None
+    if amount != transaction.amount:
+        raise ImportFileError(f"the amount {transaction.amount} has more than {MONEY_SCALE} decimal places",
+                              transaction.line)
+    return amount
