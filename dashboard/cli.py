@@ -7,14 +7,24 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from babel.numbers import list_currencies
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from dashboard.auth.services import UserExists, create_user
+from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
+from dashboard.accounts.queries import account_summaries
+from dashboard.accounts.transaction_pages import TransactionFilter
+from dashboard.auth.services import UserExists, create_user, find_user
 from dashboard.database import database_problem, safe_url
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from dashboard.extensions import db
+from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import FORMATS
+from dashboard.importers.loader import account_for_import, import_parsed, parse_upload
+from dashboard.importers.records import ImportFileError
+from dashboard.ledger import rebuild_totals, verify_totals
+from dashboard.models import Account, User
 
 users_cli = AppGroup("users", help="Create and manage users.")
 demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
@@ -25,8 +35,6 @@ accounts_cli = AppGroup("accounts", help="Accounts and their balances.")
 @click.command("check-db")
 def check_db_command():
     """Exit 0 when the database answers; non-zero with a one-line reason otherwise."""
-    from flask import current_app
-
     problem = database_problem()
     if problem:
         click.echo(f"database unavailable: {problem}", err=True)
@@ -61,9 +69,6 @@ def create_user_command(email: str, admin: bool, password_stdin: bool):
 @click.option("--single-account", is_flag=True, help="Put every transaction in one account (for benchmarks).")
 def demo_seed_command(count: int, random_seed: int, if_empty: bool, single_account: bool):
     """Create the demo login and realistic accounts with COUNT transactions (replacing the demo user's data)."""
-    from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
-    from dashboard.models import User
-
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
         return
@@ -78,8 +83,6 @@ def demo_seed_command(count: int, random_seed: int, if_empty: bool, single_accou
 @totals_cli.command("verify")
 def totals_verify_command():
     """Recompute the monthly totals from the transactions and report any difference."""
-    from dashboard.ledger import verify_totals
-
     problems = verify_totals(db.session)
     for problem in problems[:50]:
         click.echo(problem, err=True)
@@ -91,18 +94,23 @@ def totals_verify_command():
 @totals_cli.command("rebuild")
 def totals_rebuild_command():
     """Recompute every monthly total from the transactions."""
-    from dashboard.ledger import rebuild_totals
-
     rebuild_totals(db.session)
     db.session.commit()
     click.echo("monthly totals rebuilt")
 
 
 PROGRESS_BAR_ROWS = 10_000
+ACCOUNT_NAME_LENGTH = Account.name.type.length
+
+
+def _account_name(value: str) -> str:
+    name = value.strip()
+    if not name or len(name) > ACCOUNT_NAME_LENGTH:
+        raise click.BadParameter(f"an account name has 1 to {ACCOUNT_NAME_LENGTH} characters")
+    return name
 
 
 def _currency_code(value: str) -> str:
-    from babel.numbers import list_currencies
 
     code = value.strip().upper()
     if code not in list_currencies():
@@ -114,6 +122,7 @@ def _currency_code(value: str) -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--user", "email", required=True, help="Email of the user who owns the account.")
 @click.option("--account", "account_name", required=True,
+              callback=lambda _ctx, _param, value: _account_name(value),
               help="The account to import into; created when the user has none of that name.")
 @click.option("--format", "file_format", default="auto", show_default=True, type=click.Choice(["auto", *FORMATS]))
 @click.option("--currency", "default_currency", default="USD", show_default=True, metavar="CODE",
@@ -128,10 +137,6 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
 
     A bad file is refused with its line number and nothing is written.
     """
-    from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
-    from dashboard.importers.loader import account_for_import, import_parsed, parse_upload
-    from dashboard.importers.records import ImportFileError
-    from dashboard.models import Account
 
     user = _user_or_fail(email)
     mapping = None
@@ -168,10 +173,6 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
 @click.option("--account", "account_name", help="Only this account (by name).")
 def export_command(email: str, account_name: str | None):
     """Write the user's transactions as CSV to standard output, oldest first: the account page's download."""
-    from dashboard.accounts.export import export_rows, transaction_csv
-    from dashboard.accounts.transaction_pages import TransactionFilter
-    from dashboard.models import Account
-
     user = _user_or_fail(email)
     account_id = None
     if account_name is not None:
@@ -188,16 +189,12 @@ def export_command(email: str, account_name: str | None):
 @click.option("--user", "email", required=True, help="Email of the user whose accounts to list.")
 def accounts_list_command(email: str):
     """The user's accounts with balances and transaction counts, as CSV on standard output."""
-    from dashboard.accounts.export import accounts_csv
-    from dashboard.accounts.queries import account_summaries
-
     user = _user_or_fail(email)
     for chunk in accounts_csv(account_summaries(db.session, user.id)):
         click.echo(chunk, nl=False)
 
 
 def _user_or_fail(email: str):
-    from dashboard.auth.services import find_user
 
     user = find_user(db.session, email)
     if user is None:

@@ -167,3 +167,10 @@ def test_an_unknown_currency_is_a_usage_error(runner, db, user, sage_exports):
                                  "--account", "Sage ledger", "--currency", "POUNDS"])
     assert result.exit_code == 2 and "ISO 4217" in result.output
     assert db.session.scalar(select(Account.id)) is None
+
+
+def test_an_account_name_too_long_to_store_is_a_usage_error(runner, db, user, sage_exports):
+    result = runner.invoke(args=["import", str(sage_exports / "audit_trail_2025Q1.csv"), "--user", user.email,
+                                 "--account", "x" * 121])
+    assert result.exit_code == 2 and "1 to 120 characters" in result.output
+    assert db.session.scalar(select(Account.id)) is None
