@@ -138,19 +138,20 @@ def categorise():
     return redirect(back)
 
 
-def _filter_form(account: Account | None) -> TransactionFilterForm:
-    account_id = account.id if account else None
-    form = TransactionFilterForm(
-        request.args,
-        accounts=account_names(db.session, current_user.id),
-        categories=categories_in_use(db.session, current_user.id, account_id),
-    )
+def _filter_form(account: Account | None, categories: list[str] | None = None) -> TransactionFilterForm:
+    """The filter bound to the query string, offering the categories in the account (or in every account)
+    unless the caller passes the ``categories`` it already read."""
+    if categories is None:
+        categories = categories_in_use(db.session, current_user.id, account.id if account else None)
+    form = TransactionFilterForm(request.args, accounts=account_names(db.session, current_user.id),
+                                 categories=categories)
     form.validate()
     return form
 
 
 def _transaction_table_page(template: str, account: Account | None = None, **context):
-    form = _filter_form(account)
+    categories = categories_in_use(db.session, current_user.id)  # suggested in the bulk form
+    form = _filter_form(account, None if account else categories)
     filters = form.to_filter(account.id if account else None)
     position = Position(
         after=decode_key(request.args.get("after"), filters.sort),
@@ -161,14 +162,13 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
                             ledger_balance=account.ledger_balance if account else None,
                             balance_as_of=as_of.date() if as_of else None)
-    everything = not filters.narrows_rows and not filters.date_from and not filters.date_to
     page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
-        total=transaction_count(db.session, current_user.id, filters.account_id) if everything else None,
+        total=None if filters.leaves_rows_out else transaction_count(db.session, current_user.id, filters.account_id),
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
-        categories=categories_in_use(db.session, current_user.id),
+        categories=categories,
         **context,
     )
 

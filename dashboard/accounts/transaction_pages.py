@@ -48,6 +48,11 @@ class TransactionFilter:
         return bool(self.query or self.amount_min is not None or self.amount_max is not None
                     or self.category or self.status)
 
+    @property
+    def leaves_rows_out(self) -> bool:
+        """True when some of the account's (or all accounts') rows may not be shown."""
+        return self.narrows_rows or self.date_from is not None or self.date_to is not None
+
 
 @dataclass(frozen=True)
 class Position:
