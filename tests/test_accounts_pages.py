@@ -132,8 +132,7 @@ def test_keyset_pages_walk_every_row_once_both_ways(auth_client, db, user):
     assert 'class="page-item disabled"><a class="page-link" rel="next"' in third
     assert _descriptions(auth_client.get(_link(third, "Previous")).get_data(as_text=True)) == _descriptions(second)
     last = auth_client.get(_link(first, "Last")).get_data(as_text=True)
-    assert _descriptions(last) == _descriptions(third)[-25:] or _descriptions(last)[-10:] == _descriptions(third)
-    assert _descriptions(last)[-1] == "Row 000"
+    assert _descriptions(last) == [f"Row {n:03d}" for n in reversed(range(25))]
     # Balances run back from the ledger balance (0) and continue across pages, whether the
     # page's newest row falls late (20 Jan) or early (12 Jan) in its month.
     assert [_cells(first)[0][7], _cells(first)[1][7]] == ["£0.00", "£60.00"]
