@@ -27,18 +27,6 @@ def open_account(session: Session, owner_id: int, name: str, type: str, currency
     return account
 
 
-def user_transaction_or_404(session: Session, owner_id: int, transaction_id: int) -> Transaction:
-    """The owner's transaction, or 404: another user's id looks exactly like one that does not exist."""
-    if not storable_id(transaction_id):
-        abort(404)
-    transaction = session.scalar(
-        select(Transaction).where(Transaction.id == transaction_id, Transaction.owner_id == owner_id)
-    )
-    if transaction is None:
-        abort(404)
-    return transaction
-
-
 def edit_transaction(session: Session, owner_id: int, transaction: Transaction, category: str | None,
                      note: str | None, remote_addr: str | None = None) -> bool:
     """Set the category and note; audit what changed. Returns whether anything did."""

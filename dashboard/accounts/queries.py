@@ -28,6 +28,18 @@ def user_account_or_404(session: Session, owner_id: int, account_id: int) -> Acc
     return account
 
 
+def user_transaction_or_404(session: Session, owner_id: int, transaction_id: int) -> Transaction:
+    """The owner's transaction, or 404: another user's id looks exactly like one that does not exist."""
+    if not storable_id(transaction_id):
+        abort(404)
+    transaction = session.scalar(
+        select(Transaction).where(Transaction.id == transaction_id, Transaction.owner_id == owner_id)
+    )
+    if transaction is None:
+        abort(404)
+    return transaction
+
+
 @dataclass
 class AccountSummary:
     account: Account

@@ -21,7 +21,6 @@ from dashboard.accounts.edits import (
     categorise_transactions,
     edit_transaction,
     open_account,
-    user_transaction_or_404,
 )
 from dashboard.accounts.export import export_rows, transaction_csv
 from dashboard.accounts.forms import (
@@ -35,6 +34,7 @@ from dashboard.accounts.queries import (
     totals_by_currency,
     transaction_count,
     user_account_or_404,
+    user_transaction_or_404,
 )
 from dashboard.accounts.transaction_pages import (
     Position,
