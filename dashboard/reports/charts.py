@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dashboard.reports.balances import BalanceReport
+from dashboard.reports.balances import MONTHLY, BalanceReport
 from dashboard.reports.profit_and_loss import CurrencyProfitAndLoss
 from dashboard.reports.queries import CurrencyIncomeExpenses, CurrencySpending
 
@@ -46,7 +46,7 @@ def profit_and_loss_chart(report: CurrencyProfitAndLoss, months) -> dict:
 
 
 def balances_charts(report: BalanceReport) -> list[dict]:
-    label_format = "%b %Y" if report.step == "month" else "%d %b %Y"
+    label_format = "%b %Y" if report.step == MONTHLY else "%d %b %Y"
     labels = [f"{point:{label_format}}" for point in report.points]
     return [
         _chart("line", currency.currency, labels, [

@@ -182,7 +182,7 @@ def profit_and_loss_page(scope: Scope):
 
 
 def code_transactions_page(scope: Scope, code: str):
-    form, filters = _filters(scope, default_preset="year_to_date")
+    _form, filters = _filters(scope, default_preset="year_to_date")
     currency = request.args.get("currency")
     if not currency:
         raise BadRequest("Choose a currency: a nominal code's transactions are listed one currency at a time.")
