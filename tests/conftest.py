@@ -7,7 +7,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import TestingConfig
 from dashboard import create_app
@@ -107,6 +107,26 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def statements_of(db):
+    """``statements_of(action)``: how many SQL statements calling ``action`` issues, and what it returned."""
+    def count(action):
+        seen = 0
+
+        def listener(*_args):
+            nonlocal seen
+            seen += 1
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            result = action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return seen, result
+
+    return count
 
 
 @pytest.fixture

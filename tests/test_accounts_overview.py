@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from dashboard.models import Account, AuditEvent
 from tests import factories
@@ -54,16 +54,11 @@ def test_another_users_accounts_are_not_shown(auth_client, db):
     assert "No accounts yet" in page
 
 
-def test_the_dashboard_query_count_does_not_grow_with_rows(auth_client, db, user):
+def test_the_dashboard_query_count_does_not_grow_with_rows(auth_client, db, user, statements_of):
     def statements_for_dashboard():
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert auth_client.get("/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        count, response = statements_of(lambda: auth_client.get("/"))
+        assert response.status_code == 200
+        return count
 
     for n in range(3):
         account = factories.create_account(db.session, user, f"Account {n}")

@@ -11,7 +11,6 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event
 
 from tests import factories
 
@@ -322,16 +321,12 @@ def test_charts_are_fed_from_json_blocks_without_inline_script(auth_client, hous
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_issue_the_same_number_of_statements_whatever_the_row_count(auth_client, household, db, url):
+def test_pages_issue_the_same_number_of_statements_whatever_the_row_count(auth_client, household, db, url,
+                                                                         statements_of):
     def statements():
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            _page(auth_client, url, period="custom", start="2024-01", end="2025-03", expand="sales")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        count, _page_shown = statements_of(lambda: _page(auth_client, url, period="custom", start="2024-01",
+                                                         end="2025-03", expand="sales"))
+        return count
 
     few = statements()
     many = factories.create_account(db.session, db.session.merge(household["current"]).owner, "Busy", "USD")
