@@ -190,7 +190,7 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     newest_first = sorted(rows, key=lambda t: (t.date, t.id), reverse=True)
     newest = newest_first[0]
     month = newest.date.replace(day=1)
-    next_month = (month.replace(day=28) + _FOUR_DAYS).replace(day=1)
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     later = MonthlyTotal.month >= next_month
     this = MonthlyTotal.month == month
     later_income, later_expense, month_income, month_expense = session.execute(
@@ -200,13 +200,13 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     ).one()
     place, key = tuple_(Transaction.date, Transaction.id), (newest.date, newest.id)
     early = newest.date.day <= 15
-    partial = session.scalar(
+    part_of_month = session.scalar(
         select(func.sum(Transaction.amount)).where(
             Transaction.account_id == account_id, Transaction.date >= month, Transaction.date < next_month,
             place <= key if early else place > key,
         )
     ) or 0
-    later_this_month = (month_income or 0) - (month_expense or 0) - partial if early else partial
+    later_this_month = (month_income or 0) - (month_expense or 0) - part_of_month if early else part_of_month
     balance = ledger_balance - (later_income or 0) + (later_expense or 0) - later_this_month
     if balance_as_of is not None:
         balance += session.scalar(select(func.sum(Transaction.amount)).where(
@@ -217,8 +217,6 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
         balance -= row.amount
     return balances
 
-
-_FOUR_DAYS = timedelta(days=4)
 
 
 def account_names(session: Session, owner_id: int) -> list[tuple[int, str]]:

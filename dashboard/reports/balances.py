@@ -60,6 +60,10 @@ class BalanceReport:
     points: list[date]  # the end of each month, or each day
     currencies: list[CurrencyBalances]
 
+    @property
+    def monthly(self) -> bool:
+        return self.step == MONTHLY
+
 
 def _net():
     """Money in less money out over grouped monthly totals, as Decimal."""
