@@ -90,10 +90,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str = "sqlite://") -> None:
         super().__init__()
         self.SECRET_KEY = "testing-secret"
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        self.SQLALCHEMY_DATABASE_URI = database_url
 
 
 class ProductionConfig(Config):

@@ -76,9 +76,7 @@ def copy_rows(connection, owner_id: int, account_id: int, parsed) -> float:
 
 
 def run(url: str, rows: int) -> None:
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = url
-    app = create_app(config)
+    app = create_app(TestingConfig(url))
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         user = db.session.scalar(select(User).where(User.email == BENCH_EMAIL))

@@ -111,9 +111,7 @@ def main() -> int:
     options = parser.parse_args()
 
     with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
-        config = TestingConfig()
-        config.SQLALCHEMY_DATABASE_URI = url
-        app = create_app(config)
+        app = create_app(TestingConfig(url))
         with app.app_context():
             account = prepare(app, options.transactions, options.reseed)
             client = app.test_client()

@@ -97,9 +97,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
-        config = TestingConfig()
-        config.SQLALCHEMY_DATABASE_URI = url
-        app = create_app(config)
+        app = create_app(TestingConfig(url))
         with app.app_context():
             flask_migrate.upgrade(directory=str(ROOT / "migrations"))
             owner = _seed(args.transactions)

@@ -61,8 +61,7 @@ def database_url(request, tmp_path_factory):
 
 
 def _testing_config(url: str, **overrides) -> TestingConfig:
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = url
+    config = TestingConfig(url)
     for name, value in overrides.items():
         setattr(config, name, value)
     return config

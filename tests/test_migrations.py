@@ -39,9 +39,7 @@ def scratch_url(database_url, tmp_path):
 
 
 def test_upgrade_downgrade_and_upgrade_again(scratch_url):
-    config = settings.TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = scratch_url
-    app = create_app(config)
+    app = create_app(settings.TestingConfig(scratch_url))
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)
         assert {"users", "accounts", "transactions", "import_batches", "audit_events", "monthly_totals"} \
