@@ -16,6 +16,7 @@ import zlib
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from dashboard.accounts import bp
@@ -82,13 +83,11 @@ def import_file(account_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/import/mapping")
-@csrf.exempt  # checked in _accept_signed_upload, once the larger body limit is set
+@csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_mapping(account_id: int):
     account = user_account_or_404(db.session, current_user.id, account_id)
-    _accept_signed_upload()
-    form = MappingForm()
-    data, filename = _carried_upload(form, account)
+    form, data, filename = _signed_upload(MappingForm, account)
     needed = _mapping_needed(data, filename, form.format.data)
     if needed is None:
         return _preview_or_ask(account, data, filename, form.format.data, form.upload.data)
@@ -104,13 +103,11 @@ def import_mapping(account_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/import/confirm")
-@csrf.exempt  # checked in _accept_signed_upload, once the larger body limit is set
+@csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_confirm(account_id: int):
     account = user_account_or_404(db.session, current_user.id, account_id)
-    _accept_signed_upload()
-    form = ConfirmImportForm()
-    data, filename = _carried_upload(form, account)
+    form, data, filename = _signed_upload(ConfirmImportForm, account)
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
     try:
@@ -202,23 +199,27 @@ def _mapping_needed(data: bytes, filename: str, file_format: str) -> MappingNeed
     except MappingNeeded as needed:
         return needed
     except ImportFileError:
-        return None
+        pass  # the preview reports it
     return None
 
 
-def _accept_signed_upload() -> None:
-    """Allow the base64 of a file that was within MAX_CONTENT_LENGTH when uploaded, then check CSRF."""
+def _signed_upload(form_class: type[FlaskForm], account: Account) -> tuple[FlaskForm, bytes, str]:
+    """The step's form and the file it carries, signed for this user and account.
+
+    The body may hold the base64 of a file that was within MAX_CONTENT_LENGTH
+    when uploaded, so the limit is raised before the form is read; CSRF is
+    checked after that. An expired or foreign upload goes back to the upload page.
+    """
     request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] * 4 // 3 + SIGNED_UPLOAD_OVERHEAD
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
-
-
-def _carried_upload(form, account: Account) -> tuple[bytes, str]:
+    form = form_class()
     try:
-        return read_upload(form.upload.data or "", current_user.id, account.id)
+        data, filename = read_upload(form.upload.data or "", current_user.id, account.id)
     except UploadExpired as error:
         flash(str(error), "warning")
         abort(redirect(url_for("accounts.import_file", account_id=account.id)))
+    return form, data, filename
 
 
 def _account_batch_or_404(account: Account, batch_id: int) -> ImportBatch:
