@@ -8,6 +8,7 @@ from babel.numbers import format_currency
 from flask import Flask
 
 DISPLAY_LOCALE = "en_GB"
+CENT = Decimal("0.01")
 
 
 def money(amount: Decimal | None, currency: str | None = None) -> str:
@@ -20,8 +21,11 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
 
 
 def plain_amount(amount: Decimal | None) -> str:
-    """A plain decimal with a dot and no grouping, as CSV exports write it."""
-    return "" if amount is None else f"{amount:f}"
+    """A plain decimal with a dot, no grouping and at least two places ("0.00", "12.50", "0.125"), for CSV."""
+    if amount is None:
+        return ""
+    cents = amount.quantize(CENT)
+    return f"{cents if cents == amount else amount:f}"
 
 
 def short_date(value: date | datetime | None) -> str:
@@ -34,5 +38,4 @@ def short_date(value: date | datetime | None) -> str:
 
 def register_template_filters(app: Flask) -> None:
     app.add_template_filter(money)
-    app.add_template_filter(plain_amount)
     app.add_template_filter(short_date)

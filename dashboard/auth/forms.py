@@ -27,8 +27,3 @@ class PasswordChangeForm(FlaskForm):
     )
     submit = SubmitField("Change password")
 
-
-class LogoutForm(FlaskForm):
-    """An empty form: log out is a POST carrying the CSRF token."""
-
-    submit = SubmitField("Log out")

@@ -17,11 +17,11 @@ from werkzeug.exceptions import BadRequest
 
 from dashboard.accounts.transaction_pages import UNCATEGORISED
 from dashboard.extensions import db
+from dashboard.formatting import plain_amount
 from dashboard.reports import balances, charts, profit_and_loss, queries
 from dashboard.reports.forms import ReportFilters, read_filters
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,9 @@ def _csv_response(name: str, filters: ReportFilters, header: list[str], rows: li
 
 
 def _csv_cell(cell) -> str:
-    """Amounts as plain decimals with at least two places ("0.00", "12.50", "0.125"); text as it is."""
-    if cell is None:
-        return ""
-    if isinstance(cell, Decimal):
-        cents = cell.quantize(CENT)
-        return f"{cents if cents == cell else cell:f}"
+    """Amounts as plain decimals, as every CSV download writes them; text as it is."""
+    if cell is None or isinstance(cell, Decimal):
+        return plain_amount(cell)
     return str(cell)
 
 
