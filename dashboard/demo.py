@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth.services import create_user, find_user
-from dashboard.ledger import bulk_load_transactions, search_text
+from dashboard.ledger import bulk_load_transactions
+from dashboard.search import search_text
 from dashboard.models import Account, ImportBatch, MonthlyTotal, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY
 from dashboard.models.base import utcnow

@@ -1,13 +1,14 @@
 """The one write path for transactions, keeping the monthly totals in step.
 
-Every insert, delete and category change of transactions goes through here,
-inside the caller's database transaction, so ``monthly_totals`` never drifts
-from the rows it sums. ``verify_totals`` proves it.
+Every insert, update and delete of transactions goes through here, inside
+the caller's database transaction, so ``monthly_totals`` never drifts from
+the rows it sums. ``verify_totals`` proves it. Changes to existing rows take
+a :class:`~dashboard.access.Scope` (or a batch the caller fetched through
+one), so a write can never reach rows the scope may not change.
 """
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,20 +19,17 @@ from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dashboard.models import MonthlyTotal, Transaction
-from dashboard.models.accounts import STATUS_POSTED
+from dashboard.access import WRITE, Scope
+from dashboard.models import ImportBatch, MonthlyTotal, Transaction
+from dashboard.models.accounts import TransactionStatus
 from dashboard.models.base import Money, month_start
+from dashboard.search import search_text
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
     Transaction.owner_id, Transaction.account_id, Transaction.date, Transaction.category,
     Transaction.nominal_code, Transaction.currency, Transaction.amount,
 )
-
-
-def search_text(*parts: str | None) -> str:
-    """Case-folded, NFKC-normalised text, so "café" finds "CAFÉ" on either engine."""
-    return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
 
 
 def _dialect_insert(session: Session, table):
@@ -64,7 +62,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
                 "category", "counterparty", "nominal_code", "note", "search_text", "batch_id")
-COPY_DEFAULTS = {"description": "", "status": STATUS_POSTED, "search_text": ""}
+COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": ""}
 
 
 def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
@@ -127,19 +125,45 @@ def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int
     rebuild_totals(session, owner_id)
 
 
-def delete_transactions(session: Session, *criteria) -> int:
-    """Delete the transactions matching ``criteria`` (always include the owner); returns the count."""
+def delete_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int]) -> int:
+    """Delete those of ``transaction_ids`` that the scope may change; returns how many went."""
+    return _delete(session, scope.rows(Transaction, WRITE), Transaction.id.in_(list(transaction_ids)))
+
+
+def delete_batch_transactions(session: Session, batch: ImportBatch) -> int:
+    """Delete exactly the rows one import wrote, in every account it wrote to; returns how many."""
+    return _delete(session, Transaction.owner_id == batch.owner_id, Transaction.batch_id == batch.id)
+
+
+def _delete(session: Session, *criteria) -> int:
     deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
     apply_to_totals(session, deleted, sign=-1)
     return len(deleted)
 
 
-def set_category(session: Session, owner_id: int, transaction_ids: Iterable[int], category: str | None) -> int:
-    """Recategorise the owner's transactions among ``transaction_ids``; returns how many changed."""
-    criteria = (Transaction.owner_id == owner_id, Transaction.id.in_(list(transaction_ids)))
+SEARCHED_COLUMNS = ("description", "counterparty")
+
+
+def update_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int], **values) -> int:
+    """Set ``values`` (column names) on those of ``transaction_ids`` the scope may change; returns how many.
+
+    The rows leave the monthly totals as they were and re-enter them as they
+    are now, so a change of category, amount, date, status or currency keeps
+    every total exact; a change of description or counterparty renews the
+    text that search matches.
+    """
+    criteria = (scope.rows(Transaction, WRITE), Transaction.id.in_(list(transaction_ids)))
+    if "category" in values:
+        values["category"] = values["category"] or None
+    if SEARCHED_COLUMNS[0] in values or SEARCHED_COLUMNS[1] in values:
+        rows = session.execute(select(Transaction.id, Transaction.description, Transaction.counterparty)
+                               .where(*criteria)).all()
+        for row_id, description, counterparty in rows:
+            text_now = search_text(values.get("description", description), values.get("counterparty", counterparty))
+            session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
     before = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
     apply_to_totals(session, before, sign=-1)
-    session.execute(update(Transaction).where(*criteria).values(category=category or None))
+    session.execute(update(Transaction).where(*criteria).values(**values).execution_options(synchronize_session="fetch"))
     after = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
     apply_to_totals(session, after, sign=1)
     return len(after)

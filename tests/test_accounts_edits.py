@@ -56,7 +56,7 @@ def test_bulk_category(auth_client, db, user):
     db.session.expire_all()
     assert [t.category for t in _transactions(db, account)] == ["Groceries", "Groceries", "Income"]
     assert verify_totals(db.session) == []
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transaction.bulk_category"))
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transaction.categorise"))
 
 
 def test_bulk_category_with_nothing_selected_changes_nothing(auth_client, db, user):

@@ -58,7 +58,7 @@ def test_logins_are_audited(client, db, user):
     factories.log_in(client, user.email, "wrong password")
     factories.log_in(client, user.email)
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["login_failed", "login"]
+    assert actions == ["auth.login_failed", "auth.login"]
 
 
 @pytest.mark.parametrize("target, expected", [

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from dashboard.ledger import delete_transactions, search_text, set_category, verify_totals
+from dashboard.access import Scope
+from dashboard.ledger import delete_transactions, update_transactions, verify_totals
 from dashboard.models import MonthlyTotal, Transaction
+from dashboard.search import search_text
 from tests import factories
 
 
@@ -40,8 +42,8 @@ def test_deletes_and_recategorising_keep_totals_right(db, user):
     factories.add_transactions(db.session, account, [
         ("2025-03-03", "-20", "shop", "Food"), ("2025-03-04", "-30", "more", "Food")])
     first, second = db.session.scalars(select(Transaction.id).order_by(Transaction.id)).all()
-    set_category(db.session, user.id, [first], "Household")
-    delete_transactions(db.session, Transaction.owner_id == user.id, Transaction.id == second)
+    update_transactions(db.session, Scope.of_user(user.id), [first], category="Household")
+    delete_transactions(db.session, Scope.of_user(user.id), [second])
     db.session.commit()
     assert _totals(db) == {(date(2025, 3, 1), "Household"): (Decimal(0), Decimal(20), 1)}
     assert verify_totals(db.session) == []
@@ -51,7 +53,9 @@ def test_recategorising_another_users_transaction_changes_nothing(db, user):
     other = factories.create_user(db.session, "mallory@example.com")
     account = factories.create_account(db.session, user)
     factories.add_transactions(db.session, account, [("2025-03-03", "-20", "shop", "Food")])
-    assert set_category(db.session, other.id, db.session.scalars(select(Transaction.id)).all(), "Stolen") == 0
+    every_id = db.session.scalars(select(Transaction.id)).all()
+    assert update_transactions(db.session, Scope.of_user(other.id), every_id, category="Stolen") == 0
+    assert delete_transactions(db.session, Scope.of_user(other.id), every_id) == 0
     assert db.session.scalar(select(Transaction.category)) == "Food"
 
 

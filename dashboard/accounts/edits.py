@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.accounts.queries import storable_id
-from dashboard.audit import record_event
-from dashboard.ledger import set_category
+from dashboard.access import Scope
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.ledger import update_transactions
 from dashboard.models import Account, Transaction
 
 
@@ -22,8 +23,8 @@ def open_account(session: Session, owner_id: int, name: str, type: str, currency
                       institution=(institution or "").strip() or None, last_four=last_four or None, source="manual")
     session.add(account)
     session.flush()
-    record_event(session, "account.create", actor_id=owner_id, target=f"account:{account.id}",
-                 details={"name": account.name, "currency": account.currency}, remote_addr=remote_addr)
+    record_event(session, AuditAction.ACCOUNT_CREATE, Actor(owner_id, remote_addr), owner_id=owner_id,
+                 target=f"account:{account.id}", details={"name": account.name, "currency": account.currency})
     return account
 
 
@@ -35,15 +36,15 @@ def edit_transaction(session: Session, owner_id: int, transaction: Transaction, 
     changes = {}
     if category != transaction.category:
         changes["category"] = [transaction.category, category]
-        set_category(session, owner_id, [transaction.id], category)
+        update_transactions(session, Scope.of_user(owner_id), [transaction.id], category=category)
     if note != transaction.note:
         changes["note"] = [transaction.note, note]
         transaction.note = note
     if changes:
         session.flush()
         session.refresh(transaction)
-        record_event(session, "transaction.edit", actor_id=owner_id, target=f"transaction:{transaction.id}",
-                     details=changes, remote_addr=remote_addr)
+        record_event(session, AuditAction.TRANSACTION_EDIT, Actor(owner_id, remote_addr), owner_id=owner_id,
+                     target=f"transaction:{transaction.id}", details=changes)
     return bool(changes)
 
 
@@ -59,7 +60,7 @@ def categorise_transactions(session: Session, owner_id: int, transaction_ids: li
     if len(owned) != len(ids):
         abort(404)
     category = (category or "").strip() or None
-    changed = set_category(session, owner_id, ids, category)
-    record_event(session, "transaction.bulk_category", actor_id=owner_id, target=f"transactions:{len(ids)}",
-                 details={"ids": ids, "category": category}, remote_addr=remote_addr)
+    changed = update_transactions(session, Scope.of_user(owner_id), ids, category=category)
+    record_event(session, AuditAction.TRANSACTION_CATEGORISE, Actor(owner_id, remote_addr), owner_id=owner_id,
+                 target=f"transactions:{len(ids)}", details={"ids": ids, "category": category})
     return changed

@@ -23,7 +23,7 @@ from dashboard.accounts.transaction_pages import (
     TransactionFilter,
     storable_amount,
 )
-from dashboard.models.accounts import STATUS_PENDING, STATUS_POSTED
+from dashboard.models.accounts import TransactionStatus
 
 SORT_CHOICES = [
     SelectChoice("-date", "Newest first"), SelectChoice("date", "Oldest first"),
@@ -58,8 +58,8 @@ class TransactionFilterForm(Form):
     account = SelectField("Account", coerce=_coerce_account, default="")
     category = SelectField("Category", validators=[_no_nul_character], validate_choice=False, default="")
     status = SelectField("Status", default="", choices=[
-        SelectChoice("", "Any status"), SelectChoice(STATUS_POSTED, "Posted"),
-        SelectChoice(STATUS_PENDING, "Pending"),
+        SelectChoice("", "Any status"), SelectChoice(TransactionStatus.POSTED.value, "Posted"),
+        SelectChoice(TransactionStatus.PENDING.value, "Pending"),
     ])
     sort = SelectField("Sort", choices=SORT_CHOICES, default="-date")
     per_page = SelectField("Per page", choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES], coerce=int,

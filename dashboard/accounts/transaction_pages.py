@@ -16,7 +16,7 @@ from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard.accounts.queries import storable_id
-from dashboard.ledger import search_text
+from dashboard.search import search_text
 from dashboard.models import Account, MonthlyTotal, Transaction
 from dashboard.models.base import MONEY_SCALE
 

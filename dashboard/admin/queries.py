@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.models import Account, ImportBatch, MonthlyTotal, User
-from dashboard.models.users import ROLE_ADMIN
+from dashboard.models.users import Role
 
 
 @dataclass
@@ -25,7 +25,7 @@ class InstallationFigures:
 def installation_figures(session: Session) -> InstallationFigures:
     """Counts across every user; transactions are counted from the monthly totals, not row by row."""
     users, active, admins = session.execute(select(
-        func.count(), func.count().filter(User.active.is_(True)), func.count().filter(User.role == ROLE_ADMIN),
+        func.count(), func.count().filter(User.active.is_(True)), func.count().filter(User.role == Role.ADMIN),
     ).select_from(User)).one()
     imports, last_import = session.execute(
         select(func.count(), func.max(ImportBatch.created_at)).where(ImportBatch.undone_at.is_(None))

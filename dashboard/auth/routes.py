@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
-from dashboard.audit import record_event
+from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth import bp
 from dashboard.auth.forms import LoginForm, PasswordChangeForm
 from dashboard.auth.services import authenticate
@@ -47,8 +47,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
-        record_event(db.session, "login" if user else "login_failed", actor_id=user.id if user else None,
-                     target=form.email.data.strip().lower()[:255], remote_addr=request.remote_addr)
+        record_event(db.session, AuditAction.AUTH_LOGIN if user else AuditAction.AUTH_LOGIN_FAILED,
+                     Actor(user.id if user else None, request.remote_addr), owner_id=user.id if user else None,
+                     target=form.email.data.strip().lower()[:255])
         db.session.commit()
         if user:
             login_user(user, remember=form.remember.data)
@@ -62,7 +63,8 @@ def login():
 def logout():
     """A POST, so CSRFProtect checks its token like every form's."""
     if current_user.is_authenticated:
-        record_event(db.session, "logout", actor_id=current_user.id, remote_addr=request.remote_addr)
+        record_event(db.session, AuditAction.AUTH_LOGOUT, Actor(current_user.id, request.remote_addr),
+                     owner_id=current_user.id)
         db.session.commit()
         logout_user()
         flash("You are logged out.", "info")
@@ -78,7 +80,8 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
         else:
             current_user.set_password(form.new_password.data)
-            record_event(db.session, "password_changed", actor_id=current_user.id, remote_addr=request.remote_addr)
+            record_event(db.session, AuditAction.AUTH_PASSWORD_CHANGED, Actor(current_user.id, request.remote_addr),
+                         owner_id=current_user.id)
             db.session.commit()
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.overview"))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.models import User
 from dashboard.models.base import utcnow
-from dashboard.models.users import ROLE_ADMIN, ROLE_USER, normalise_email
+from dashboard.models.users import Role, normalise_email
 from werkzeug.security import check_password_hash, generate_password_hash
 
 
@@ -44,7 +44,7 @@ def create_user(session: Session, email: str, password: str, admin: bool = False
         raise ValueError(f"{email!r} is not an email address")
     if find_user(session, email) is not None:
         raise UserExists(f"a user with email {email} already exists")
-    user = User(email=email, role=ROLE_ADMIN if admin else ROLE_USER)
+    user = User(email=email, role=Role.ADMIN if admin else Role.USER)
     user.set_password(password)
     session.add(user)
     session.flush()

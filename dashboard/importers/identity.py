@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from dashboard.importers.records import ImportFileError, ParsedStatement, ParsedTransaction
-from dashboard.ledger import search_text
+from dashboard.search import search_text
 from dashboard.models import Account
 from dashboard.models.base import MONEY_SCALE
 

@@ -29,12 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard.audit import record_event
+from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import parse_file
 from dashboard.importers.identity import MAX_EXTERNAL_ID, identified_transactions
 from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
-from dashboard.ledger import delete_transactions, insert_transactions
+from dashboard.ledger import delete_batch_transactions, insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
 from dashboard.models.base import utcnow
 
@@ -248,7 +248,8 @@ def import_parsed(session: Session, owner_id: int, account: Account, parsed: Par
     batch.rows_duplicate = batch.rows_read - inserted
     if mapping is not None:
         account.csv_mapping = mapping.to_dict()
-    record_event(session, "import", actor_id=owner_id, target=f"import_batch:{batch.id}", remote_addr=remote_addr,
+    record_event(session, AuditAction.IMPORT_CREATE, Actor(owner_id, remote_addr), owner_id=owner_id,
+                 target=f"import_batch:{batch.id}",
                  details={"filename": batch.filename, "format": batch.format, "account_id": account.id,
                           "read": batch.rows_read, "inserted": inserted, "duplicates": batch.rows_duplicate})
     session.flush()
@@ -264,9 +265,10 @@ def undo_batch(session: Session, owner_id: int, batch_id: int, remote_addr: str 
         raise BatchNotFound(f"no import {batch_id}")
     if batch.undone_at is not None:
         raise BatchAlreadyUndone(f"the import of {batch.filename} was undone already")
-    removed = delete_transactions(session, Transaction.owner_id == owner_id, Transaction.batch_id == batch.id)
+    removed = delete_batch_transactions(session, batch)
     batch.undone_at = utcnow()
-    record_event(session, "import.undo", actor_id=owner_id, target=f"import_batch:{batch.id}", remote_addr=remote_addr,
+    record_event(session, AuditAction.IMPORT_UNDO, Actor(owner_id, remote_addr), owner_id=owner_id,
+                 target=f"import_batch:{batch.id}",
                  details={"filename": batch.filename, "account_id": batch.account_id, "removed": removed})
     session.flush()
     return removed

@@ -3,14 +3,40 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.models.base import Base, Money
 
-STATUS_POSTED = "posted"
-STATUS_PENDING = "pending"
+
+
+class AccountSource(StrEnum):
+    """Where an account came from."""
+
+    MANUAL = "manual"  # added by hand
+    FILE = "file"  # created by an import
+    TELLER = "teller"  # a bank connected through Teller
+    LEDGER = "ledger"  # an accounting export's nominal ledger
+
+
+class AccountType(StrEnum):
+    CHECKING = "checking"
+    SAVINGS = "savings"
+    CREDIT_CARD = "credit_card"
+    BUSINESS = "business"
+    LOAN = "loan"
+    INVESTMENT = "investment"
+    CASH = "cash"
+    LEDGER = "ledger"  # postings to nominal codes (a Sage audit trail), not money held
+
+
+class TransactionStatus(StrEnum):
+    POSTED = "posted"
+    PENDING = "pending"
+
+
 TRANSFER_CATEGORY = "Transfers"
 
 
@@ -24,12 +50,12 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
-    type: Mapped[str] = mapped_column(String(32), default="checking")
+    type: Mapped[str] = mapped_column(String(32), default=AccountType.CHECKING)
     subtype: Mapped[str | None] = mapped_column(String(32))
     institution: Mapped[str | None] = mapped_column(String(120))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     last_four: Mapped[str | None] = mapped_column(String(4))
-    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, file, teller
+    source: Mapped[str] = mapped_column(String(16), default=AccountSource.MANUAL)
     external_id: Mapped[str | None] = mapped_column(String(128))
     ledger_balance: Mapped[Decimal | None] = mapped_column(Money)
     available_balance: Mapped[Decimal | None] = mapped_column(Money)
@@ -72,7 +98,7 @@ class Transaction(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default=STATUS_POSTED)
+    status: Mapped[str] = mapped_column(String(16), default=TransactionStatus.POSTED)
     category: Mapped[str | None] = mapped_column(String(120))
     counterparty: Mapped[str | None] = mapped_column(String(255))
     nominal_code: Mapped[str | None] = mapped_column(String(16))

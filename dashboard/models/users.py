@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import String, func
@@ -9,8 +10,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.models.base import Base
 
-ROLE_USER = "user"
-ROLE_ADMIN = "admin"
+
+class Role(StrEnum):
+    USER = "user"  # their own accounts and those shared with them
+    VIEWER = "viewer"  # a bookkeeper: organisation-wide reports and nothing else
+    ADMIN = "admin"  # everything, and the administration pages
+
+
+MIN_PASSWORD_LENGTH = 12
 
 
 def normalise_email(email: str) -> str:
@@ -24,7 +31,7 @@ class User(UserMixin, Base):
     # Stored lower-cased, so the unique index makes email case-insensitive on both engines.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default=ROLE_USER)
+    role: Mapped[str] = mapped_column(String(16), default=Role.USER)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[datetime | None]
@@ -41,7 +48,7 @@ class User(UserMixin, Base):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
+        return self.role == Role.ADMIN
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

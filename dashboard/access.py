@@ -1,0 +1,160 @@
+"""The ownership seam: whose rows a request may read or write, checked in one place.
+
+A :class:`Scope` says which accounts a request sees: the signed-in user's
+own, the accounts shared with them (each with the access the share grants),
+or, only when asked for explicitly on organisation-wide pages, everyone's
+(read-only). Every query that reads user data takes a Scope and filters with
+:meth:`Scope.rows` or :meth:`Scope.accounts`; every fetch by id goes through
+one of the ``*_or_404`` helpers below, which answer 404 when the row is not
+visible (another user's id looks exactly like one that does not exist) and
+403 when it is visible but the access asked for is not granted.
+
+The pages, the CLI, the API and the bank sync build a Scope and call the same
+functions, so isolation is proved once and holds everywhere.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from types import MappingProxyType
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import Forbidden, NotFound
+
+from dashboard.models import Account, ImportBatch, Transaction
+
+LARGEST_ID = 2 ** 63  # SQLite refuses to bind a larger integer; PostgreSQL's BIGINT ends there too
+
+
+class Need(IntEnum):
+    """What a request wants to do with a row; each level includes the ones below it."""
+
+    READ = 1  # see it
+    WRITE = 2  # change its transactions: edit, categorise, import, undo
+    MANAGE = 3  # change the account itself: rename, close, delete, share
+
+
+READ, WRITE, MANAGE = Need.READ, Need.WRITE, Need.MANAGE
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be a row id on both engines: anything else names no row."""
+    return 0 < value < LARGEST_ID
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows one request may see, and what it may do with them.
+
+    Build one with :meth:`of_user` (a signed-in user, the CLI acting for a
+    user, an API token's user, a sync) or :meth:`organisation` (admin and
+    viewer pages over everyone's data, read-only). ``shared`` maps the ids of
+    other users' accounts shared with this user to the access each share grants.
+    """
+
+    user_id: int | None
+    shared: Mapping[int, Need] = field(default_factory=lambda: MappingProxyType({}))
+    everyone: bool = False
+
+    @classmethod
+    def of_user(cls, user_id: int, shared: Mapping[int, Need] | None = None) -> Scope:
+        if user_id is None:
+            raise ValueError("a user's scope needs the user's id")
+        return cls(user_id=user_id, shared=MappingProxyType(dict(shared or {})))
+
+    @classmethod
+    def organisation(cls) -> Scope:
+        """Everyone's rows, read-only: only for organisation-wide pages that ask for it by name."""
+        return cls(user_id=None, everyone=True)
+
+    @property
+    def owner_id(self) -> int:
+        """The user whose new rows (a new account, an import's batch) this scope creates."""
+        if self.user_id is None:
+            raise PermissionError("the organisation scope owns nothing and creates nothing")
+        return self.user_id
+
+    def rows(self, model: type, need: Need = READ) -> ColumnElement[bool]:
+        """WHERE clause for a table carrying ``owner_id`` and ``account_id`` (transactions, batches, totals):
+        the rows this scope may ``need``."""
+        return self._criteria(model.owner_id, model.account_id, need)
+
+    def accounts(self, need: Need = READ) -> ColumnElement[bool]:
+        """WHERE clause for the accounts this scope may ``need``."""
+        return self._criteria(Account.owner_id, Account.id, need)
+
+    def _criteria(self, owner_column, account_column, need: Need) -> ColumnElement[bool]:
+        if self.everyone:
+            return true() if need == READ else false()
+        own = owner_column == self.user_id
+        shared = [account_id for account_id, granted in self.shared.items() if granted >= need]
+        return or_(own, account_column.in_(shared)) if shared else own
+
+    def access_to(self, owner_id: int, account_id: int) -> Need | None:
+        """The access this scope has to one account's rows; None when it cannot see them."""
+        if self.everyone:
+            return READ
+        if owner_id == self.user_id:
+            return MANAGE
+        return self.shared.get(account_id)
+
+    def allows(self, owner_id: int, account_id: int, need: Need) -> bool:
+        granted = self.access_to(owner_id, account_id)
+        return granted is not None and granted >= need
+
+    def check(self, owner_id: int, account_id: int, need: Need) -> None:
+        """Raise 404 when the account is invisible to this scope, 403 when visible but ``need`` is not granted."""
+        granted = self.access_to(owner_id, account_id)
+        if granted is None:
+            raise NotFound()
+        if granted < need:
+            raise Forbidden("You can see this account but not change it.")
+
+
+def account_or_404(session: Session, scope: Scope, account_id: int, need: Need = READ) -> Account:
+    """The account with this id if the scope sees it (404 otherwise) and grants ``need`` (403 otherwise)."""
+    account = session.get(Account, account_id) if storable_id(account_id) else None
+    if account is None:
+        raise NotFound()
+    scope.check(account.owner_id, account.id, need)
+    return account
+
+
+def transaction_or_404(session: Session, scope: Scope, transaction_id: int, need: Need = READ) -> Transaction:
+    """The transaction with this id if the scope sees its account and grants ``need``."""
+    transaction = session.get(Transaction, transaction_id) if storable_id(transaction_id) else None
+    if transaction is None:
+        raise NotFound()
+    scope.check(transaction.owner_id, transaction.account_id, need)
+    return transaction
+
+
+def transaction_ids_or_404(session: Session, scope: Scope, transaction_ids: Iterable[int],
+                           need: Need = WRITE) -> list[int]:
+    """The ids, sorted and unique, when every one is a transaction the scope may ``need``; 404 or 403 otherwise.
+
+    One query whatever the number of ids; nothing is changed by a refusal.
+    """
+    ids = sorted(set(transaction_ids))
+    if not all(storable_id(i) for i in ids):
+        raise NotFound()
+    found = session.execute(
+        select(Transaction.owner_id, Transaction.account_id).where(Transaction.id.in_(ids))
+    ).all() if ids else []
+    if len(found) != len(ids):
+        raise NotFound()
+    for owner_id, account_id in set(found):
+        scope.check(owner_id, account_id, need)
+    return ids
+
+
+def batch_or_404(session: Session, scope: Scope, batch_id: int, need: Need = READ,
+                 account: Account | None = None) -> ImportBatch:
+    """The import batch with this id if the scope sees it (and, given ``account``, it belongs to that account)."""
+    batch = session.get(ImportBatch, batch_id) if storable_id(batch_id) else None
+    if batch is None or (account is not None and batch.account_id != account.id):
+        raise NotFound()
+    scope.check(batch.owner_id, batch.account_id, need)
+    return batch
