@@ -28,6 +28,16 @@ def plain_amount(amount: Decimal | None) -> str:
     return f"{cents if cents == amount else amount:f}"
 
 
+def number(value: int | None) -> str:
+    """A count with thousands separated: ``12,345``."""
+    return "—" if value is None else f"{value:,}"
+
+
+def month(value: date | None) -> str:
+    """The month of a date as people read it: ``Mar 2025``."""
+    return "—" if value is None else value.strftime("%b %Y")
+
+
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -39,3 +49,5 @@ def short_date(value: date | datetime | None) -> str:
 def register_template_filters(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(short_date)
+    app.add_template_filter(number)
+    app.add_template_filter(month)

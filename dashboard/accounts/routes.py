@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import unicodedata
 from functools import partial
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -10,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -43,6 +41,7 @@ from dashboard.accounts.transaction_pages import (
     decode_key,
     transaction_page,
 )
+from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.loader import account_batches
 from dashboard.models import Account
@@ -187,21 +186,7 @@ def _page_url(form: TransactionFilterForm, endpoint: str | None = None, **change
 
 def _csv_download(account: Account | None, filename: str) -> Response:
     filters = _filter_form(account).to_filter(account.id if account else None)
-    lines = transaction_csv(export_rows(db.session, current_user.id, filters))
-    response = Response(stream_with_context(lines), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", **_download_names(filename))
-    return response
-
-
-def _download_names(filename: str) -> dict[str, str]:
-    """``filename`` in ASCII for every browser, and exactly (RFC 6266 ``filename*``) for those that read it.
-
-    Headers are Latin-1 on the wire, so an account named in Cyrillic or Greek
-    would otherwise break the download.
-    """
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    plain = "".join(c if c.isalnum() or c in "-_. " else "_" for c in ascii_name)
-    return {"filename": plain, "filename*": "UTF-8''" + quote(filename, safe="")}
+    return download_response(transaction_csv(export_rows(db.session, current_user.id, filters)), filename)
 
 
 def _local_url(target: str | None) -> str | None:
