@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from dashboard.access import Scope
+from dashboard.admin.queries import installation_figures
 from tests import factories
 
 ADMIN_PAGES = ["/admin/", "/admin/reports/income-and-expenses", "/admin/reports/categories",
@@ -58,3 +60,13 @@ def test_organisation_reports_cover_every_user(admin_client, admin, user, db):
     csv_text = admin_client.get("/admin/reports/income-and-expenses",
                                 query_string={**args, "format": "csv"}).get_data(as_text=True)
     assert "GBP,2025-01,0.00,12.50,-12.50,-12.50" in csv_text
+
+
+def test_installation_figures_count_what_the_scope_sees(db, admin, user):
+    for owner, rows in ((user, 2), (admin, 1)):
+        account = factories.create_account(db.session, owner, "Current", "GBP")
+        factories.add_rows(db.session, account, [{"date": date(2025, 1, 1 + n), "amount": "-1"} for n in range(rows)])
+    everyone = installation_figures(db.session, Scope.organisation())
+    assert (everyone.users, everyone.accounts, everyone.transactions) == (2, 2, 3)
+    own = installation_figures(db.session, Scope.of_user(user.id))
+    assert (own.accounts, own.transactions) == (1, 2)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from dashboard.models.accounts import AccountType
 from tests import factories
 
 Q1 = {"period": "custom", "start": "2025-01", "end": "2025-03"}
@@ -74,6 +75,7 @@ def _csv(client, url, **args):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]  # named by the one download_response
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
@@ -136,6 +138,13 @@ def test_income_and_expenses_table_and_csv_show_the_same_figures(auth_client, ho
     assert [[_amount(c) if c else "" for c in r[2:]] for r in gbp_csv] == \
         [[_amount(c) if c else "" for c in r[1:]] for r in gbp[1:]]
     assert gbp_csv[1] == ["GBP", "2025-02", "0.00", "0.00", "0.00", "2437.63"]
+
+
+def test_chart_labels_are_the_months_the_table_shows(auth_client, household):
+    html, parsed = _page(auth_client, "/reports/income-and-expenses", **Q1)
+    block = re.search(r'data-chart-for="chart-ie-GBP">(.*?)</script>', html, re.S).group(1)
+    months = [row[0] for row in parsed.tables["income-expenses-GBP"][1:-1]]
+    assert json.loads(block)["data"]["labels"] == months == ["Jan 2025", "Feb 2025", "Mar 2025"]
 
 
 def test_income_and_expenses_filters_by_account_and_currency(auth_client, household):
@@ -239,7 +248,7 @@ def test_balances_page_shows_each_account_and_net_worth(auth_client, household):
 def test_net_worth_leaves_out_a_sage_nominal_ledger_like_the_dashboard(auth_client, user, db, household, sage_exports):
     """A nominal ledger holds postings to codes, not money: the dashboard shows it without a balance and
     leaves it out of the totals, so the balances report leaves it out of net worth too."""
-    ledger = factories.create_account(db.session, user, "Sage ledger", "GBP", type="ledger")
+    ledger = factories.create_account(db.session, user, "Sage ledger", "GBP", type=AccountType.LEDGER)
     factories.import_sage_file(db.session, ledger, sage_exports / "audit_trail_2025Q1.csv")
     _html, parsed = _page(auth_client, "/reports/balances", **Q1)
     table = parsed.tables["balances-GBP"]
@@ -290,7 +299,7 @@ def test_profit_and_loss_shows_every_nominal_code_with_one_link(auth_client, use
 
 
 def test_a_cost_code_without_postings_in_a_month_shows_zero_not_minus_zero(auth_client, user, db):
-    ledger = factories.create_account(db.session, user, "Ledger", "GBP", type="ledger")
+    ledger = factories.create_account(db.session, user, "Ledger", "GBP", type=AccountType.LEDGER)
     factories.add_rows(db.session, ledger, [{"date": date(2025, 2, 10), "amount": "-15.00", "nominal_code": "7100"}])
     html, parsed = _page(auth_client, "/reports/profit-and-loss", expand="overheads", **Q1)
     assert ["7100", "£0.00", "£15.00", "£0.00", "£15.00"] in parsed.tables["profit-and-loss-GBP"]

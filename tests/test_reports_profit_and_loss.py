@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from dashboard.access import Scope
+from dashboard.models.accounts import AccountType
 from dashboard.reports.periods import Period
 from dashboard.reports.profit_and_loss import (
     SAGE_50_UK_RANGES,
@@ -27,7 +29,7 @@ README_TOTALS = ("13755.45", "1448.12", "1515.81", "17074.70", "10791.52", "-628
 
 @pytest.fixture
 def sage_ledger(db, user, sage_exports):
-    account = factories.create_account(db.session, user, "Studio Ltd ledger", "GBP", type="ledger")
+    account = factories.create_account(db.session, user, "Studio Ltd ledger", "GBP", type=AccountType.LEDGER)
     assert factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv") == 42
     return account
 
@@ -40,7 +42,7 @@ def _figures(report, index=None):
 
 
 def test_sage_fixture_gives_the_readme_figures_per_month_and_in_total(db, user, sage_ledger):
-    (report,) = profit_and_loss(db.session, user.id, QUARTER, SAGE_50_UK_RANGES)
+    (report,) = profit_and_loss(db.session, Scope.of_user(user.id), QUARTER, ranges=SAGE_50_UK_RANGES)
     assert report.currency == "GBP"
     for index, month in enumerate(README_MONTHS):
         assert _figures(report, index) == tuple(Decimal(v) for v in README_MONTHS[month]), month
@@ -51,7 +53,7 @@ def test_sage_fixture_gives_the_readme_figures_per_month_and_in_total(db, user, 
 
 
 def test_balance_sheet_codes_are_left_out_and_codes_add_up_to_their_line(db, user, sage_ledger):
-    (report,) = profit_and_loss(db.session, user.id, QUARTER, SAGE_50_UK_RANGES)
+    (report,) = profit_and_loss(db.session, Scope.of_user(user.id), QUARTER, ranges=SAGE_50_UK_RANGES)
     codes = [row.code for key in report.codes for row in report.codes[key]]
     assert codes and all(int(code) >= 4000 for code in codes)
     for line in report.ranges:
@@ -64,10 +66,11 @@ def test_balance_sheet_codes_are_left_out_and_codes_add_up_to_their_line(db, use
 
 
 def test_a_code_lists_the_transactions_that_make_its_figure(db, user, sage_ledger):
-    (report,) = profit_and_loss(db.session, user.id, QUARTER, SAGE_50_UK_RANGES)
+    (report,) = profit_and_loss(db.session, Scope.of_user(user.id), QUARTER, ranges=SAGE_50_UK_RANGES)
     for key, sign in (("sales", 1), ("overheads", -1)):
         for code_row in report.codes[key]:
-            found = code_transactions(db.session, user.id, code_row.code, "GBP", QUARTER)
+            found = code_transactions(db.session, Scope.of_user(user.id), QUARTER, currency="GBP",
+                                      code=code_row.code)
             assert found.shown_all and found.count == len(found.transactions) > 0
             assert sign * found.credit_total == code_row.total
             assert sum((t.amount for t in found.transactions), Decimal(0)) == found.credit_total
@@ -75,9 +78,10 @@ def test_a_code_lists_the_transactions_that_make_its_figure(db, user, sage_ledge
 
 def test_other_users_and_other_periods_see_nothing(db, user, sage_ledger):
     stranger = factories.create_user(db.session, "bob@example.com")
-    assert profit_and_loss(db.session, stranger.id, QUARTER, SAGE_50_UK_RANGES) == []
-    assert profit_and_loss(db.session, user.id, Period(date(2024, 1, 1), date(2024, 12, 1)), SAGE_50_UK_RANGES) == []
-    assert code_transactions(db.session, stranger.id, "4000", "GBP", QUARTER).count == 0
+    assert profit_and_loss(db.session, Scope.of_user(stranger.id), QUARTER, ranges=SAGE_50_UK_RANGES) == []
+    assert profit_and_loss(db.session, Scope.of_user(user.id), Period(date(2024, 1, 1), date(2024, 12, 1)),
+                           ranges=SAGE_50_UK_RANGES) == []
+    assert code_transactions(db.session, Scope.of_user(stranger.id), QUARTER, currency="GBP", code="4000").count == 0
 
 
 def test_ranges_come_from_config(db, user, sage_ledger):
@@ -85,7 +89,7 @@ def test_ranges_come_from_config(db, user, sage_ledger):
         {"key": "income", "label": "Income", "low": 4000, "high": 4999, "kind": "revenue"},
         ("costs", "All costs", 5000, 9999, "overhead"),
     ])
-    (report,) = profit_and_loss(db.session, user.id, QUARTER, ranges)
+    (report,) = profit_and_loss(db.session, Scope.of_user(user.id), QUARTER, ranges=ranges)
     rows = {row.key: row for row in report.rows()}
     assert rows["income"].total == Decimal("13755.45")
     assert rows["costs"].total == Decimal("1448.12") + Decimal("1515.81") + Decimal("17074.70")
@@ -104,7 +108,8 @@ def test_currencies_get_their_own_statement(db, user):
                                          {"date": date(2025, 2, 5), "amount": "-999", "nominal_code": "0030"},
                                          {"date": date(2025, 2, 6), "amount": "-5", "nominal_code": "ABC"}])
     factories.add_rows(db.session, eur, [{"date": date(2025, 3, 9), "amount": "-12.34", "nominal_code": "5000"}])
-    report = {r.currency: r for r in profit_and_loss(db.session, user.id, QUARTER, SAGE_50_UK_RANGES)}
+    report = {r.currency: r
+              for r in profit_and_loss(db.session, Scope.of_user(user.id), QUARTER, ranges=SAGE_50_UK_RANGES)}
     assert sorted(report) == ["EUR", "GBP"]
     assert report["GBP"].net_profit == [Decimal(0), Decimal("60.05"), Decimal(0)]
     assert report["EUR"].net_profit == [Decimal(0), Decimal(0), Decimal("-12.34")]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from dashboard.access import Scope
 from dashboard.models.accounts import TRANSFER_CATEGORY
 from dashboard.reports.balances import DAILY, MONTHLY, balances_over_time
 from dashboard.reports.periods import Period, month_end
@@ -65,7 +66,7 @@ def _rows_for(accounts, rows, currency=None, key=None):
 
 def test_income_and_expenses_match_python_sums_month_by_month(ledger, db):
     user, accounts, rows = ledger
-    report = income_and_expenses(db.session, user.id, PERIOD)
+    report = income_and_expenses(db.session, Scope.of_user(user.id), PERIOD)
     assert [r.currency for r in report] == ["EUR", "GBP"]
     for currency_report in report:
         expected_income, expected_expenses = defaultdict(Decimal), defaultdict(Decimal)
@@ -91,21 +92,22 @@ def test_income_and_expenses_match_python_sums_month_by_month(ledger, db):
 
 def test_income_and_expenses_filters_by_account_and_currency(ledger, db):
     user, accounts, rows = ledger
-    only_savings = income_and_expenses(db.session, user.id, PERIOD, account_id=accounts["savings"].id)
+    only_savings = income_and_expenses(db.session, Scope.of_user(user.id), PERIOD,
+                                       account_id=accounts["savings"].id)
     assert [r.currency for r in only_savings] == ["GBP"]
     expected = sum((row["amount"] for _a, row in _rows_for(accounts, rows, key="savings")
                     if row["category"] != TRANSFER_CATEGORY and _in(PERIOD, row["date"])), Decimal(0))
     assert only_savings[0].net == expected
-    only_euro = income_and_expenses(db.session, user.id, PERIOD, currency="EUR")
+    only_euro = income_and_expenses(db.session, Scope.of_user(user.id), PERIOD, currency="EUR")
     assert [r.currency for r in only_euro] == ["EUR"]
-    nothing = income_and_expenses(db.session, user.id, PERIOD, currency="JPY")
+    nothing = income_and_expenses(db.session, Scope.of_user(user.id), PERIOD, currency="JPY")
     assert [(r.currency, r.income, r.expenses, len(r.months)) for r in nothing] == [("JPY", 0, 0, 6)]
 
 
 def test_organisation_income_includes_every_user(ledger, db):
     user, accounts, rows = ledger
-    own = {r.currency: r.net for r in income_and_expenses(db.session, user.id, PERIOD)}
-    everyone = {r.currency: r.net for r in income_and_expenses(db.session, None, PERIOD)}
+    own = {r.currency: r.net for r in income_and_expenses(db.session, Scope.of_user(user.id), PERIOD)}
+    everyone = {r.currency: r.net for r in income_and_expenses(db.session, Scope.organisation(), PERIOD)}
     assert everyone["EUR"] == own["EUR"]
     assert everyone["GBP"] != own["GBP"]
 
@@ -114,7 +116,7 @@ def test_spending_by_category_matches_python_sums_with_previous_period(ledger, d
     user, accounts, rows = ledger
     previous = PERIOD.previous()
     assert previous == Period(date(2023, 7, 1), date(2023, 12, 1))
-    report = spending_by_category(db.session, user.id, PERIOD)
+    report = spending_by_category(db.session, Scope.of_user(user.id), PERIOD)
     for currency_report in report:
         spent, before = defaultdict(Decimal), defaultdict(Decimal)
         for _account, row in _rows_for(accounts, rows, currency_report.currency):
@@ -145,7 +147,7 @@ def _expected_balance(account, rows, point: date) -> Decimal:
 @pytest.mark.parametrize("step", [MONTHLY, DAILY])
 def test_balances_are_the_ledger_balance_less_later_movements(ledger, db, step):
     user, accounts, rows = ledger
-    report = balances_over_time(db.session, user.id, PERIOD, step)
+    report = balances_over_time(db.session, Scope.of_user(user.id), PERIOD, step=step)
     ends = [month_end(p) for p in report.points] if step == MONTHLY else report.points
     assert len(ends) == (6 if step == MONTHLY else 182)
     by_id = {a.id: key for key, a in accounts.items()}
@@ -167,4 +169,5 @@ def test_balances_are_the_ledger_balance_less_later_movements(ledger, db, step):
 def test_daily_balances_refuse_more_than_a_year(ledger, db):
     user, _accounts, _rows = ledger
     with pytest.raises(ValueError, match="at most"):
-        balances_over_time(db.session, user.id, Period(date(2022, 1, 1), date(2023, 6, 1)), DAILY)
+        balances_over_time(db.session, Scope.of_user(user.id), Period(date(2022, 1, 1), date(2023, 6, 1)),
+                           step=DAILY)

@@ -2,12 +2,13 @@
 from flask import abort, render_template
 from flask_login import current_user
 
+from dashboard.access import Scope
 from dashboard.admin import bp
 from dashboard.admin.queries import installation_figures
 from dashboard.extensions import db, login_manager
-from dashboard.reports import pages
+from dashboard.reports import views
 
-ORGANISATION = pages.Scope(owner_id=None, blueprint="admin")
+ORGANISATION = views.ReportContext(Scope.organisation(), blueprint="admin")
 
 
 @bp.before_request
@@ -22,29 +23,30 @@ def require_admin():
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html", figures=installation_figures(db.session), scope=ORGANISATION)
+    return render_template("admin/index.html", figures=installation_figures(db.session, ORGANISATION.scope),
+                           report_context=ORGANISATION)
 
 
 @bp.get("/reports/income-and-expenses")
 def income_expenses():
-    return pages.income_expenses_page(ORGANISATION)
+    return views.income_expenses_page(ORGANISATION)
 
 
 @bp.get("/reports/categories")
 def categories():
-    return pages.categories_page(ORGANISATION)
+    return views.categories_page(ORGANISATION)
 
 
 @bp.get("/reports/profit-and-loss")
 def profit_and_loss():
-    return pages.profit_and_loss_page(ORGANISATION)
+    return views.profit_and_loss_page(ORGANISATION)
 
 
 @bp.get("/reports/profit-and-loss/codes/<code>")
 def code_transactions(code: str):
-    return pages.code_transactions_page(ORGANISATION, code)
+    return views.code_transactions_page(ORGANISATION, code)
 
 
 @bp.get("/reports/balances")
 def balances():
-    return pages.balances_page(ORGANISATION)
+    return views.balances_page(ORGANISATION)

@@ -18,14 +18,15 @@ from decimal import Decimal
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
+from dashboard.models.accounts import AccountType
 from dashboard.models.base import Money
 from dashboard.reports.periods import Period
 from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
 MONTHLY, DAILY = "month", "day"
-NOMINAL_LEDGER = "ledger"  # the account type of Sage imports
 MAX_DAILY_DAYS = 366
 
 
@@ -70,11 +71,9 @@ def _net():
     return type_coerce(func.sum(MonthlyTotal.income) - func.sum(MonthlyTotal.expense), Money)
 
 
-def _accounts(session: Session, owner_id: int | None, account_id: int | None, currency: str | None):
+def _accounts(session: Session, scope: Scope, account_id: int | None, currency: str | None):
     query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance)
-             .where(Account.type != NOMINAL_LEDGER).order_by(Account.name, Account.id))
-    if owner_id is not None:
-        query = query.where(Account.owner_id == owner_id)
+             .where(scope.accounts(), Account.type != AccountType.LEDGER).order_by(Account.name, Account.id))
     if account_id is not None:
         query = query.where(Account.id == account_id)
     if currency:
@@ -82,22 +81,22 @@ def _accounts(session: Session, owner_id: int | None, account_id: int | None, cu
     return session.execute(query).all()
 
 
-def balances_over_time(session: Session, owner_id: int | None, period: Period, step: str = MONTHLY,
-                       account_id: int | None = None, currency: str | None = None) -> BalanceReport:
+def balances_over_time(session: Session, scope: Scope, period: Period, account_id: int | None = None,
+                       currency: str | None = None, step: str = MONTHLY) -> BalanceReport:
     if step == DAILY:
         points = [period.start_date + timedelta(days=n) for n in range((period.end_date - period.start_date).days + 1)]
         if len(points) > MAX_DAILY_DAYS:
             raise ValueError(f"Daily balances cover at most {MAX_DAILY_DAYS} days; choose a shorter period or monthly.")
-        later = _later_movements_daily(session, owner_id, period, account_id, currency)
+        later = _later_movements_daily(session, scope, period, account_id, currency)
     else:
         points = period.months
-        later = _later_movements_monthly(session, owner_id, account_id, currency)
+        later = _later_movements_monthly(session, scope, account_id, currency)
     all_time = dict(session.execute(
         select(MonthlyTotal.account_id, _net())
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency)).group_by(MonthlyTotal.account_id)
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
     ).all())
     by_currency: dict[str, CurrencyBalances] = {}
-    for account in _accounts(session, owner_id, account_id, currency):
+    for account in _accounts(session, scope, account_id, currency):
         anchor = account.ledger_balance
         if anchor is None:
             anchor = all_time.get(account.id) or ZERO
@@ -125,25 +124,25 @@ def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
     return later
 
 
-def _later_movements_monthly(session: Session, owner_id, account_id, currency):
+def _later_movements_monthly(session: Session, scope: Scope, account_id, currency):
     from_month = type_coerce(
         func.sum(_net()).over(partition_by=MonthlyTotal.account_id, order_by=MonthlyTotal.month.desc()), Money)
     rows = session.execute(
         select(MonthlyTotal.account_id, MonthlyTotal.month, from_month)
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency))
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency))
         .group_by(MonthlyTotal.account_id, MonthlyTotal.month)
     ).all()
     return _suffix_lookup(rows)
 
 
-def _later_movements_daily(session: Session, owner_id, period: Period, account_id, currency):
+def _later_movements_daily(session: Session, scope: Scope, period: Period, account_id, currency):
     """Movements after a day of the period: that day's later days (raw rows) plus every month after the period."""
     after_period = dict(session.execute(
         select(MonthlyTotal.account_id, _net())
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), MonthlyTotal.month > period.last)
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency), MonthlyTotal.month > period.last)
         .group_by(MonthlyTotal.account_id)
     ).all())
-    criteria = [*report_criteria(Transaction, owner_id, account_id, currency),
+    criteria = [*report_criteria(Transaction, scope, account_id, currency),
                 Transaction.date.between(period.start_date, period.end_date)]
     from_day = type_coerce(func.sum(func.sum(Transaction.amount)).over(
         partition_by=Transaction.account_id, order_by=Transaction.date.desc()), Money)

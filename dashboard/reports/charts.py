@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dashboard.reports.balances import MONTHLY, BalanceReport
+from dashboard.formatting import month, short_date
+from dashboard.reports.balances import BalanceReport
 from dashboard.reports.profit_and_loss import CurrencyProfitAndLoss
 from dashboard.reports.queries import CurrencyIncomeExpenses, CurrencySpending
 
@@ -21,7 +22,7 @@ def _chart(kind: str, currency: str, labels: list[str], datasets: list[dict], **
 
 
 def income_expenses_chart(report: CurrencyIncomeExpenses) -> dict:
-    return _chart("bar", report.currency, [f"{m.month:%b %Y}" for m in report.months], [
+    return _chart("bar", report.currency, [month(m.month) for m in report.months], [
         {"label": "Income", "data": _amounts(m.income for m in report.months)},
         {"label": "Expenses", "data": _amounts(m.expenses for m in report.months)},
         {"label": "Net", "data": _amounts(m.net for m in report.months), "type": "line"},
@@ -30,14 +31,14 @@ def income_expenses_chart(report: CurrencyIncomeExpenses) -> dict:
 
 def spending_chart(report: CurrencySpending) -> dict:
     categories = report.categories
-    return _chart("bar", report.currency, [c.category or "Uncategorised" for c in categories], [
+    return _chart("bar", report.currency, [c.label for c in categories], [
         {"label": "This period", "data": _amounts(c.spent for c in categories)},
         {"label": "Previous period", "data": _amounts(c.previous for c in categories)},
     ], horizontal=True)
 
 
 def profit_and_loss_chart(report: CurrencyProfitAndLoss, months) -> dict:
-    return _chart("bar", report.currency, [f"{m:%b %Y}" for m in months], [
+    return _chart("bar", report.currency, [month(m) for m in months], [
         {"label": "Revenue", "data": _amounts(report.revenue)},
         {"label": "Direct costs", "data": _amounts(report.direct_costs)},
         {"label": "Overheads", "data": _amounts(report.overheads)},
@@ -46,8 +47,8 @@ def profit_and_loss_chart(report: CurrencyProfitAndLoss, months) -> dict:
 
 
 def balances_charts(report: BalanceReport) -> list[dict]:
-    label_format = "%b %Y" if report.step == MONTHLY else "%d %b %Y"
-    labels = [f"{point:{label_format}}" for point in report.points]
+    label = month if report.monthly else short_date
+    labels = [label(point) for point in report.points]
     return [
         _chart("line", currency.currency, labels, [
             *({"label": a.name, "data": _amounts(a.balances)} for a in currency.accounts),

@@ -2,25 +2,34 @@
 
 Amounts are signed as the ledger posts them: a credit is positive. Revenue
 is credits less debits on the revenue ranges; costs are debits less credits.
-Nominal codes that are not numbers, or are below 4000 (the balance sheet), or
+Nominal codes that are not numbers, or are below FIRST_PROFIT_AND_LOSS_CODE (the balance sheet), or
 fall in no configured range are not part of the profit and loss.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from dashboard.access import Scope
 from dashboard.models import MonthlyTotal, Transaction
 from dashboard.reports.periods import Period
 from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
-FIRST_PROFIT_AND_LOSS_CODE = 4000
-REVENUE, DIRECT_COST, OVERHEAD = "revenue", "direct", "overhead"
+FIRST_PROFIT_AND_LOSS_CODE = 4000  # Sage 50 UK: the codes below are assets, liabilities and capital
+
+
+class NominalKind(StrEnum):
+    """What a range of nominal codes holds; the values are those ``PNL_RANGES`` in config names."""
+
+    REVENUE = "revenue"
+    DIRECT_COST = "direct"
+    OVERHEAD = "overhead"
 
 
 @dataclass(frozen=True)
@@ -29,17 +38,17 @@ class NominalRange:
     label: str
     low: int
     high: int
-    kind: str  # REVENUE, DIRECT_COST or OVERHEAD
+    kind: NominalKind
 
     def holds(self, code: str) -> bool:
         return code.isdigit() and int(code) >= FIRST_PROFIT_AND_LOSS_CODE and self.low <= int(code) <= self.high
 
 
 SAGE_50_UK_RANGES = (
-    NominalRange("sales", "Sales", 4000, 4999, REVENUE),
-    NominalRange("purchases", "Purchases", 5000, 5999, DIRECT_COST),
-    NominalRange("direct_expenses", "Direct expenses", 6000, 6999, DIRECT_COST),
-    NominalRange("overheads", "Overheads", 7000, 9999, OVERHEAD),
+    NominalRange("sales", "Sales", FIRST_PROFIT_AND_LOSS_CODE, 4999, NominalKind.REVENUE),
+    NominalRange("purchases", "Purchases", 5000, 5999, NominalKind.DIRECT_COST),
+    NominalRange("direct_expenses", "Direct expenses", 6000, 6999, NominalKind.DIRECT_COST),
+    NominalRange("overheads", "Overheads", 7000, 9999, NominalKind.OVERHEAD),
 )
 
 
@@ -49,10 +58,11 @@ def nominal_ranges(configured: Iterable | None) -> tuple[NominalRange, ...]:
         return SAGE_50_UK_RANGES
     ranges = tuple(r if isinstance(r, NominalRange) else NominalRange(**r) if isinstance(r, dict) else NominalRange(*r)
                    for r in configured)
+    kinds = tuple(NominalKind)
     for r in ranges:
-        if r.kind not in (REVENUE, DIRECT_COST, OVERHEAD):
-            raise ValueError(f"PNL_RANGES: {r.key} has kind {r.kind!r}; use revenue, direct or overhead")
-    return ranges
+        if r.kind not in kinds:
+            raise ValueError(f"PNL_RANGES: {r.key} has kind {r.kind!r}; use {', '.join(kinds[:-1])} or {kinds[-1]}")
+    return tuple(replace(r, kind=NominalKind(r.kind)) for r in ranges)
 
 
 @dataclass
@@ -64,7 +74,7 @@ class StatementRow:
     kind: str = "range"  # range, code or subtotal
     key: str = ""  # the range key (for ranges and their codes)
     code: str = ""
-    group: str = ""  # REVENUE, DIRECT_COST or OVERHEAD for a range
+    group: NominalKind | None = None  # for a range
 
     @property
     def total(self) -> Decimal:
@@ -92,31 +102,32 @@ class CurrencyProfitAndLoss:
         """The statement top to bottom, with the codes of the ``expanded`` range keys under their range."""
         expanded = set(expanded)
         subtotals = {
-            REVENUE: StatementRow("Total revenue", self.revenue, "subtotal", "revenue"),
-            DIRECT_COST: StatementRow("Total direct costs", self.direct_costs, "subtotal", "direct_costs"),
-            OVERHEAD: StatementRow("Total overheads", self.overheads, "subtotal", "overheads_total"),
+            NominalKind.REVENUE: StatementRow("Total revenue", self.revenue, "subtotal", "revenue"),
+            NominalKind.DIRECT_COST: StatementRow("Total direct costs", self.direct_costs, "subtotal", "direct_costs"),
+            NominalKind.OVERHEAD: StatementRow("Total overheads", self.overheads, "subtotal", "overheads_total"),
         }
         rows: list[StatementRow] = []
-        for kind in (REVENUE, DIRECT_COST, OVERHEAD):
+        for kind in NominalKind:
             for row in self.ranges:
                 if row.group == kind:
                     rows.append(row)
                     if row.key in expanded:
                         rows.extend(self.codes.get(row.key, []))
             rows.append(subtotals[kind])
-            if kind == DIRECT_COST:
+            if kind == NominalKind.DIRECT_COST:
                 rows.append(StatementRow("Gross profit", self.gross_profit, "subtotal", "gross_profit"))
         rows.append(StatementRow("Net profit", self.net_profit, "subtotal", "net_profit"))
         return rows
 
 
-def profit_and_loss(session: Session, owner_id: int | None, period: Period, ranges: Sequence[NominalRange],
-                    account_id: int | None = None, currency: str | None = None) -> list[CurrencyProfitAndLoss]:
+def profit_and_loss(session: Session, scope: Scope, period: Period, account_id: int | None = None,
+                    currency: str | None = None,
+                    ranges: Sequence[NominalRange] = SAGE_50_UK_RANGES) -> list[CurrencyProfitAndLoss]:
     """Revenue, direct costs, gross profit, overheads and net profit per month, per currency."""
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month,
                func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), MonthlyTotal.nominal_code != "",
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency), MonthlyTotal.nominal_code != "",
                MonthlyTotal.month.between(period.first, period.last))
         .group_by(MonthlyTotal.currency, MonthlyTotal.nominal_code, MonthlyTotal.month)
     ).all()
@@ -129,11 +140,11 @@ def profit_and_loss(session: Session, owner_id: int | None, period: Period, rang
     results = []
     for code_currency in sorted({key[0] for key in credits}):
         report = CurrencyProfitAndLoss(code_currency)
-        totals = {kind: [ZERO] * len(months) for kind in (REVENUE, DIRECT_COST, OVERHEAD)}
+        totals = {kind: [ZERO] * len(months) for kind in NominalKind}
         for nominal in ranges:
             # a cost is debits less credits: ZERO - v, since -v would make an empty month Decimal("-0") (-£0.00)
             codes = [
-                StatementRow(code, list(values) if nominal.kind == REVENUE else [ZERO - v for v in values],
+                StatementRow(code, list(values) if nominal.kind == NominalKind.REVENUE else [ZERO - v for v in values],
                              "code", nominal.key, code)
                 for (cur, code), values in sorted(credits.items()) if cur == code_currency and nominal.holds(code)
             ]
@@ -141,7 +152,9 @@ def profit_and_loss(session: Session, owner_id: int | None, period: Period, rang
             report.ranges.append(StatementRow(nominal.label, values, "range", nominal.key, group=nominal.kind))
             report.codes[nominal.key] = codes
             totals[nominal.kind] = [a + b for a, b in zip(totals[nominal.kind], values)]
-        report.revenue, report.direct_costs, report.overheads = totals[REVENUE], totals[DIRECT_COST], totals[OVERHEAD]
+        report.revenue = totals[NominalKind.REVENUE]
+        report.direct_costs = totals[NominalKind.DIRECT_COST]
+        report.overheads = totals[NominalKind.OVERHEAD]
         results.append(report)
     return results
 
@@ -160,11 +173,11 @@ class CodeTransactions:
         return len(self.transactions) == self.count
 
 
-def code_transactions(session: Session, owner_id: int | None, code: str, currency: str, period: Period,
-                      account_id: int | None = None) -> CodeTransactions:
+def code_transactions(session: Session, scope: Scope, period: Period, account_id: int | None = None, *,
+                      currency: str, code: str) -> CodeTransactions:
     """The transactions behind one nominal code in one currency and period (at most
     CODE_TRANSACTIONS_LIMIT listed), with the count and sum of all of them."""
-    criteria = [*report_criteria(Transaction, owner_id, account_id, currency), Transaction.nominal_code == code,
+    criteria = [*report_criteria(Transaction, scope, account_id, currency), Transaction.nominal_code == code,
                 Transaction.date.between(period.start_date, period.end_date)]
     count, total = session.execute(select(func.count(), func.sum(Transaction.amount)).where(*criteria)).one()
     transactions = session.scalars(

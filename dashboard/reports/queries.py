@@ -1,7 +1,9 @@
 """Income and expenses by month and spending by category, read from the monthly totals.
 
-Every function takes a session, an owner id (``None`` for the whole
-organisation) and plain filter values, and returns plain values. Sums happen
+Every function takes a session, the :class:`~dashboard.access.Scope` whose
+rows it may read (a user's own and shared accounts, or, asked for by name on
+the admin pages, the organisation's) and plain filter values, and returns
+plain values. Sums happen
 in SQL over ``monthly_totals``; Python only fills in months without data and
 works out running totals and shares. Transfers between a user's own accounts
 (category ``TRANSFER_CATEGORY``) are neither income nor expense. Currencies
@@ -16,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY
 from dashboard.models.base import Money
@@ -24,15 +27,14 @@ from dashboard.reports.periods import Period
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 SHARE_PLACES = Decimal("0.1")
+UNCATEGORISED_LABEL = "Uncategorised"
 
 
-def report_criteria(model: type[MonthlyTotal | Transaction], owner_id: int | None,
+def report_criteria(model: type[MonthlyTotal | Transaction], scope: Scope,
                     account_id: int | None = None, currency: str | None = None) -> list:
-    """WHERE clauses for one owner (or all), one account and one currency, on ``monthly_totals``
-    or, for the few reports that need rows or days, on raw ``transactions``: both carry the three columns."""
-    criteria = []
-    if owner_id is not None:
-        criteria.append(model.owner_id == owner_id)
+    """WHERE clauses for the rows the scope sees, in one account and one currency, on ``monthly_totals``
+    or, for the few reports that need rows or days, on raw ``transactions``: both carry these columns."""
+    criteria = [scope.rows(model)]
     if account_id is not None:
         criteria.append(model.account_id == account_id)
     if currency:
@@ -71,13 +73,13 @@ class CurrencyIncomeExpenses:
         return self.income - self.expenses
 
 
-def income_and_expenses(session: Session, owner_id: int | None, period: Period,
+def income_and_expenses(session: Session, scope: Scope, period: Period,
                         account_id: int | None = None, currency: str | None = None) -> list[CurrencyIncomeExpenses]:
     """Money in and out per month of the period, every month listed (zero when nothing happened)."""
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.month,
                func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), not_a_transfer(),
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency), not_a_transfer(),
                MonthlyTotal.month.between(period.first, period.last))
         .group_by(MonthlyTotal.currency, MonthlyTotal.month)
     ).all()
@@ -104,6 +106,10 @@ class CategorySpending:
     by_account: dict[int, Decimal] = field(default_factory=dict)  # money out in the period per account
 
     @property
+    def label(self) -> str:
+        return self.category or UNCATEGORISED_LABEL
+
+    @property
     def change(self) -> Decimal:
         return self.spent - self.previous
 
@@ -128,7 +134,7 @@ class CurrencySpending:
         return sum((c.previous for c in self.categories), ZERO)
 
 
-def spending_by_category(session: Session, owner_id: int | None, period: Period,
+def spending_by_category(session: Session, scope: Scope, period: Period,
                          account_id: int | None = None, currency: str | None = None) -> list[CurrencySpending]:
     """Money out per category in the period and in the period of the same length before it.
 
@@ -142,7 +148,7 @@ def spending_by_category(session: Session, owner_id: int | None, period: Period,
     spent_before = func.sum(case((in_period, type_coerce(0, Money)), else_=expense))
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id, spent, spent_before)
-        .where(*report_criteria(MonthlyTotal, owner_id, account_id, currency), not_a_transfer(),
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency), not_a_transfer(),
                MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
         .group_by(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id)
     ).all()
@@ -164,15 +170,16 @@ def spending_by_category(session: Session, owner_id: int | None, period: Period,
     return [by_currency[code] for code in sorted(by_currency)]
 
 
-def filter_choices(session: Session, owner_id: int | None) -> tuple[list[tuple[int, str]], list[str]]:
-    """The owner's accounts (id, label) and currencies for the filter form, in one query.
+def filter_choices(session: Session, scope: Scope) -> tuple[list[tuple[int, str]], list[str]]:
+    """The accounts (id, label) and currencies the scope sees, for the filter form, in one query.
 
     The organisation view filters by currency only, so it lists no accounts.
     """
-    if owner_id is None:
-        return [], list(session.scalars(select(Account.currency).distinct().order_by(Account.currency)))
+    if scope.everyone:
+        return [], list(session.scalars(
+            select(Account.currency).where(scope.accounts()).distinct().order_by(Account.currency)))
     rows = session.execute(
         select(Account.id, Account.name, Account.currency)
-        .where(Account.owner_id == owner_id).order_by(Account.name, Account.id)
+        .where(scope.accounts()).order_by(Account.name, Account.id)
     ).all()
     return [(row.id, f"{row.name} ({row.currency})") for row in rows], sorted({row.currency for row in rows})

@@ -1,0 +1,182 @@
+"""The report pages, rendered over one user's data or the whole organisation's, as HTML or CSV.
+
+``reports.routes`` serves them over the signed-in user's scope and
+``admin.routes`` over the organisation's; both call these views with a
+``ReportContext``. ``?format=csv`` downloads what the table shows, from the
+same query results, through ``reports.export``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from dashboard.access import Scope
+from dashboard.accounts.export import csv_lines
+from dashboard.accounts.transaction_pages import UNCATEGORISED
+from dashboard.downloads import download_response
+from dashboard.extensions import db
+from dashboard.reports import balances, charts, export, profit_and_loss, queries
+from dashboard.reports.forms import ReportFilters, read_filters
+
+TRANSACTIONS_ENDPOINT = "accounts.transactions"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Whose data a report page shows (the access scope) and which blueprint its own links point at."""
+
+    scope: Scope
+    blueprint: str  # "reports" or "admin"
+
+    @property
+    def organisation(self) -> bool:
+        return self.scope.everyone
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.blueprint}.{name}"
+
+
+def _filters(context: ReportContext, default_preset: str = "last_12_months"):
+    accounts, currencies = queries.filter_choices(db.session, context.scope)
+    return read_filters(request.args, accounts, currencies, date.today(), default_preset)
+
+
+def _wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _download(table: export.Table, filename: str):
+    header, rows = table
+    return download_response(csv_lines(header, rows), filename)
+
+
+def _render(template: str, context: ReportContext, form, filters: ReportFilters, **values) -> str:
+    return render_template(template, report_context=context, form=form, filters=filters,
+                           csv_url=url_for(request.endpoint, **request.view_args, **filters.query_args(),
+                                           **_extra_args(), format="csv"),
+                           **values)
+
+
+def _extra_args() -> dict:
+    expanded = request.args.getlist("expand")
+    return {"expand": expanded} if expanded else {}
+
+
+def transactions_url(category: str, filters: ReportFilters, account_id: int | None = None) -> str:
+    """The transactions view showing money out in one category ('' for none) over the period,
+    in one account or (``account_id`` None) in all of them."""
+    args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
+            "date_to": filters.period.end_date.isoformat(), "amount_max": "0"}
+    if account_id is not None:
+        args["account"] = account_id
+    return url_for(TRANSACTIONS_ENDPOINT, **args)
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    url: str
+    account: str = ""  # set when the figure is split into one link per account
+    spent: Decimal = Decimal(0)
+
+
+def category_links(report: list[queries.CurrencySpending], filters: ReportFilters,
+                   account_labels: dict[int, str]) -> dict[tuple[str, str], list[CategoryLink]]:
+    """For each (currency, category), links to exactly the rows behind its figure (none when it is zero).
+
+    The transactions view filters by account but not by currency, so one link covers a category only
+    when the report covers every account and no other currency has spending in that category, or
+    when its money left one account; otherwise the figure is split into one link per account.
+    """
+    currencies_spending: dict[str, int] = {}
+    for currency in report:
+        for item in currency.categories:
+            if item.by_account:
+                currencies_spending[item.category] = currencies_spending.get(item.category, 0) + 1
+    links: dict[tuple[str, str], list[CategoryLink]] = {}
+    for currency in report:
+        for item in currency.categories:
+            accounts = sorted(item.by_account.items(), key=lambda pair: (-pair[1], account_labels.get(pair[0], "")))
+            if accounts and filters.account_id is None and not filters.currency \
+                    and currencies_spending[item.category] == 1:
+                found = [CategoryLink(transactions_url(item.category, filters))]
+            elif len(accounts) == 1:
+                found = [CategoryLink(transactions_url(item.category, filters, accounts[0][0]))]
+            else:
+                found = [CategoryLink(transactions_url(item.category, filters, account), account_labels.get(account, ""),
+                                      spent) for account, spent in accounts]
+            links[(currency.currency, item.category)] = found
+    return links
+
+
+def income_expenses_page(context: ReportContext):
+    form, filters = _filters(context)
+    report = queries.income_and_expenses(db.session, context.scope, filters.period,
+                                         filters.account_id, filters.currency)
+    if _wants_csv():
+        return _download(export.income_expenses_table(report),
+                         export.report_filename("income-and-expenses", filters.period))
+    return _render("reports/income_expenses.html", context, form, filters, report=report,
+                   charts=[charts.income_expenses_chart(c) for c in report])
+
+
+def categories_page(context: ReportContext):
+    form, filters = _filters(context, default_preset="this_month")
+    report = queries.spending_by_category(db.session, context.scope, filters.period,
+                                          filters.account_id, filters.currency)
+    if _wants_csv():
+        return _download(export.spending_table(report), export.report_filename("spending-by-category", filters.period))
+    account_labels = {int(choice.value): choice.label for choice in form.account.choices if choice.value}
+    return _render("reports/categories.html", context, form, filters, report=report,
+                   previous=filters.period.previous(), links=category_links(report, filters, account_labels),
+                   charts=[charts.spending_chart(c) for c in report])
+
+
+def profit_and_loss_page(context: ReportContext):
+    form, filters = _filters(context, default_preset="year_to_date")
+    ranges = profit_and_loss.nominal_ranges(current_app.config.get("PNL_RANGES"))
+    report = profit_and_loss.profit_and_loss(db.session, context.scope, filters.period,
+                                             filters.account_id, filters.currency, ranges)
+    expanded = request.args.getlist("expand")
+    months = filters.period.months
+    if _wants_csv():
+        return _download(export.profit_and_loss_table(report, months, expanded),
+                         export.report_filename("profit-and-loss", filters.period))
+    return _render("reports/profit_and_loss.html", context, form, filters, report=report, months=months,
+                   expanded=expanded, ranges=ranges, first_code=profit_and_loss.FIRST_PROFIT_AND_LOSS_CODE,
+                   charts=[charts.profit_and_loss_chart(c, months) for c in report])
+
+
+def code_transactions_page(context: ReportContext, code: str):
+    _form, filters = _filters(context, default_preset="year_to_date")
+    currency = request.args.get("currency")
+    if not currency:
+        raise BadRequest("Choose a currency: a nominal code's transactions are listed one currency at a time.")
+    found = profit_and_loss.code_transactions(db.session, context.scope, filters.period, filters.account_id,
+                                              currency=currency, code=code)
+    if _wants_csv():
+        return _download(export.code_transactions_table(found), export.code_filename(code, filters.period))
+    csv_url = url_for(request.endpoint, **request.view_args, **{**filters.query_args(), "currency": currency},
+                      format="csv")
+    return render_template("reports/code_transactions.html", report_context=context, filters=filters, code=code,
+                           currency=currency, found=found, csv_url=csv_url)
+
+
+def balances_page(context: ReportContext):
+    form, filters = _filters(context)
+    try:
+        report = balances.balances_over_time(db.session, context.scope, filters.period,
+                                             filters.account_id, filters.currency, filters.step)
+    except ValueError as error:
+        filters.errors.append(str(error))
+        filters.step = balances.MONTHLY
+        form.step.data = balances.MONTHLY
+        report = balances.balances_over_time(db.session, context.scope, filters.period,
+                                             filters.account_id, filters.currency, filters.step)
+    if _wants_csv():
+        return _download(export.balances_table(report), export.report_filename("balances", filters.period))
+    return _render("reports/balances.html", context, form, filters, report=report,
+                   charts=charts.balances_charts(report))
