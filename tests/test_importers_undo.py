@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
-from dashboard.access import WRITE, Scope, batch_or_404
+from dashboard.access import WRITE, Need, Scope, batch_or_404
 from dashboard.audit import Actor
 from dashboard.importers import batches, undo
 from dashboard.ledger import verify_totals
@@ -57,3 +57,18 @@ def test_account_batches_lists_the_accounts_imports_newest_first(db, user):
     load(db, user, other, parsed(("2025-01-05", "1", "Interest")))
     second = load(db, user, account, parsed(("2025-01-06", "-3.50", "Coffee")))
     assert [b.id for b in undo.account_batches(db.session, Scope.of_user(user.id), account.id)] == [second.id, first.id]
+
+
+def test_a_read_only_share_sees_the_import_but_cannot_undo_it(db, user):
+    account = factories.create_account(db.session, user)
+    batch = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
+    bob = factories.create_user(db.session, "bob@example.com")
+    reader = Scope.of_user(bob.id, shared={account.id: Need.READ})
+
+    assert batch_or_404(db.session, reader, batch.id, account=account).id == batch.id
+    with pytest.raises(Forbidden):
+        batch_or_404(db.session, reader, batch.id, need=WRITE, account=account)
+    with pytest.raises(Forbidden):
+        undo.undo_batch(db.session, reader, Actor(bob.id), batch)
+    db.session.rollback()
+    assert owner_rows(db, user.id) == (1, Decimal("-3.50")) and batch.undone_at is None
