@@ -29,10 +29,12 @@ from sqlalchemy import delete, func, select, text  # noqa: E402
 
 from config import TestingConfig  # noqa: E402
 from dashboard import create_app  # noqa: E402
+from dashboard.access import Scope  # noqa: E402
+from dashboard.audit import Actor  # noqa: E402
 from dashboard.auth.services import create_user  # noqa: E402
 from dashboard.extensions import db  # noqa: E402
 from dashboard.importers.detect import parse_file  # noqa: E402
-from dashboard.importers.loader import import_parsed  # noqa: E402
+from dashboard.importers.batches import import_parsed  # noqa: E402
 from dashboard.models import Account, Transaction, User  # noqa: E402
 from tests.postgres_server import postgres_url  # noqa: E402
 
@@ -91,12 +93,12 @@ def run(url: str, rows: int) -> None:
         started = time.perf_counter()
         parsed = parse_file(data, "bench.csv")
         parsed_at = time.perf_counter()
-        batch = import_parsed(db.session, user.id, account, parsed, "bench.csv", data)
+        batch = import_parsed(db.session, Scope.of_user(user.id), Actor.system(), account, parsed, "bench.csv", data)
         db.session.commit()
         imported_at = time.perf_counter()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-        again = import_parsed(db.session, user.id, account, parse_file(data, "bench.csv"), "bench.csv", data)
+        again = import_parsed(db.session, Scope.of_user(user.id), Actor.system(), account, parse_file(data, "bench.csv"), "bench.csv", data)
         db.session.commit()
         again_at = time.perf_counter()
         stored = db.session.scalar(select(func.count()).where(Transaction.account_id == account.id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -12,16 +13,18 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from dashboard.access import Scope
 from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
 from dashboard.accounts.queries import account_summaries
 from dashboard.accounts.transaction_pages import TransactionFilter
+from dashboard.audit import Actor
 from dashboard.auth.services import UserExists, create_user, find_user
 from dashboard.database import database_problem, safe_url
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from dashboard.extensions import db
+from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import FORMATS
-from dashboard.importers.loader import account_for_import, import_parsed, parse_upload
 from dashboard.importers.records import ImportFileError
 from dashboard.ledger import rebuild_totals, verify_totals
 from dashboard.models import Account, User
@@ -145,27 +148,33 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
             mapping = ColumnMapping.from_dict(json.loads(mapping_json))
         except (ValueError, TypeError) as error:
             raise click.BadParameter(str(error), param_hint="--mapping") from None
-    saved_mapping = db.session.scalar(select(Account.csv_mapping).where(
-        Account.owner_id == user.id, Account.name == account_name).order_by(Account.id).limit(1))
     data = file.read_bytes()
     try:
-        parsed, used_mapping = parse_upload(data, file.name, file_format, mapping, saved_mapping)
-        account = account_for_import(db.session, user.id, account_name, parsed, default_currency)
-        read = len(parsed.transactions)
-        with click.progressbar(length=read, label="importing", file=sys.stderr,
-                               hidden=read < PROGRESS_BAR_ROWS) as bar:
-            batch = import_parsed(db.session, user.id, account, parsed, file.name, data,
-                                  mapping=used_mapping, progress=bar.update)
+        with ExitStack() as bar_shown:
+            batch = services.import_file(db.session, Scope.of_user(user.id), Actor.system(), data, file.name,
+                                         account_name=account_name, file_format=file_format, mapping=mapping,
+                                         default_currency=default_currency, progress=_progress_bar(bar_shown))
     except MappingNeeded as needed:
-        db.session.rollback()
         columns = ", ".join(f"{number}={name}" for number, name in enumerate(needed.columns))
         raise click.ClickException(f"{file.name}: {needed.reason} Give --mapping (columns: {columns}).") from None
     except ImportFileError as error:
-        db.session.rollback()
         where = f", line {error.line}" if error.line else ""
         raise click.ClickException(f"{file.name}{where}: {error.reason}; nothing was imported") from None
-    db.session.commit()
     click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}")
+
+
+def _progress_bar(stack: ExitStack):
+    """A progress callback that shows a bar on standard error, once the file is read and large enough."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = stack.enter_context(click.progressbar(length=total, label="importing", file=sys.stderr,
+                                                        hidden=total < PROGRESS_BAR_ROWS))
+        bar.update(done - bar.pos)
+
+    return update
 
 
 @click.command("export")

@@ -62,10 +62,13 @@ def add_rows(session: Session, account: Account, rows: list[dict]) -> int:
 def import_sage_file(session: Session, account: Account, path) -> int:
     """Import a Sage 50 audit trail into ``account`` through the loader, as the import page does; committed."""
     from dashboard.importers import sage
-    from dashboard.importers.loader import import_parsed
+    from dashboard.access import Scope
+    from dashboard.audit import Actor
+    from dashboard.importers.batches import import_parsed
 
     data = path.read_bytes()
-    batch = import_parsed(session, account.owner_id, account, sage.parse(data), path.name, data)
+    batch = import_parsed(session, Scope.of_user(account.owner_id), Actor(account.owner_id), account, sage.parse(data),
+                          path.name, data)
     session.commit()
     return batch.rows_inserted
 

@@ -10,8 +10,10 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.accounts.imports import sign_upload
-from dashboard.importers.loader import import_parsed
+from dashboard.access import Scope
+from dashboard.accounts.upload_token import UploadSigner
+from dashboard.audit import Actor
+from dashboard.importers.batches import import_parsed
 from dashboard.importers.detect import parse_file
 from dashboard.ledger import verify_totals
 from dashboard.models import Account, AuditEvent, ImportBatch, Transaction
@@ -47,6 +49,10 @@ def counts(db) -> tuple[int, Decimal, int]:
     return rows, Decimal(total), db.session.scalar(select(func.count()).select_from(ImportBatch))
 
 
+def sign_upload(app, data: bytes, filename: str, owner_id: int, account_id: int) -> str:
+    return UploadSigner.of_app(app).sign(data, filename, owner_id, account_id)
+
+
 def confirm_from(client, account, preview_html: str, **overrides):
     action = f"/accounts/{account.id}/import/confirm"
     return client.post(action, data={**hidden_fields(preview_html, action), **overrides})
@@ -77,11 +83,11 @@ def test_choose_preview_confirm_and_see_the_result_with_csrf(client, db, user, a
 
 
 @pytest.mark.parametrize("app_config", [CSRF])
-def test_every_step_refuses_a_post_without_the_csrf_token(client, db, user, app_config):
+def test_every_step_refuses_a_post_without_the_csrf_token(app, client, db, user, app_config):
     account = factories.create_account(db.session, user)
     log_in_with_csrf(client, user)
     assert upload(client, account, QIF_JANUARY, "january.qif").status_code == 400
-    token = sign_upload(QIF_JANUARY, "january.qif", user.id, account.id)
+    token = sign_upload(app, QIF_JANUARY, "january.qif", user.id, account.id)
     assert client.post(f"/accounts/{account.id}/import/confirm",
                        data={"upload": token, "format": "auto"}).status_code == 400
     assert client.post(f"/accounts/{account.id}/import/mapping",
@@ -91,7 +97,8 @@ def test_every_step_refuses_a_post_without_the_csrf_token(client, db, user, app_
 
 def test_preview_counts_duplicates_of_an_overlapping_file(auth_client, db, user):
     account = factories.create_account(db.session, user)
-    import_parsed(db.session, user.id, account, parse_file(QIF_JANUARY), "january.qif", QIF_JANUARY)
+    import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parse_file(QIF_JANUARY), "january.qif",
+                  QIF_JANUARY)
     db.session.commit()
 
     html = upload(auth_client, account, QIF_JANUARY_AND_MORE, "later.qif").get_data(as_text=True)
@@ -142,7 +149,7 @@ def test_confirm_accepts_the_encoded_copy_of_a_file_that_fitted(app, auth_client
     account = factories.create_account(db.session, user)
     data = os.urandom(8000)  # incompressible: its base64 is larger than the upload limit
     with app.test_request_context():
-        token = sign_upload(data, "noise.csv", user.id, account.id)
+        token = sign_upload(app, data, "noise.csv", user.id, account.id)
     assert len(token) > 8192
     response = auth_client.post(f"/accounts/{account.id}/import/confirm", data={"upload": token, "format": "auto"})
     assert response.status_code == 400  # read, and refused as a file, not as a request too large
@@ -154,7 +161,7 @@ def test_a_tampered_or_foreign_upload_is_refused(auth_client, app, db, user):
     account = factories.create_account(db.session, user)
     other = factories.create_account(db.session, user, "Savings")
     with app.test_request_context():
-        token = sign_upload(QIF_JANUARY, "january.qif", user.id, other.id)
+        token = sign_upload(app, QIF_JANUARY, "january.qif", user.id, other.id)
     for sent in (token, token[:-3] + "abc"):
         response = auth_client.post(f"/accounts/{account.id}/import/confirm", data={"upload": sent, "format": "auto"})
         assert response.status_code == 302 and response.headers["Location"].endswith(f"/accounts/{account.id}/import")
@@ -237,7 +244,8 @@ def test_undo_from_the_imports_page(auth_client, db, user):
 @pytest.mark.parametrize("app_config", [CSRF])
 def test_undo_needs_the_csrf_token(client, db, user, app_config):
     account = factories.create_account(db.session, user)
-    import_parsed(db.session, user.id, account, parse_file(QIF_JANUARY), "january.qif", QIF_JANUARY)
+    import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parse_file(QIF_JANUARY), "january.qif",
+                  QIF_JANUARY)
     db.session.commit()
     batch = db.session.scalars(select(ImportBatch)).one()
     log_in_with_csrf(client, user)
@@ -251,7 +259,8 @@ def test_undo_needs_the_csrf_token(client, db, user, app_config):
 def test_a_batch_of_another_account_is_not_found(auth_client, db, user):
     account = factories.create_account(db.session, user)
     other = factories.create_account(db.session, user, "Savings")
-    batch = import_parsed(db.session, user.id, other, parse_file(QIF_JANUARY), "january.qif", QIF_JANUARY)
+    batch = import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), other, parse_file(QIF_JANUARY),
+                          "january.qif", QIF_JANUARY)
     db.session.commit()
     assert auth_client.get(f"/accounts/{account.id}/imports/{batch.id}").status_code == 404
     assert auth_client.post(f"/accounts/{account.id}/imports/{batch.id}/undo").status_code == 404
@@ -262,7 +271,7 @@ def test_the_account_page_lists_its_imports_with_undo(auth_client, db, user, ban
     account = factories.create_account(db.session, user, "Checking", "USD")
     data = (bank_exports / "ofx1-sgml" / "checking.ofx").read_bytes()
     parsed = parse_file(data, "checking.ofx")
-    batch = import_parsed(db.session, user.id, account, parsed, "checking.ofx", data)
+    batch = import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parsed, "checking.ofx", data)
     db.session.commit()
     page = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
     assert f'href="/accounts/{account.id}/import"' in page

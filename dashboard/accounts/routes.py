@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from dashboard.access import Scope
 from dashboard.accounts import bp
 from dashboard.accounts.account_forms import AccountForm
 from dashboard.accounts.edits import (
@@ -43,7 +44,7 @@ from dashboard.accounts.transaction_pages import (
 )
 from dashboard.downloads import download_response
 from dashboard.extensions import db
-from dashboard.importers.loader import account_batches
+from dashboard.importers.undo import account_batches
 from dashboard.models import Account
 
 
@@ -76,8 +77,8 @@ def new_account():
 @login_required
 def account(account_id: int):
     account = user_account_or_404(db.session, current_user.id, account_id)
-    return _transaction_table_page("accounts/account.html", account,
-                                   batches=account_batches(db.session, current_user.id, account.id, limit=5))
+    batches = account_batches(db.session, Scope.of_user(current_user.id), account.id, limit=5)
+    return _transaction_table_page("accounts/account.html", account, batches=batches)
 
 
 @bp.get("/transactions")

@@ -1,4 +1,4 @@
-"""The loader: identity, de-duplication, atomicity, balances, several accounts per file, undo."""
+"""Writing a batch: identity, de-duplication, atomicity, balances, currencies, concurrency."""
 from __future__ import annotations
 
 import threading
@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.importers import loader
+from dashboard.access import Scope
+from dashboard.audit import Actor
+from dashboard.importers import batches, services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import parse_file
 from dashboard.importers.records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import verify_totals
-from dashboard.models import Account, AuditEvent, ImportBatch, Transaction
+from dashboard.models import Account, ImportBatch, Transaction
 from tests import factories
 
 # Per file: transactions and their exact sum, as the parsers' own tests read them from each file.
@@ -64,7 +66,8 @@ def fixture_file(bank_exports, sage_exports, name: str):
 
 def import_bytes(db, user, account, data: bytes, filename: str = "file", mapping=None) -> ImportBatch:
     parsed = parse_file(data, filename, "auto", mapping)
-    batch = loader.import_parsed(db.session, user.id, account, parsed, filename, data, mapping=mapping)
+    batch = batches.import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parsed, filename, data,
+                                  mapping=mapping)
     db.session.commit()
     return batch
 
@@ -90,7 +93,8 @@ def parsed(*rows, format="csv", **fields) -> ParsedFile:
 
 
 def load(db, user, account, parsed_file: ParsedFile, data: bytes = b"data") -> ImportBatch:
-    batch = loader.import_parsed(db.session, user.id, account, parsed_file, "statement.csv", data)
+    batch = batches.import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parsed_file,
+                                  "statement.csv", data)
     db.session.commit()
     return batch
 
@@ -122,15 +126,8 @@ def test_an_ambiguous_csv_imports_with_the_mapping_the_user_chose(db, user, bank
     assert owner_rows(db, user.id) == (1, Decimal("-21.59"))
     assert batch.rows_inserted == 1
     assert account.csv_mapping == VENMO_MAPPING.to_dict()
-    again, used = loader.parse_upload(data, "venmo.csv", saved_mapping=account.csv_mapping)
+    again, used = services.parse_upload(data, "venmo.csv", saved_mapping=account.csv_mapping)
     assert used == VENMO_MAPPING and len(again.transactions) == 1
-
-
-def test_a_saved_mapping_that_does_not_fit_asks_again(bank_exports):
-    data = (bank_exports / "csv" / "multi-line-field.csv").read_bytes()
-    wrong = ColumnMapping(date_column=0, date_format="DD/MM/YYYY", amount_column=1).to_dict()
-    with pytest.raises(MappingNeeded):
-        loader.parse_upload(data, "venmo.csv", saved_mapping=wrong)
 
 
 def test_statement_balances_update_the_account(db, user, bank_exports):
@@ -150,66 +147,6 @@ def test_two_statements_for_one_account_end_on_the_last_closing_balance(db, user
     import_bytes(db, user, account, (bank_exports / "camt053" / "camt053.v2.multi.statement.xml").read_bytes())
     assert db.session.scalar(select(func.count()).select_from(Account)) == 1
     assert account.ledger_balance == Decimal("20.00")
-
-
-def test_a_file_with_three_accounts_fills_the_chosen_one_and_two_more(db, user, bank_exports):
-    data = (bank_exports / "ofx1-sgml" / "example.qbo").read_bytes()
-    account = factories.create_account(db.session, user, "Business", currency="CAD")
-
-    batch = import_bytes(db, user, account, data, "example.qbo")
-    again = import_bytes(db, user, account, data, "example.qbo")
-
-    accounts = db.session.execute(
-        select(Account.name, Account.external_id, Account.ledger_balance, func.count(Transaction.id),
-               func.sum(Transaction.amount))
-        .join(Transaction, Transaction.account_id == Account.id).group_by(Account.id).order_by(Account.id)
-    ).all()
-    assert [tuple(row) for row in accounts] == [
-        ("Business", "011016298027", Decimal("368.62"), 10, Decimal("-120.48")),
-        ("Business ···9041", "122384459041", Decimal("2468.87"), 4, Decimal("-437.82")),
-        ("Business ···6684", "2542393734236684", Decimal("0.00"), 9, Decimal("-133.51")),
-    ]
-    assert (batch.rows_inserted, again.rows_inserted, again.rows_duplicate) == (23, 0, 23)
-
-    loader.undo_batch(db.session, user.id, batch.id)
-    db.session.commit()
-    assert owner_rows(db, user.id) == (0, Decimal(0))
-    assert verify_totals(db.session) == []
-
-
-def test_the_chosen_account_keeps_its_statement_whatever_the_order(db, user, bank_exports):
-    data = (bank_exports / "ofx2-xml" / "multiple_accounts2.ofx").read_bytes()
-    savings = factories.create_account(db.session, user, "Savings", currency="USD", external_id="9200")
-    checking = factories.create_account(db.session, user, "Checking", currency="USD")
-
-    preview = loader.preview_import(db.session, user.id, checking, parse_file(data))
-    assert [(plan.name, plan.file_account_id) for plan in preview.accounts] == [
-        ("Checking", "9100"), ("Savings", "9200")]
-    import_bytes(db, user, checking, data)
-
-    assert (checking.ledger_balance, savings.ledger_balance) == (Decimal("111"), Decimal("222"))
-    assert checking.external_id == "9100"
-    assert db.session.scalar(select(func.count()).select_from(Account)) == 2
-
-
-def test_a_further_account_with_overlong_details_imports_and_is_found_again(db, user):
-    """A file's account id, type and bank name longer than their columns (a QIF T line is free text)."""
-    account = factories.create_account(db.session, user, "Everyday")
-    long_id = "GB29 NWBK 6016 1331 9268 19 " * 6
-    file = ParsedFile(format="qif", statements=[
-        statement(("2025-01-05", "-3.50", "Coffee"), account_id="Everyday"),
-        statement(("2025-01-06", "-20.00", "Books"), account_id=long_id, currency="gbp",
-                  account_type="Other asset held in trust for the children", institution="National Bank " * 12),
-    ])
-
-    first = load(db, user, account, file)
-    again = load(db, user, account, file, b"again")
-
-    assert (first.rows_inserted, again.rows_inserted, again.rows_duplicate) == (2, 0, 2)
-    further = db.session.scalars(select(Account).where(Account.id != account.id)).one()
-    assert (further.name, further.last_four, further.currency) == ("Everyday ···6819", "6819", "GBP")
-    assert further.type == "Other asset held in trust for th"
-    assert owner_rows(db, user.id) == (2, Decimal("-23.50"))
 
 
 def test_two_identical_rows_in_one_file_are_two_transactions(db, user):
@@ -256,31 +193,14 @@ def test_currency_comes_from_the_row_then_the_statement_then_the_account(db, use
     assert currencies == {"a": "EUR", "b": "GBP", "c": "USD"}
 
 
-def test_preview_counts_new_and_duplicates_and_writes_nothing(db, user):
-    account = factories.create_account(db.session, user)
-    load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")), data=b"first")
-    later = parsed(("2025-01-05", "-3.50", "Coffee"), ("2025-01-06", "-20.00", "Books"))
-
-    preview = loader.preview_import(db.session, user.id, account, later, b"second")
-    db.session.commit()
-
-    assert (preview.read, preview.new, preview.duplicates) == (2, 1, 1)
-    assert [(row.description, row.amount, row.is_new, row.line) for row in preview.rows] == [
-        ("Coffee", Decimal("-3.50"), False, 2), ("Books", Decimal("-20.00"), True, 3)]
-    assert preview.previous_import is None
-    assert owner_rows(db, user.id) == (1, Decimal("-3.50"))
-    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 1
-    assert loader.preview_import(db.session, user.id, account, later, b"first").previous_import is not None
-
-
 def test_an_error_in_a_later_chunk_writes_nothing(db, user, monkeypatch):
-    monkeypatch.setattr(loader, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(batches, "CHUNK_ROWS", 2)
     account = factories.create_account(db.session, user)
     load(db, user, account, parsed(("2025-01-01", "5", "Existing")))
     bad = parsed(("2025-01-02", "1", "a"), ("2025-01-03", "2", "b"), ("2025-01-04", "0.00001", "too precise"))
 
     with pytest.raises(ImportFileError) as error:
-        loader.import_parsed(db.session, user.id, account, bad, "bad.csv", b"bad")
+        batches.import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, bad, "bad.csv", b"bad")
     db.session.rollback()
 
     assert error.value.line == 4 and "decimal places" in error.value.reason
@@ -296,53 +216,6 @@ def test_a_bad_file_is_refused_with_its_line(bank_exports):
     assert error.value.line is not None and error.value.line >= 1
 
 
-def test_undo_removes_exactly_that_batch_and_is_audited(db, user):
-    account = factories.create_account(db.session, user)
-    factories.add_transactions(db.session, account, [("2024-12-31", "-9.99", "Typed in by hand")])
-    first = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ("2025-01-06", "-20.00", "Books")))
-    second = load(db, user, account, parsed(("2025-01-06", "-20.00", "Books"), ("2025-01-07", "100", "Refund")))
-
-    assert loader.undo_batch(db.session, user.id, second.id, remote_addr="203.0.113.9") == 1
-    db.session.commit()
-
-    assert sorted(db.session.scalars(select(Transaction.description))) == ["Books", "Coffee", "Typed in by hand"]
-    assert second.undone_at is not None and first.undone_at is None
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import.undo")).one()
-    assert (event.actor_id, event.target, event.details["removed"], event.remote_addr) == (
-        user.id, f"import_batch:{second.id}", 1, "203.0.113.9")
-    assert verify_totals(db.session) == []
-    with pytest.raises(loader.BatchAlreadyUndone):
-        loader.undo_batch(db.session, user.id, second.id)
-
-
-def test_nobody_undoes_another_users_import(db, user):
-    account = factories.create_account(db.session, user)
-    batch = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
-    mallory = factories.create_user(db.session, "mallory@example.com")
-    with pytest.raises(loader.BatchNotFound):
-        loader.undo_batch(db.session, mallory.id, batch.id)
-    with pytest.raises(PermissionError):
-        loader.import_parsed(db.session, mallory.id, account, parsed(("2025-01-05", "1", "x")), "x", b"x")
-    assert owner_rows(db, user.id) == (1, Decimal("-3.50"))
-
-
-def test_account_batches_lists_the_accounts_imports_newest_first(db, user):
-    account = factories.create_account(db.session, user)
-    other = factories.create_account(db.session, user, "Savings")
-    first = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
-    load(db, user, other, parsed(("2025-01-05", "1", "Interest")))
-    second = load(db, user, account, parsed(("2025-01-06", "-3.50", "Coffee")))
-    assert [b.id for b in loader.account_batches(db.session, user.id, account.id)] == [second.id, first.id]
-
-
-def test_account_for_import_creates_the_account_once(db, user, bank_exports):
-    file = parse_file((bank_exports / "ofx1-sgml" / "bank_medium.ofx").read_bytes())
-    created = loader.account_for_import(db.session, user.id, "Everyday", file)
-    db.session.commit()
-    assert (created.name, created.currency, created.type) == ("Everyday", "CAD", "checking")
-    assert loader.account_for_import(db.session, user.id, "Everyday", file).id == created.id
-
-
 def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
     account_id, owner_id = factories.create_account(db.session, user).id, user.id  # no shared ORM objects in threads
     rows = [(f"2025-01-{day:02d}", f"-{day}.25", f"Shop {day}") for day in range(1, 29)] * 50
@@ -356,7 +229,8 @@ def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
             with app.app_context(), Session(db.engine) as session:
                 mine = session.get(Account, account_id)
                 barrier.wait(timeout=10)
-                batch = loader.import_parsed(session, owner_id, mine, file, "same.csv", b"same")
+                batch = batches.import_parsed(session, Scope.of_user(owner_id), Actor(owner_id), mine, file, "same.csv",
+                                              b"same")
                 session.commit()
                 results.append(batch.rows_inserted)
         except BaseException as error:  # noqa: BLE001  (reported by the assertion below)

@@ -1,0 +1,98 @@
+"""What importing a parsed file would do, before anything is written: its first rows and the counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.access import WRITE, Scope
+from dashboard.importers.account_plans import AccountPlan, plan_accounts
+from dashboard.importers.batches import CHUNK_ROWS, chunks, content_hash, row_currency
+from dashboard.importers.identity import identified_transactions
+from dashboard.importers.records import ParsedFile
+from dashboard.models import Account, ImportBatch, Transaction
+
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class PreviewRow:
+    date: date
+    description: str
+    amount: Decimal
+    currency: str
+    status: str
+    account_name: str
+    is_new: bool
+    line: int | None
+
+
+@dataclass
+class Preview:
+    format: str
+    encoding: str | None
+    details: dict[str, str]
+    rows: list[PreviewRow]
+    accounts: list[AccountPlan]
+    previous_import: ImportBatch | None  # the same bytes imported into this account before
+
+    @property
+    def read(self) -> int:
+        return sum(plan.read for plan in self.accounts)
+
+    @property
+    def new(self) -> int:
+        return sum(plan.new for plan in self.accounts)
+
+    @property
+    def duplicates(self) -> int:
+        return self.read - self.new
+
+    @property
+    def currency_warnings(self) -> list[str]:
+        """A file in another currency than the account usually means the wrong account was chosen."""
+        return [
+            f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}; "
+            "its amounts are kept in the file's currency."
+            for plan in self.accounts if plan.foreign_currencies
+        ]
+
+
+def preview_import(session: Session, scope: Scope, account: Account, parsed: ParsedFile,
+                   data: bytes | None = None) -> Preview:
+    """What importing into ``account`` would do: the first rows, and how many are new or duplicates.
+
+    Writes nothing. The scope must grant WRITE on the account, as the import will.
+    """
+    scope.check(account.owner_id, account.id, WRITE)
+    plans = plan_accounts(session, account, parsed)
+    rows: list[PreviewRow] = []
+    for plan in plans:
+        for chunk in chunks(identified_transactions(plan.statements, plan.account, parsed.format), CHUNK_ROWS):
+            existing = _existing_ids(session, plan.account, [external_id for _, _, external_id in chunk])
+            plan.new += sum(1 for _, _, external_id in chunk if external_id not in existing)
+            for transaction, statement, external_id in chunk[:PREVIEW_ROWS - len(rows)]:
+                rows.append(PreviewRow(
+                    transaction.date, transaction.description, transaction.amount,
+                    row_currency(transaction, statement, plan.account or account), transaction.status,
+                    plan.name, external_id not in existing, transaction.line,
+                ))
+    previous = None
+    if data is not None:
+        previous = session.scalar(
+            select(ImportBatch)
+            .where(scope.rows(ImportBatch), ImportBatch.account_id == account.id,
+                   ImportBatch.content_hash == content_hash(data), ImportBatch.undone_at.is_(None))
+            .order_by(ImportBatch.id.desc()).limit(1)
+        )
+    return Preview(parsed.format, parsed.encoding, dict(parsed.details), rows, plans, previous)
+
+
+def _existing_ids(session: Session, account: Account | None, external_ids: list[str]) -> set[str]:
+    if account is None or not external_ids:
+        return set()
+    return set(session.scalars(select(Transaction.external_id).where(
+        Transaction.account_id == account.id, Transaction.external_id.in_(external_ids))))

@@ -1,0 +1,102 @@
+"""The one import path: parse a file, find or create its account, write the batch, commit or roll back.
+
+The account page's confirm step, ``flask import``, the API and the bank sync
+all call :func:`import_file`, so a file imports the same way from anywhere.
+It is the unit of work and the one place an import commits: on success it
+commits the batch, its rows, the accounts it created and its audit event
+together; an error once it has begun writing (a bad row in a later chunk, a
+database failure) rolls the session back and re-raises. A refusal or a file
+that does not parse is raised before anything is written, and leaves the
+session as it was. So a caller never commits or rolls back an import itself,
+and a file imports completely or not at all. The functions it is made of
+(``batches.import_parsed``, ``account_plans.account_for_import``) never
+commit, for callers that compose them inside a larger transaction.
+
+Errors: ``MappingNeeded`` (a CSV whose columns must be chosen),
+``ImportFileError`` (a bad file, with its line), werkzeug ``NotFound`` (an
+account the scope does not see) and ``Forbidden`` (one it may not change).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from dashboard.access import WRITE, Scope
+from dashboard.audit import Actor
+from dashboard.importers.account_plans import account_for_import, named_account
+from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.batches import import_parsed
+from dashboard.importers.detect import parse_file
+from dashboard.importers.preview import Preview, preview_import
+from dashboard.importers.records import ImportFileError, ParsedFile
+from dashboard.models import Account, ImportBatch
+
+
+def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filename: str, *,
+                account: Account | None = None, account_name: str | None = None, file_format: str = "auto",
+                mapping: ColumnMapping | None = None, default_currency: str = "USD",
+                progress: Callable[[int, int], None] | None = None) -> ImportBatch:
+    """Import ``data`` into ``account``, or into the scope's own account called ``account_name``
+    (created, in the file's currency else ``default_currency``, when there is none); committed.
+
+    Without ``mapping``, a CSV that needs one is read with the account's saved
+    mapping when it fits. ``progress`` is called after each chunk with the rows
+    done so far and the rows read in all.
+    """
+    if (account is None) == (account_name is None):
+        raise TypeError("import_file takes an account or an account_name, not both or neither")
+    if account is not None:
+        scope.check(account.owner_id, account.id, WRITE)
+    else:
+        account = named_account(session, scope, account_name)
+    parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
+                                        account.csv_mapping if account is not None else None)
+    try:
+        if account is None:
+            account = account_for_import(session, scope, account_name, parsed, default_currency)
+        batch = import_parsed(session, scope, actor, account, parsed, filename, data,
+                              mapping=used_mapping, progress=progress)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return batch
+
+
+def preview_file(session: Session, scope: Scope, account: Account, data: bytes, filename: str, *,
+                 file_format: str = "auto", mapping: ColumnMapping | None = None,
+                 saved_mapping: bool = True) -> tuple[Preview, ColumnMapping | None]:
+    """What :func:`import_file` would do with this file, parsed once; writes nothing.
+
+    Returns the preview and the mapping that read the file (to carry to the
+    confirm step). ``saved_mapping=False`` leaves the account's saved mapping
+    unused, for a step where the user is choosing the columns afresh.
+    Raises as :func:`import_file` does.
+    """
+    scope.check(account.owner_id, account.id, WRITE)
+    parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
+                                        account.csv_mapping if saved_mapping else None)
+    return preview_import(session, scope, account, parsed, data), used_mapping
+
+
+def parse_upload(data: bytes, filename: str = "", format: str = "auto", mapping: ColumnMapping | None = None,
+                 saved_mapping: dict | None = None) -> tuple[ParsedFile, ColumnMapping | None]:
+    """Parse a file; when a CSV needs a mapping and none is given, try the account's saved one.
+
+    Returns the file and the mapping that read it. When the saved mapping does
+    not fit this file (an error, or no row read), the :class:`MappingNeeded` is raised.
+    """
+    try:
+        return parse_file(data, filename, format, mapping), mapping
+    except MappingNeeded as needed:
+        if mapping is not None or not saved_mapping:
+            raise
+        try:
+            saved = ColumnMapping.from_dict(saved_mapping)
+            parsed = parse_file(data, filename, format, saved)
+        except (ImportFileError, ValueError, TypeError):
+            raise needed from None
+        if not parsed.transactions:  # it read no row of this file: another layout
+            raise needed
+        return parsed, saved
