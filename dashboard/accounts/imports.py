@@ -19,9 +19,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from dashboard.access import READ, WRITE, account_or_404, scope_for, storable_id
 from dashboard.accounts import bp
 from dashboard.accounts.import_forms import FORMAT_NAMES, ConfirmImportForm, MappingForm, UndoImportForm, UploadForm
-from dashboard.accounts.queries import storable_id, user_account_or_404
 from dashboard.extensions import csrf, db
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.loader import (
@@ -72,7 +72,7 @@ def _signer() -> TimestampSigner:
 @bp.route("/accounts/<int:account_id>/import", methods=["GET", "POST"])
 @login_required
 def import_file(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template("accounts/import_upload.html", account=account, form=form), 400 if form.errors else 200
@@ -86,7 +86,7 @@ def import_file(account_id: int):
 @csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_mapping(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form, data, filename = _signed_upload(MappingForm, account)
     needed = _mapping_needed(data, filename, form.format.data)
     if needed is None:
@@ -106,7 +106,7 @@ def import_mapping(account_id: int):
 @csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_confirm(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form, data, filename = _signed_upload(ConfirmImportForm, account)
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
@@ -128,7 +128,7 @@ def import_confirm(account_id: int):
 @bp.get("/accounts/<int:account_id>/imports/<int:batch_id>")
 @login_required
 def import_result(account_id: int, batch_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
     batch = _account_batch_or_404(account, batch_id)
     return render_template("accounts/import_result.html", account=account, batch=batch)
 
@@ -136,7 +136,7 @@ def import_result(account_id: int, batch_id: int):
 @bp.get("/accounts/<int:account_id>/imports")
 @login_required
 def import_batches(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
     return render_template("accounts/import_batches.html", account=account,
                            batches=account_batches(db.session, current_user.id, account.id))
 
@@ -144,7 +144,7 @@ def import_batches(account_id: int):
 @bp.route("/accounts/<int:account_id>/imports/<int:batch_id>/undo", methods=["GET", "POST"])
 @login_required
 def undo_import(account_id: int, batch_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     batch = _account_batch_or_404(account, batch_id)
     form = UndoImportForm()
     if form.validate_on_submit():

@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask import Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from dashboard.accounts.transaction_pages import UNCATEGORISED
+from dashboard.accounts.transaction_queries import UNCATEGORISED
 from dashboard.extensions import db
 from dashboard.formatting import plain_amount
 from dashboard.reports import balances, charts, profit_and_loss, queries
