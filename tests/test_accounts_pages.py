@@ -98,6 +98,11 @@ def test_a_bad_filter_value_is_reported_not_a_server_error(auth_client, db, user
     assert response.status_code == 200
     assert "Not a valid date value" in html and "Not a valid decimal value" in html
     assert _descriptions(html) == ["Groceries"]
+    # Each error sits under its field and is what a screen reader reads for that control.
+    for name in ("date_from", "amount_min"):
+        control = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'aria-describedby="{name}-error"' in control
+        assert re.search(rf'id="{name}-error">Not a valid \w+ value', html)
 
 
 def test_sorting_by_each_column_in_both_directions(auth_client, db, user):
