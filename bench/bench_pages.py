@@ -24,12 +24,13 @@ from sqlalchemy import event, select, text
 
 from config import TestingConfig
 from dashboard import create_app
+from dashboard.access import Scope
 from dashboard.accounts.queries import transaction_count
-from dashboard.accounts.transaction_pages import encode_key
 from dashboard.auth.services import find_user
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from dashboard.extensions import db
 from dashboard.models import Account, Transaction
+from dashboard.paging import encode_key
 from tests.postgres_server import postgres_url
 
 BUDGET_MS = 100
@@ -41,7 +42,7 @@ def prepare(app, count: int, reseed: bool) -> Account:
     user = find_user(db.session, DEMO_EMAIL)
     account = user and db.session.scalar(select(Account).where(Account.owner_id == user.id,
                                                                Account.external_id == "demo-checking"))
-    if reseed or account is None or transaction_count(db.session, user.id, account.id) != count:
+    if reseed or account is None or transaction_count(db.session, Scope.of_user(user.id), account.id) != count:
         started = time.perf_counter()
         seed_demo(db.session, count, single_account=True)
         db.session.commit()

@@ -158,3 +158,8 @@ def batch_or_404(session: Session, scope: Scope, batch_id: int, need: Need = REA
         raise NotFound()
     scope.check(batch.owner_id, batch.account_id, need)
     return batch
+
+
+def scope_for(user) -> Scope:
+    """The scope of a signed-in user's request: their own accounts (shares join here when they exist)."""
+    return Scope.of_user(user.id)

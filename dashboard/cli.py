@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from dashboard.access import Scope
 from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
 from dashboard.accounts.queries import account_summaries
-from dashboard.accounts.transaction_pages import TransactionFilter
+from dashboard.accounts.transaction_queries import TransactionFilter
 from dashboard.audit import Actor
 from dashboard.auth.services import UserExists, create_user, find_user
 from dashboard.database import database_problem, safe_url
@@ -182,15 +182,14 @@ def _progress_bar(stack: ExitStack):
 @click.option("--account", "account_name", help="Only this account (by name).")
 def export_command(email: str, account_name: str | None):
     """Write the user's transactions as CSV to standard output, oldest first: the account page's download."""
-    user = _user_or_fail(email)
+    scope = Scope.of_user(_user_or_fail(email).id)
     account_id = None
     if account_name is not None:
-        account_id = db.session.scalar(select(Account.id).where(Account.owner_id == user.id,
-                                                                Account.name == account_name))
+        account_id = db.session.scalar(select(Account.id).where(scope.accounts(), Account.name == account_name))
         if account_id is None:
             raise click.ClickException(f"{email} has no account named {account_name!r}")
     filters = TransactionFilter(account_id=account_id, descending=False)
-    for chunk in transaction_csv(export_rows(db.session, user.id, filters)):
+    for chunk in transaction_csv(export_rows(db.session, scope, filters)):
         click.echo(chunk, nl=False)
 
 
@@ -198,8 +197,8 @@ def export_command(email: str, account_name: str | None):
 @click.option("--user", "email", required=True, help="Email of the user whose accounts to list.")
 def accounts_list_command(email: str):
     """The user's accounts with balances and transaction counts, as CSV on standard output."""
-    user = _user_or_fail(email)
-    for chunk in accounts_csv(account_summaries(db.session, user.id)):
+    scope = Scope.of_user(_user_or_fail(email).id)
+    for chunk in accounts_csv(account_summaries(db.session, scope)):
         click.echo(chunk, nl=False)
 
 

@@ -3,7 +3,11 @@ import re
 
 import pytest
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
+from dashboard.access import READ, WRITE, Scope
+from dashboard.accounts.edits import categorise_transactions, edit_transaction
+from dashboard.audit import Actor
 from dashboard.ledger import verify_totals
 from dashboard.models import AuditEvent, MonthlyTotal, Transaction
 from tests import factories
@@ -88,3 +92,25 @@ class TestWithCsrf:
         assert client.post(f"/transactions/{row.id}", data={"category": "New", "csrf_token": token}).status_code == 302
         page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
         assert re.search(r'id="bulk-form".*?name="csrf_token"', page, re.DOTALL)
+
+
+def test_a_sharee_with_write_access_categorises_and_the_event_names_actor_and_owner(db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2024-01-01", "-5", "Coffee", "Eating out")])
+    row = _transactions(db, account)[0]
+    bob = factories.create_user(db.session, "bob@example.com")
+    actor = Actor(bob.id, "192.0.2.7")
+    for refused in (lambda: categorise_transactions(db.session, Scope.of_user(bob.id, {account.id: READ}), actor,
+                                                    [row.id], "Treats"),
+                    lambda: edit_transaction(db.session, Scope.of_user(bob.id, {account.id: READ}), actor, row,
+                                             "Treats", None)):
+        with pytest.raises(Forbidden):
+            refused()
+    assert db.session.scalar(select(Transaction.category).where(Transaction.id == row.id)) == "Eating out"
+    assert categorise_transactions(db.session, Scope.of_user(bob.id, {account.id: WRITE}), actor,
+                                   [row.id], "Treats") == 1
+    db.session.commit()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transaction.categorise"))
+    assert (event.actor_id, event.owner_id, event.remote_addr) == (bob.id, user.id, "192.0.2.7")
+    assert event.details == {"ids": [row.id], "category": "Treats"}
+    assert verify_totals(db.session) == []

@@ -98,6 +98,11 @@ def test_a_bad_filter_value_is_reported_not_a_server_error(auth_client, db, user
     assert response.status_code == 200
     assert "Not a valid date value" in html and "Not a valid decimal value" in html
     assert _descriptions(html) == ["Groceries"]
+    # Each error sits under its field and is what a screen reader reads for that control.
+    for name in ("date_from", "amount_min"):
+        control = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'aria-describedby="{name}-error"' in control
+        assert re.search(rf'id="{name}-error">Not a valid \w+ value', html)
 
 
 def test_sorting_by_each_column_in_both_directions(auth_client, db, user):
@@ -162,6 +167,8 @@ def test_all_transactions_has_an_account_column_and_filter(auth_client, db, user
 
 def test_statement_count_does_not_grow_with_rows(auth_client, db, user, statements_of):
     def _statements(client, db, url: str) -> int:
+        # The test shares the requests' session: start each from nothing loaded, as a real request does.
+        db.session.expire_all()
         count, response = statements_of(lambda: client.get(url))
         assert response.status_code == 200
         return count

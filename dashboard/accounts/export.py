@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy.orm import Session
 
+from dashboard.access import Scope
 from dashboard.accounts.queries import AccountSummary
-from dashboard.accounts.transaction_pages import (
+from dashboard.accounts.transaction_queries import (
     TransactionFilter,
     filtered_transactions,
     ordered,
@@ -23,9 +24,9 @@ ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_bala
 STREAM_BATCH = 2000
 
 
-def export_rows(session: Session, owner_id: int, filters: TransactionFilter) -> Iterator[tuple]:
+def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> Iterator[tuple]:
     """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database."""
-    query = filtered_transactions(owner_id, filters).with_only_columns(
+    query = filtered_transactions(scope, filters).with_only_columns(
         Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
         Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
     ).join(Account, Account.id == Transaction.account_id)

@@ -1,6 +1,8 @@
-"""The transaction filter (a GET form: its state is the URL) and the edit forms (POST, with CSRF)."""
+"""The accounts area's forms: opening an account, the transaction filter (a GET form: its state is the URL)
+and the edit forms (POST, with CSRF). The import forms live in ``import_forms``."""
 from __future__ import annotations
 
+from babel.numbers import list_currencies
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -13,9 +15,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from dashboard.accounts.transaction_pages import (
+from dashboard.accounts.transaction_queries import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SORT_COLUMNS,
@@ -23,13 +25,40 @@ from dashboard.accounts.transaction_pages import (
     TransactionFilter,
     storable_amount,
 )
-from dashboard.models.accounts import TransactionStatus
+from dashboard.models.accounts import AccountType, TransactionStatus
+
+ACCOUNT_TYPES = [
+    SelectChoice(AccountType.CHECKING.value, "Checking / current"), SelectChoice(AccountType.SAVINGS.value, "Savings"),
+    SelectChoice(AccountType.CREDIT_CARD.value, "Credit card"), SelectChoice(AccountType.BUSINESS.value, "Business"),
+    SelectChoice(AccountType.LOAN.value, "Loan or mortgage"), SelectChoice(AccountType.INVESTMENT.value, "Investment"),
+    SelectChoice(AccountType.CASH.value, "Cash"),
+    SelectChoice(AccountType.LEDGER.value, "Nominal ledger (accounting export)"),
+]
 
 SORT_CHOICES = [
     SelectChoice("-date", "Newest first"), SelectChoice("date", "Oldest first"),
     SelectChoice("-amount", "Largest amount first"), SelectChoice("amount", "Smallest amount first"),
     SelectChoice("description", "Description A–Z"), SelectChoice("-description", "Description Z–A"),
 ]
+
+
+def _known_currency(form, field):
+    field.data = (field.data or "").strip().upper()
+    if field.data not in list_currencies():
+        raise ValidationError("Use a three-letter ISO 4217 currency code, such as GBP, EUR or USD.")
+
+
+class AccountForm(FlaskForm):
+    """Opening an account by hand, so a new user has somewhere to import a statement into."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    type = SelectField("Type", choices=ACCOUNT_TYPES, default=AccountType.CHECKING.value)
+    currency = StringField("Currency", validators=[DataRequired(), _known_currency], default="GBP",
+                           render_kw={"maxlength": 3, "autocapitalize": "characters"})
+    institution = StringField("Bank or institution", validators=[Optional(), Length(max=120)])
+    last_four = StringField("Last four digits", validators=[Optional(), Regexp(r"^\d{4}$", message="Four digits.")],
+                            render_kw={"inputmode": "numeric", "maxlength": 4})
+    submit = SubmitField("Add account")
 
 
 def _coerce_account(value):

@@ -15,7 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from dashboard.access import READ, WRITE, Scope, account_or_404, batch_or_404
+from dashboard.access import READ, WRITE, account_or_404, batch_or_404, scope_for
 from dashboard.accounts import bp
 from dashboard.accounts.import_forms import FORMAT_NAMES, ConfirmImportForm, MappingForm, UndoImportForm, UploadForm
 from dashboard.accounts.upload_token import UploadExpired, UploadSigner
@@ -33,7 +33,7 @@ SIGNED_UPLOAD_OVERHEAD = 64 * 1024
 @bp.route("/accounts/<int:account_id>/import", methods=["GET", "POST"])
 @login_required
 def import_file(account_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=WRITE)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template("accounts/import_upload.html", account=account, form=form), 400 if form.errors else 200
@@ -47,10 +47,10 @@ def import_file(account_id: int):
 @csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_mapping(account_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=WRITE)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form, data, filename = _signed_upload(MappingForm, account)
     try:  # read once, without the saved mapping: the user is choosing the columns
-        preview, _ = services.preview_file(db.session, _scope(), account, data, filename,
+        preview, _ = services.preview_file(db.session, scope_for(current_user), account, data, filename,
                                            file_format=form.format.data, saved_mapping=False)
     except MappingNeeded as needed:
         form.offer_columns(needed.columns, needed.date_formats)
@@ -71,7 +71,7 @@ def import_mapping(account_id: int):
 @csrf.exempt  # checked in _signed_upload, once the larger body limit is set
 @login_required
 def import_confirm(account_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=WRITE)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form, data, filename = _signed_upload(ConfirmImportForm, account)
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
@@ -80,7 +80,7 @@ def import_confirm(account_id: int):
     except (ValueError, TypeError):
         abort(400, "The column mapping could not be read; choose the file again.")
     try:
-        batch = services.import_file(db.session, _scope(), Actor(current_user.id, request.remote_addr), data,
+        batch = services.import_file(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), data,
                                      filename, account=account, file_format=form.format.data, mapping=mapping)
     except ImportFileError as error:
         return _upload_page_with_error(account, error, filename)
@@ -90,28 +90,28 @@ def import_confirm(account_id: int):
 @bp.get("/accounts/<int:account_id>/imports/<int:batch_id>")
 @login_required
 def import_result(account_id: int, batch_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=READ)
-    batch = batch_or_404(db.session, _scope(), batch_id, need=READ, account=account)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
+    batch = batch_or_404(db.session, scope_for(current_user), batch_id, need=READ, account=account)
     return render_template("accounts/import_result.html", account=account, batch=batch)
 
 
 @bp.get("/accounts/<int:account_id>/imports")
 @login_required
 def import_batches(account_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=READ)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
     return render_template("accounts/import_batches.html", account=account,
-                           batches=account_batches(db.session, _scope(), account.id))
+                           batches=account_batches(db.session, scope_for(current_user), account.id))
 
 
 @bp.route("/accounts/<int:account_id>/imports/<int:batch_id>/undo", methods=["GET", "POST"])
 @login_required
 def undo_import(account_id: int, batch_id: int):
-    account = account_or_404(db.session, _scope(), account_id, need=WRITE)
-    batch = batch_or_404(db.session, _scope(), batch_id, need=WRITE, account=account)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
+    batch = batch_or_404(db.session, scope_for(current_user), batch_id, need=WRITE, account=account)
     form = UndoImportForm()
     if form.validate_on_submit():
         try:
-            removed = undo_batch(db.session, _scope(), Actor(current_user.id, request.remote_addr), batch)
+            removed = undo_batch(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), batch)
         except BatchAlreadyUndone as error:
             db.session.rollback()
             flash(str(error).capitalize() + ".", "warning")
@@ -125,14 +125,10 @@ def undo_import(account_id: int, batch_id: int):
 
 # The steps' shared parts
 
-def _scope() -> Scope:
-    return Scope.of_user(current_user.id)
-
-
 def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: str, token: str,
                     mapping: ColumnMapping | None = None):
     try:
-        preview, used_mapping = services.preview_file(db.session, _scope(), account, data, filename,
+        preview, used_mapping = services.preview_file(db.session, scope_for(current_user), account, data, filename,
                                                       file_format=file_format, mapping=mapping)
     except MappingNeeded as needed:
         form = MappingForm(formdata=None, upload=token, format=file_format)

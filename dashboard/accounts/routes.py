@@ -13,9 +13,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from dashboard.access import Scope
+from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, transaction_or_404
 from dashboard.accounts import bp
-from dashboard.accounts.account_forms import AccountForm
 from dashboard.accounts.edits import (
     categorise_transactions,
     edit_transaction,
@@ -23,6 +22,7 @@ from dashboard.accounts.edits import (
 )
 from dashboard.accounts.export import export_rows, transaction_csv
 from dashboard.accounts.forms import (
+    AccountForm,
     BulkCategoryForm,
     TransactionEditForm,
     TransactionFilterForm,
@@ -32,31 +32,35 @@ from dashboard.accounts.queries import (
     latest_transactions,
     totals_by_currency,
     transaction_count,
-    user_account_or_404,
-    user_transaction_or_404,
 )
-from dashboard.accounts.transaction_pages import (
-    Position,
+from dashboard.accounts.transaction_queries import (
     account_names,
     categories_in_use,
-    decode_key,
+    page_position,
     transaction_page,
 )
+from dashboard.audit import Actor
 from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
 
 
+def _actor() -> Actor:
+    """The signed-in user acting from this request's address: every edit's audit event names them."""
+    return Actor(current_user.id, request.remote_addr)
+
+
 @bp.get("/")
 @login_required
 def overview():
-    summaries = account_summaries(db.session, current_user.id)
+    scope = scope_for(current_user)
+    summaries = account_summaries(db.session, scope)
     return render_template(
         "accounts/overview.html",
         summaries=summaries,
         currency_totals=totals_by_currency([s.account for s in summaries]),
-        latest=latest_transactions(db.session, current_user.id),
+        latest=latest_transactions(db.session, scope),
     )
 
 
@@ -65,8 +69,8 @@ def overview():
 def new_account():
     form = AccountForm()
     if form.validate_on_submit():
-        account = open_account(db.session, current_user.id, form.name.data, form.type.data, form.currency.data,
-                               form.institution.data, form.last_four.data, remote_addr=request.remote_addr)
+        account = open_account(db.session, scope_for(current_user), _actor(), form.name.data, form.type.data,
+                               form.currency.data, form.institution.data, form.last_four.data)
         db.session.commit()
         flash(f"{account.name} is ready: import a statement into it.", "success")
         return redirect(url_for("accounts.import_file", account_id=account.id))
@@ -76,8 +80,9 @@ def new_account():
 @bp.get("/accounts/<int:account_id>")
 @login_required
 def account(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
-    batches = account_batches(db.session, Scope.of_user(current_user.id), account.id, limit=5)
+    scope = scope_for(current_user)
+    account = account_or_404(db.session, scope, account_id, need=READ)
+    batches = account_batches(db.session, scope, account.id, limit=5)
     return _transaction_table_page("accounts/account.html", account, batches=batches)
 
 
@@ -90,7 +95,7 @@ def transactions():
 @bp.get("/accounts/<int:account_id>/export.csv")
 @login_required
 def account_export(account_id: int):
-    account = user_account_or_404(db.session, current_user.id, account_id)
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
     return _csv_download(account, f"{account.name}.csv")
 
 
@@ -103,17 +108,17 @@ def transactions_export():
 @bp.route("/transactions/<int:transaction_id>", methods=["GET", "POST"])
 @login_required
 def transaction(transaction_id: int):
-    row = user_transaction_or_404(db.session, current_user.id, transaction_id)
+    scope = scope_for(current_user)
+    row = transaction_or_404(db.session, scope, transaction_id, need=WRITE if request.method == "POST" else READ)
     form = TransactionEditForm(obj=row)
     back = _local_url(request.args.get("next")) or url_for("accounts.account", account_id=row.account_id)
     if form.validate_on_submit():
-        changed = edit_transaction(db.session, current_user.id, row, form.category.data, form.note.data,
-                                   remote_addr=request.remote_addr)
+        changed = edit_transaction(db.session, scope, _actor(), row, form.category.data, form.note.data)
         db.session.commit()
         flash("Transaction saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(back)
     return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
-                           categories=categories_in_use(db.session, current_user.id))
+                           categories=categories_in_use(db.session, scope))
 
 
 @bp.post("/transactions/categorise")
@@ -131,41 +136,38 @@ def categorise():
     if not form.validate():
         flash("Nothing changed: " + " ".join(e for errors in form.errors.values() for e in errors), "warning")
         return redirect(back)
-    changed = categorise_transactions(db.session, current_user.id, ids, form.category.data,
-                                      remote_addr=request.remote_addr)
+    changed = categorise_transactions(db.session, scope_for(current_user), _actor(), ids, form.category.data)
     db.session.commit()
     flash(f"Category set on {changed} transaction{'s' if changed != 1 else ''}.", "success")
     return redirect(back)
 
 
-def _filter_form(account: Account | None, categories: list[str] | None = None) -> TransactionFilterForm:
+def _filter_form(scope: Scope, account: Account | None,
+                 categories: list[str] | None = None) -> TransactionFilterForm:
     """The filter bound to the query string, offering the categories in the account (or in every account)
     unless the caller passes the ``categories`` it already read."""
     if categories is None:
-        categories = categories_in_use(db.session, current_user.id, account.id if account else None)
-    form = TransactionFilterForm(request.args, accounts=account_names(db.session, current_user.id),
-                                 categories=categories)
+        categories = categories_in_use(db.session, scope, account.id if account else None)
+    form = TransactionFilterForm(request.args, accounts=account_names(db.session, scope), categories=categories)
     form.validate()
     return form
 
 
 def _transaction_table_page(template: str, account: Account | None = None, **context):
-    categories = categories_in_use(db.session, current_user.id)  # suggested in the bulk form
-    form = _filter_form(account, None if account else categories)
+    scope = scope_for(current_user)
+    categories = categories_in_use(db.session, scope)  # suggested in the bulk form
+    form = _filter_form(scope, account, None if account else categories)
     filters = form.to_filter(account.id if account else None)
-    position = Position(
-        after=decode_key(request.args.get("after"), filters.sort),
-        before=decode_key(request.args.get("before"), filters.sort),
-        last=request.args.get("last") == "1",
-    )
+    position = page_position(request.args.get("after"), request.args.get("before"),
+                             request.args.get("last") == "1", filters.sort)
     as_of = account.balance_as_of if account else None
-    page = transaction_page(db.session, current_user.id, filters, position, per_page=form.page_size,
+    page = transaction_page(db.session, scope, filters, position, per_page=form.page_size,
                             ledger_balance=account.ledger_balance if account else None,
                             balance_as_of=as_of.date() if as_of else None)
     page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
-        total=None if filters.leaves_rows_out else transaction_count(db.session, current_user.id, filters.account_id),
+        total=None if filters.leaves_rows_out else transaction_count(db.session, scope, filters.account_id),
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories,
@@ -186,8 +188,9 @@ def _page_url(form: TransactionFilterForm, endpoint: str | None = None, **change
 
 
 def _csv_download(account: Account | None, filename: str) -> Response:
-    filters = _filter_form(account).to_filter(account.id if account else None)
-    return download_response(transaction_csv(export_rows(db.session, current_user.id, filters)), filename)
+    scope = scope_for(current_user)
+    filters = _filter_form(scope, account).to_filter(account.id if account else None)
+    return download_response(transaction_csv(export_rows(db.session, scope, filters)), filename)
 
 
 def _local_url(target: str | None) -> str | None:

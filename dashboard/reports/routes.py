@@ -2,12 +2,12 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
-from dashboard.access import Scope
+from dashboard.access import scope_for
 from dashboard.reports import bp, views
 
 
 def _own() -> views.ReportContext:
-    return views.ReportContext(Scope.of_user(current_user.id), blueprint="reports")
+    return views.ReportContext(scope_for(current_user), blueprint="reports")
 
 
 @bp.get("/")

@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
 from dashboard.accounts.export import csv_lines
-from dashboard.accounts.transaction_pages import UNCATEGORISED
+from dashboard.accounts.transaction_queries import UNCATEGORISED
 from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.reports import balances, charts, export, profit_and_loss, queries

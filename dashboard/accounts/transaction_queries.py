@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
-from dashboard.accounts.queries import storable_id
-from dashboard.search import search_text
+from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
 from dashboard.models.base import MONEY_SCALE
+from dashboard.paging import Position, decode_key, encode_key
+from dashboard.search import search_text
 
 SORT_COLUMNS = {"date": Transaction.date, "amount": Transaction.amount, "description": Transaction.description}
 PAGE_SIZES = (25, 50, 100, 200)
@@ -54,15 +55,6 @@ class TransactionFilter:
         return self.narrows_rows or self.date_from is not None or self.date_to is not None
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where a page starts: the first page, after a row, before a row, or the last page."""
-
-    after: tuple | None = None
-    before: tuple | None = None
-    last: bool = False
-
-
 @dataclass
 class TransactionPage:
     rows: list[Transaction]
@@ -83,26 +75,26 @@ class TransactionPage:
         return encode_key(getattr(row, self.sort), row.id)
 
 
-def encode_key(value, row_id: int) -> str:
-    """A row's place in the sort order as it appears in the URL: ``<id>:<value>``."""
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return f"{row_id}:{text}"
+def _amount_key(text: str) -> Decimal:
+    amount = Decimal(text)
+    if not storable_amount(amount):
+        raise ValueError("an amount no Money column holds")
+    return amount
 
 
-def decode_key(text: str | None, sort: str) -> tuple | None:
-    """The (value, id) pair of ``encode_key``; None for anything malformed, which shows the first page."""
-    if not text or ":" not in text:
-        return None
-    row_id, value = text.split(":", 1)
-    try:
-        parsed = {"date": date.fromisoformat, "amount": Decimal, "description": str}[sort](value)
-        key = parsed, int(row_id)
-    except (ValueError, InvalidOperation):
-        return None
-    if not storable_id(key[1]) or (sort == "amount" and not storable_amount(parsed)) or \
-            (sort == "description" and "\x00" in parsed):
-        return None
-    return key
+def _description_key(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("PostgreSQL refuses text with NUL characters")
+    return text
+
+
+KEY_PARSERS = {"date": date.fromisoformat, "amount": _amount_key, "description": _description_key}
+
+
+def page_position(after: str | None, before: str | None, last: bool, sort: str) -> Position:
+    """The page the URL's cursors name in the ``sort`` order; a malformed cursor means the first page."""
+    parse = KEY_PARSERS[sort]
+    return Position(after=decode_key(after, parse), before=decode_key(before, parse), last=last)
 
 
 def storable_amount(value: Decimal) -> bool:
@@ -110,9 +102,10 @@ def storable_amount(value: Decimal) -> bool:
     return value.is_finite() and abs(value) < LARGEST_AMOUNT and value.scaleb(MONEY_SCALE) % 1 == 0
 
 
-def filtered_transactions(owner_id: int, filters: TransactionFilter) -> Select:
-    """SELECT the owner's transactions matching ``filters``, unordered: the one query behind pages and exports."""
-    query = select(Transaction).where(Transaction.owner_id == owner_id)
+def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:
+    """SELECT the transactions the scope sees matching ``filters``, unordered: the one query behind pages and
+    exports."""
+    query = select(Transaction).where(scope.rows(Transaction))
     if filters.account_id is not None:
         query = query.where(Transaction.account_id == filters.account_id)
     if filters.query:
@@ -143,12 +136,12 @@ def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) ->
     return query.order_by(column.asc(), Transaction.id.asc())
 
 
-def transaction_page(session: Session, owner_id: int, filters: TransactionFilter, position: Position,
+def transaction_page(session: Session, scope: Scope, filters: TransactionFilter, position: Position,
                      per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None,
                      balance_as_of: date | None = None) -> TransactionPage:
     """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
     column = SORT_COLUMNS[filters.sort]
-    query = filtered_transactions(owner_id, filters)
+    query = filtered_transactions(scope, filters)
     key = None if position.last else position.after or position.before
     backwards = position.before is not None or position.last
     if key is not None:
@@ -167,7 +160,7 @@ def transaction_page(session: Session, owner_id: int, filters: TransactionFilter
     else:
         page = TransactionPage(rows, has_newer=position.after is not None, has_older=more, sort=filters.sort)
     if ledger_balance is not None and shows_running_balance(filters) and rows:
-        page.balances = running_balances(session, filters.account_id, ledger_balance, rows, balance_as_of)
+        page.balances = running_balances(session, scope, filters.account_id, ledger_balance, rows, balance_as_of)
     return page
 
 
@@ -176,7 +169,7 @@ def shows_running_balance(filters: TransactionFilter) -> bool:
     return filters.account_id is not None and filters.sort == "date" and not filters.narrows_rows
 
 
-def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
+def running_balances(session: Session, scope: Scope, account_id: int, ledger_balance: Decimal,
                      rows: list[Transaction], balance_as_of: date | None = None) -> dict[int, Decimal]:
     """The balance after each row, counted back from the ledger balance.
 
@@ -196,13 +189,13 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     later_income, later_expense, month_income, month_expense = session.execute(
         select(*(func.sum(case((when, column), else_=0)) for when in (later, this)
                  for column in (MonthlyTotal.income, MonthlyTotal.expense)))
-        .where(MonthlyTotal.account_id == account_id, MonthlyTotal.month >= month)
+        .where(scope.rows(MonthlyTotal), MonthlyTotal.account_id == account_id, MonthlyTotal.month >= month)
     ).one()
     place, key = tuple_(Transaction.date, Transaction.id), (newest.date, newest.id)
     early = newest.date.day <= 15
     part_of_month = session.scalar(
         select(func.sum(Transaction.amount)).where(
-            Transaction.account_id == account_id, Transaction.date >= month, Transaction.date < next_month,
+            scope.rows(Transaction), Transaction.account_id == account_id, Transaction.date >= month, Transaction.date < next_month,
             place <= key if early else place > key,
         )
     ) or 0
@@ -210,7 +203,8 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     balance = ledger_balance - (later_income or 0) + (later_expense or 0) - later_this_month
     if balance_as_of is not None:
         balance += session.scalar(select(func.sum(Transaction.amount)).where(
-            Transaction.account_id == account_id, Transaction.date > balance_as_of)) or 0
+            scope.rows(Transaction), Transaction.account_id == account_id, Transaction.date > balance_as_of,
+        )) or 0
     balances = {}
     for row in newest_first:
         balances[row.id] = balance
@@ -218,15 +212,15 @@ def running_balances(session: Session, account_id: int, ledger_balance: Decimal,
     return balances
 
 
-
-def account_names(session: Session, owner_id: int) -> list[tuple[int, str]]:
-    rows = session.execute(select(Account.id, Account.name).where(Account.owner_id == owner_id).order_by(Account.name))
+def account_names(session: Session, scope: Scope) -> list[tuple[int, str]]:
+    """(id, name) of every account the scope sees, by name: the filter's account choices."""
+    rows = session.execute(select(Account.id, Account.name).where(scope.accounts()).order_by(Account.name))
     return [(account_id, name) for account_id, name in rows]
 
 
-def categories_in_use(session: Session, owner_id: int, account_id: int | None = None) -> list[str]:
-    """Categories the owner's transactions carry, read from the monthly totals (thousands of rows, not millions)."""
-    query = select(MonthlyTotal.category).where(MonthlyTotal.owner_id == owner_id, MonthlyTotal.category != "")
+def categories_in_use(session: Session, scope: Scope, account_id: int | None = None) -> list[str]:
+    """Categories the scope's transactions carry, read from the monthly totals (thousands of rows, not millions)."""
+    query = select(MonthlyTotal.category).where(scope.rows(MonthlyTotal), MonthlyTotal.category != "")
     if account_id is not None:
         query = query.where(MonthlyTotal.account_id == account_id)
     return list(session.scalars(query.distinct().order_by(MonthlyTotal.category)))
