@@ -84,3 +84,10 @@ def test_external_ids_must_match_the_rows(db, user):
     with pytest.raises(ValueError, match="1 external ids for 2 rows"):
         factories.add_transactions(db.session, account, [("2025-01-02", "-1", "a"), ("2025-01-03", "-2", "b")],
                                    external_ids=["only one"])
+
+
+def test_a_commit_in_a_test_stays_inside_the_transaction_that_is_rolled_back(db, user):
+    db.session.commit()
+    with db.engine.connect() as elsewhere:
+        assert elsewhere.scalar(select(func.count()).select_from(User)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
