@@ -164,6 +164,16 @@ def _begin_sqlite_transactions_explicitly(engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _empty_tables() -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
 @pytest.fixture
 def db(app):
     return _db
