@@ -7,6 +7,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, Config, ConfigurationError, config_for_environment
+from dashboard import encryption
+from dashboard.encryption import EncryptionError, keys_from_setting
 
 
 def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
@@ -53,6 +55,10 @@ def _refuse_weak_production_secrets(app: Flask) -> None:
             "APP_ENV=production refuses to start without a real " + " and ".join(missing)
             + "; set them in the environment or as NAME_FILE"
         )
+    try:
+        keys_from_setting(app.config["ENCRYPTION_KEY"])
+    except EncryptionError as error:
+        raise ConfigurationError(f"APP_ENV=production refuses to start: {error}") from None
 
 
 def _setup_extensions(app: Flask) -> None:
@@ -61,6 +67,7 @@ def _setup_extensions(app: Flask) -> None:
     from dashboard.models.base import render_migration_type
 
     db.init_app(app)
+    encryption.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_migration_type)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -15,8 +15,9 @@ from dashboard.auth.services import create_user, find_user
 from dashboard.ledger import bulk_load_transactions
 from dashboard.search import search_text
 from dashboard.models import Account, ImportBatch, MonthlyTotal, Transaction
-from dashboard.models.accounts import TRANSFER_CATEGORY
+from dashboard.models.accounts import TRANSFER_CATEGORY, AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
+from dashboard.models.users import Role
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
@@ -27,11 +28,12 @@ CENT = Decimal("0.01")
 
 ACCOUNTS = (
     # key, name, type, institution, currency, last four, opening balance
-    ("checking", "Everyday Checking", "checking", "Northwind Bank", "GBP", "4821", Decimal("2450.00")),
-    ("savings", "Rainy Day Savings", "savings", "Northwind Bank", "GBP", "9034", Decimal("8000.00")),
-    ("card", "Rewards Credit Card", "credit_card", "Contoso Card Services", "GBP", "1177", Decimal("0.00")),
-    ("business", "Studio Ltd Business", "business", "Fabrikam Business Bank", "GBP", "5510", Decimal("15000.00")),
-    ("euro", "Euro Travel Account", "checking", "Wide World Bank", "EUR", "3302", Decimal("1200.00")),
+    ("checking", "Everyday Checking", AccountType.CHECKING, "Northwind Bank", "GBP", "4821", Decimal("2450.00")),
+    ("savings", "Rainy Day Savings", AccountType.SAVINGS, "Northwind Bank", "GBP", "9034", Decimal("8000.00")),
+    ("card", "Rewards Credit Card", AccountType.CREDIT_CARD, "Contoso Card Services", "GBP", "1177", Decimal("0.00")),
+    ("business", "Studio Ltd Business", AccountType.BUSINESS, "Fabrikam Business Bank", "GBP", "5510",
+     Decimal("15000.00")),
+    ("euro", "Euro Travel Account", AccountType.CHECKING, "Wide World Bank", "EUR", "3302", Decimal("1200.00")),
 )
 
 # (description, counterparty, category, low, high) for everyday spending, per account
@@ -94,13 +96,13 @@ def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date
     today = today or date.today()
     user = find_user(session, DEMO_EMAIL)
     if user is None:
-        user = create_user(session, DEMO_EMAIL, DEMO_PASSWORD, admin=True)
+        user = create_user(session, DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
     else:
         _clear_user_data(session, user.id)
     accounts = {}
     for key, name, type_, institution, currency, last_four, _opening in ACCOUNTS:
-        accounts[key] = Account(owner_id=user.id, name=name, type=type_, institution=institution,
-                                currency=currency, last_four=last_four, source="demo", external_id=f"demo-{key}")
+        accounts[key] = Account(owner_id=user.id, name=name, type=type_, institution=institution, currency=currency,
+                                last_four=last_four, source=AccountSource.MANUAL, external_id=f"demo-{key}")
     session.add_all(accounts.values())
     session.flush()
     rows = list(_demo_rows(rng, user.id, accounts, count, today, single_account))
@@ -126,7 +128,7 @@ def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, to
         yield {
             "owner_id": owner_id, "account_id": account.id, "external_id": f"demo-{number}",
             "date": day, "description": description, "amount": amount, "currency": account.currency,
-            "status": "pending" if (today - day).days < 3 and amount < 0 else "posted",
+            "status": TransactionStatus.PENDING if (today - day).days < 3 and amount < 0 else TransactionStatus.POSTED,
             "category": category, "counterparty": counterparty, "nominal_code": nominal,
             "search_text": search_text(description, counterparty),
         }
@@ -190,5 +192,6 @@ def _set_balances(session: Session, accounts: dict) -> None:
     now = utcnow().replace(microsecond=0)
     for key, account in accounts.items():
         account.ledger_balance = opening[key] + (sums.get(account.id) or Decimal(0))
-        account.available_balance = account.ledger_balance + (Decimal(5000) if account.type == "credit_card" else 0)
+        credit_limit = Decimal(5000) if account.type == AccountType.CREDIT_CARD else 0
+        account.available_balance = account.ledger_balance + credit_limit
         account.balance_as_of = now

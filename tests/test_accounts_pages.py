@@ -10,16 +10,12 @@ from werkzeug.datastructures import MultiDict
 from dashboard.accounts.forms import TransactionFilterForm
 from dashboard.models import Transaction
 from tests import factories
+from tests.html_tables import page_tables
 
 
 def _cells(html: str) -> list[list[str]]:
     """The text of every body row of the transaction table (none when the page has no table)."""
-    if 'id="transactions-table"' not in html:
-        return []
-    body = html.split('id="transactions-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    rows = re.findall(r"<tr.*?</tr>", body, re.DOTALL)
-    return [[re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
-             for cell in re.findall(r"<td.*?</td>", row, re.DOTALL)] for row in rows]
+    return page_tables(html).body_rows.get("transactions-table", [])
 
 
 def _descriptions(html: str) -> list[str]:

@@ -2,9 +2,11 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from dashboard.models import AuditEvent
+from dashboard.auth.services import UserExists, create_user
+from dashboard.models import AuditEvent, User
+from dashboard.models.users import MIN_PASSWORD_LENGTH, Role
 from tests import factories
 
 
@@ -148,3 +150,21 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(client, db, user,
     client.post("/login", data={"email": user.email, "password": "wrong"},
                 headers={"X-Forwarded-For": "203.0.113.9"})
     assert db.session.scalar(select(AuditEvent.remote_addr)) == "203.0.113.9"
+
+
+@pytest.mark.parametrize("email, password, reason", [
+    ("someone", factories.PASSWORD, "is not an email address"),
+    ("someone@example", factories.PASSWORD, "is not an email address"),
+    ("someone@example.com", "x" * (MIN_PASSWORD_LENGTH - 1), f"at least {MIN_PASSWORD_LENGTH} characters"),
+])
+def test_create_user_refuses_a_bad_email_or_a_short_password(db, email, password, reason):
+    with pytest.raises(ValueError, match=reason):
+        create_user(db.session, email, password)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_create_user_stores_the_normalised_address_and_the_role(db):
+    user = create_user(db.session, "  Book.Keeper@EXAMPLE.com ", "x" * MIN_PASSWORD_LENGTH, Role.VIEWER)
+    assert (user.email, user.role) == ("book.keeper@example.com", "viewer")
+    with pytest.raises(UserExists):
+        create_user(db.session, "BOOK.KEEPER@example.com", "x" * MIN_PASSWORD_LENGTH)

@@ -19,7 +19,7 @@ NOT_PAGES = ("/logout", "/static/")
 
 
 @pytest.fixture
-def live_server(app, db):
+def live_server(committed, app, db):
     seed_demo(db.session, 400)
     db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD
@@ -35,6 +36,28 @@ def test_users_create_refuses_a_duplicate_and_a_short_password(runner, db, user)
     short = runner.invoke(args=["users", "create", "new@example.com", "--password-stdin"], input="short\n")
     assert short.exit_code != 0 and "12 characters" in short.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize("options, role", [(["--role", "viewer"], "viewer"), (["--role", "admin"], "admin"),
+                                           (["--admin", "--role", "admin"], "admin"), ([], "user")])
+def test_users_create_gives_the_role_asked_for(runner, db, options, role):
+    result = runner.invoke(args=["users", "create", "book@example.com", *options, "--password-stdin"],
+                           input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"created {role} book@example.com"
+    assert db.session.scalar(select(User.role)) == role
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["not-an-email", "--password-stdin"], "is not an email address"),
+    (["new@example.com", "--role", "owner", "--password-stdin"], "'owner' is not one of"),
+    (["new@example.com", "--admin", "--role", "viewer", "--password-stdin"], "disagree"),
+])
+def test_users_create_refuses_bad_input_with_one_line(runner, db, args, reason):
+    result = runner.invoke(args=["users", "create", *args], input="a long enough password\n")
+    assert result.exit_code != 0 and reason in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_check_db_says_ok(runner):

@@ -1,10 +1,12 @@
 """The application factory and configuration from the environment."""
 import pytest
+from cryptography.fernet import Fernet
 
-from config import DevelopmentConfig, ProductionConfig, env_value
+from config import ConfigurationError, DevelopmentConfig, ProductionConfig, env_value
 from dashboard import create_app
 
 STRONG_SECRET = "x" * 40
+FERNET_KEY = Fernet.generate_key().decode()
 
 
 def test_factory_builds_without_a_live_database():
@@ -40,14 +42,14 @@ def test_production_refuses_to_start_without_real_secrets(monkeypatch):
 
 def test_production_refuses_the_development_secret(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "dev-only-not-secret")
-    monkeypatch.setenv("ENCRYPTION_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ENCRYPTION_KEY", FERNET_KEY)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
 
 
 def test_production_with_secrets_turns_on_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
-    monkeypatch.setenv("ENCRYPTION_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ENCRYPTION_KEY", FERNET_KEY)
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -57,16 +59,34 @@ def test_production_with_secrets_turns_on_secure_cookies(monkeypatch):
 
 
 def test_secrets_may_come_from_files(monkeypatch, tmp_path):
-    secret_file = tmp_path / "secret"
+    secret_file, key_file = tmp_path / "secret", tmp_path / "key"
     secret_file.write_text(STRONG_SECRET + "\n")
+    key_file.write_text(FERNET_KEY + "\n")
     monkeypatch.setenv("SECRET_KEY_FILE", str(secret_file))
-    monkeypatch.setenv("ENCRYPTION_KEY_FILE", str(secret_file))
+    monkeypatch.setenv("ENCRYPTION_KEY_FILE", str(key_file))
     monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
     (tmp_path / "url").write_text(f"sqlite:///{tmp_path / 'from-file.db'}")
     assert env_value("SECRET_KEY") == STRONG_SECRET
     app = create_app(ProductionConfig)
     assert app.config["SECRET_KEY"] == STRONG_SECRET
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("from-file.db")
+
+
+@pytest.mark.parametrize("setting", [STRONG_SECRET, f"{FERNET_KEY},not-a-key", FERNET_KEY[:-4]])
+def test_production_refuses_an_encryption_key_that_is_not_fernet_keys(monkeypatch, setting):
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ENCRYPTION_KEY", setting)
+    with pytest.raises(ConfigurationError, match="ENCRYPTION_KEY") as error:
+        create_app(ProductionConfig)
+    message = str(error.value)
+    assert "\n" not in message
+    assert all(part not in message for part in setting.split(","))
+
+
+def test_production_accepts_several_keys_for_rotation(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ENCRYPTION_KEY", f"{Fernet.generate_key().decode()}, {FERNET_KEY}")
+    assert create_app(ProductionConfig).config["APP_ENV"] == "production"
 
 
 def test_unknown_app_env_is_refused(monkeypatch):

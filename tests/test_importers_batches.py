@@ -216,8 +216,9 @@ def test_a_bad_file_is_refused_with_its_line(bank_exports):
     assert error.value.line is not None and error.value.line >= 1
 
 
-def test_concurrent_imports_of_one_file_never_duplicate(app, db, user):
+def test_concurrent_imports_of_one_file_never_duplicate(committed, app, db, user):
     account_id, owner_id = factories.create_account(db.session, user).id, user.id  # no shared ORM objects in threads
+    db.session.commit()
     rows = [(f"2025-01-{day:02d}", f"-{day}.25", f"Shop {day}") for day in range(1, 29)] * 50
     file = parsed(*rows)
     barrier = threading.Barrier(2)

@@ -68,3 +68,26 @@ def test_passwords_are_stored_hashed(db):
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
     assert user.check_password(factories.PASSWORD)
     assert not user.check_password("wrong password")
+
+
+def test_explicit_external_ids_go_to_their_own_rows(db, user):
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2025-01-02", "-1", "a"), ("2025-01-03", "-2", "b")],
+                               external_ids=["FITID-1", "FITID-2"])
+    stored = db.session.execute(select(Transaction.description, Transaction.external_id)
+                                .order_by(Transaction.id)).all()
+    assert [tuple(row) for row in stored] == [("a", "FITID-1"), ("b", "FITID-2")]
+
+
+def test_external_ids_must_match_the_rows(db, user):
+    account = factories.create_account(db.session, user)
+    with pytest.raises(ValueError, match="1 external ids for 2 rows"):
+        factories.add_transactions(db.session, account, [("2025-01-02", "-1", "a"), ("2025-01-03", "-2", "b")],
+                                   external_ids=["only one"])
+
+
+def test_a_commit_in_a_test_stays_inside_the_transaction_that_is_rolled_back(db, user):
+    db.session.commit()
+    with db.engine.connect() as elsewhere:
+        assert elsewhere.scalar(select(func.count()).select_from(User)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1

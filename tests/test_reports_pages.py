@@ -7,67 +7,22 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from dashboard.models.accounts import AccountType
 from tests import factories
+from tests.html_tables import page_tables
 
 Q1 = {"period": "custom", "start": "2025-01", "end": "2025-03"}
 PAGES = ["/reports/income-and-expenses", "/reports/categories", "/reports/profit-and-loss", "/reports/balances"]
 
 
-class _Tables(HTMLParser):
-    """Every table's cells as text, and every link's href, from a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self.links: dict[str, str] = {}
-        self.row_links: dict[str, list[list[str]]] = {}  # per table, each row's hrefs
-        self._table = self._row = self._cell = self._href = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self._table = self.tables.setdefault(attrs.get("id", str(len(self.tables))), [])
-            self._table_links = self.row_links.setdefault(attrs.get("id", str(len(self.tables))), [])
-        elif tag == "tr" and self._table is not None:
-            self._row = []
-            self._table.append(self._row)
-            self._table_links.append([])
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-        elif tag == "a":
-            self._href, self._text = attrs.get("href"), []
-            if self._row is not None:
-                self._table_links[-1].append(attrs.get("href"))
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "table":
-            self._table = self._row = None
-        elif tag == "a" and self._href is not None:
-            self.links[" ".join("".join(self._text).split())] = self._href
-            self._href = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._href is not None:
-            self._text.append(data)
-
-
 def _page(client, url, **args):
     response = client.get(url, query_string=args or None)
     assert response.status_code == 200, response.data[:500]
-    parsed = _Tables()
-    parsed.feed(response.get_data(as_text=True))
-    return response.get_data(as_text=True), parsed
+    return response.get_data(as_text=True), page_tables(response.get_data(as_text=True))
 
 
 def _csv(client, url, **args):

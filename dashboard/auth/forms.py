@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-MIN_PASSWORD_LENGTH = 12
+from dashboard.models.users import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from functools import cache
 
+from email_validator import EmailNotValidError, validate_email
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.models import User
 from dashboard.models.base import utcnow
-from dashboard.models.users import Role, normalise_email
+from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
 from werkzeug.security import check_password_hash, generate_password_hash
 
 
@@ -20,6 +22,23 @@ def _decoy_hash() -> str:
 
 class UserExists(ValueError):
     pass
+
+
+def valid_email(email: str) -> str:
+    """The address normalised and lower-cased, as stored; ValueError saying what is wrong with it otherwise.
+
+    Deliverability is not checked: that needs DNS, and an operator may create users offline.
+    """
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"{email.strip()!r} is not an email address: {error}") from None
+    return normalise_email(checked.normalized)
+
+
+def check_password_rule(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -38,13 +57,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def create_user(session: Session, email: str, password: str, admin: bool = False) -> User:
-    email = normalise_email(email)
-    if "@" not in email:
-        raise ValueError(f"{email!r} is not an email address")
+def create_user(session: Session, email: str, password: str, role: Role = Role.USER) -> User:
+    """A new user; ValueError (UserExists for a taken email) with a one-line reason when the email or password won't do."""
+    email = valid_email(email)
+    check_password_rule(password)
     if find_user(session, email) is not None:
         raise UserExists(f"a user with email {email} already exists")
-    user = User(email=email, role=Role.ADMIN if admin else Role.USER)
+    user = User(email=email, role=Role(role))
     user.set_password(password)
     session.add(user)
     session.flush()

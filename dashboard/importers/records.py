@@ -2,8 +2,8 @@
 
 Parsers are pure functions ``parse(data: bytes) -> ParsedFile`` that raise
 :class:`ImportFileError` with a physical line number (the first line being 1)
-when the file cannot be read. They never touch the database; the loader
-(``dashboard/importers/loader.py``) turns a ``ParsedFile`` into rows.
+when the file cannot be read. They never touch the database; the import
+service (``dashboard/importers/services.py``, writing through ``batches.py``) turns a ``ParsedFile`` into rows.
 """
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ banks' Excel exports write it), else UTF-8 when the bytes are valid UTF-8,
 else the format's own fallback (Windows-1252 for QIF and Sage, the declared
 charset for OFX, Windows-1252 or ISO-8859-1 for bank CSV). Windows-1252 text
 with accented letters is almost never valid UTF-8, so the order is safe.
+
+No statistical guesser (charset-normalizer) decides the fallback: a bank
+export is short and mostly ASCII, where such guesses are wrong (cp1250 for a
+few Portuguese accents), and a format's own rule is what its writer used.
 """
 from __future__ import annotations
 
