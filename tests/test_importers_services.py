@@ -1,7 +1,6 @@
 """The one import path: the pages and the CLI import through import_file alike; the scope decides who may."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select

@@ -1,0 +1,109 @@
+"""Accounts and their transactions: import a file, export as CSV, list with balances."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from dashboard.access import Scope
+from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
+from dashboard.accounts.queries import account_summaries
+from dashboard.accounts.transaction_queries import TransactionFilter
+from dashboard.audit import Actor
+from dashboard.cli import parameters
+from dashboard.extensions import db
+from dashboard.importers import services
+from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.detect import FORMATS
+from dashboard.importers.records import ImportFileError
+from dashboard.models import Account
+
+accounts_cli = AppGroup("accounts", help="Accounts and their balances.")
+
+PROGRESS_BAR_ROWS = 10_000
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "email", required=True, help="Email of the user who owns the account.")
+@click.option("--account", "account_name", required=True, callback=parameters.account_name,
+              help="The account to import into; created when the user has none of that name.")
+@click.option("--format", "file_format", default="auto", show_default=True, type=click.Choice(["auto", *FORMATS]))
+@click.option("--currency", "default_currency", default="USD", show_default=True, metavar="CODE",
+              callback=parameters.currency_code, help="Currency of an account this import creates, when the file states none (a Sage export doesn't).")
+@click.option("--mapping", "mapping_json", metavar="JSON",
+              help='Column mapping for a CSV whose layout is ambiguous, columns counted from 0, e.g. '
+                   '{"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}')
+def import_command(file: Path, email: str, account_name: str, file_format: str, default_currency: str,
+                   mapping_json: str | None):
+    """Import a bank or accounting export; ends with `read N, inserted N, duplicates N`.
+
+    A bad file is refused with its line number and nothing is written.
+    """
+    user = parameters.user_or_fail(email)
+    mapping = None
+    if mapping_json:
+        try:
+            mapping = ColumnMapping.from_dict(json.loads(mapping_json))
+        except (ValueError, TypeError) as error:
+            raise click.BadParameter(str(error), param_hint="--mapping") from None
+    data = file.read_bytes()
+    try:
+        with ExitStack() as bar_shown:
+            batch = services.import_file(db.session, Scope.of_user(user.id), Actor.system(), data, file.name,
+                                         account_name=account_name, file_format=file_format, mapping=mapping,
+                                         default_currency=default_currency, progress=_progress_bar(bar_shown))
+    except MappingNeeded as needed:
+        columns = ", ".join(f"{number}={name}" for number, name in enumerate(needed.columns))
+        raise click.ClickException(f"{file.name}: {needed.reason} Give --mapping (columns: {columns}).") from None
+    except ImportFileError as error:
+        where = f", line {error.line}" if error.line else ""
+        raise click.ClickException(f"{file.name}{where}: {error.reason}; nothing was imported") from None
+    click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}")
+
+
+def _progress_bar(stack: ExitStack):
+    """A progress callback that shows a bar on standard error, once the file is read and large enough."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = stack.enter_context(click.progressbar(length=total, label="importing", file=sys.stderr,
+                                                        hidden=total < PROGRESS_BAR_ROWS))
+        bar.update(done - bar.pos)
+
+    return update
+
+
+@click.command("export")
+@click.option("--user", "email", required=True, help="Email of the user whose transactions to write.")
+@click.option("--account", "account_name", help="Only this account (by name).")
+def export_command(email: str, account_name: str | None):
+    """Write the user's transactions as CSV to standard output, oldest first: the account page's download."""
+    scope = Scope.of_user(parameters.user_or_fail(email).id)
+    account_id = None
+    if account_name is not None:
+        account_id = db.session.scalar(select(Account.id).where(scope.accounts(), Account.name == account_name))
+        if account_id is None:
+            raise click.ClickException(f"{email} has no account named {account_name!r}")
+    filters = TransactionFilter(account_id=account_id, descending=False)
+    for chunk in transaction_csv(export_rows(db.session, scope, filters)):
+        click.echo(chunk, nl=False)
+
+
+@accounts_cli.command("list")
+@click.option("--user", "email", required=True, help="Email of the user whose accounts to list.")
+def accounts_list_command(email: str):
+    """The user's accounts with balances and transaction counts, as CSV on standard output."""
+    scope = Scope.of_user(parameters.user_or_fail(email).id)
+    for chunk in accounts_csv(account_summaries(db.session, scope)):
+        click.echo(chunk, nl=False)
+
+
+COMMANDS = (import_command, export_command, accounts_cli)
