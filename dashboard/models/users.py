@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import String, func
+from sqlalchemy import JSON, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,13 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.USER)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by an admin's password reset: the next login asks for a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Kept in every session and remember cookie and compared on each request; bumping it signs out
+    # every session of the user, in every process and on every host.
+    session_version: Mapped[int] = mapped_column(default=1)
+    # The user's choices: "date_order" ("dmy" or "mdy") for ambiguous files, "locale", ...
+    preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[datetime | None]
 
@@ -49,6 +56,10 @@ class User(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def end_sessions(self) -> None:
+        """Sign out every session and remember cookie of this user (checked on their next request)."""
+        self.session_version += 1
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
