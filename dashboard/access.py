@@ -124,11 +124,7 @@ def account_or_404(session: Session, scope: Scope, account_id: int, need: Need =
 
 def transaction_or_404(session: Session, scope: Scope, transaction_id: int, need: Need = READ) -> Transaction:
     """The transaction with this id if the scope sees its account and grants ``need``."""
-    transaction = session.get(Transaction, transaction_id) if storable_id(transaction_id) else None
-    if transaction is None:
-        raise NotFound()
-    scope.check(transaction.owner_id, transaction.account_id, need)
-    return transaction
+    return _account_row_or_404(session, scope, Transaction, transaction_id, need)
 
 
 def transaction_ids_or_404(session: Session, scope: Scope, transaction_ids: Iterable[int],
@@ -153,11 +149,19 @@ def transaction_ids_or_404(session: Session, scope: Scope, transaction_ids: Iter
 def batch_or_404(session: Session, scope: Scope, batch_id: int, need: Need = READ,
                  account: Account | None = None) -> ImportBatch:
     """The import batch with this id if the scope sees it (and, given ``account``, it belongs to that account)."""
-    batch = session.get(ImportBatch, batch_id) if storable_id(batch_id) else None
-    if batch is None or (account is not None and batch.account_id != account.id):
+    batch = _account_row_or_404(session, scope, ImportBatch, batch_id, need)
+    if account is not None and batch.account_id != account.id:
         raise NotFound()
-    scope.check(batch.owner_id, batch.account_id, need)
     return batch
+
+
+def _account_row_or_404(session: Session, scope: Scope, model: type, row_id: int, need: Need):
+    """A row of a table that carries ``owner_id`` and ``account_id``, checked against the scope."""
+    row = session.get(model, row_id) if storable_id(row_id) else None
+    if row is None:
+        raise NotFound()
+    scope.check(row.owner_id, row.account_id, need)
+    return row
 
 
 def scope_for(user) -> Scope:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-POSTED = "posted"
-PENDING = "pending"
+from dashboard.models.accounts import TransactionStatus
+
+POSTED, PENDING = TransactionStatus.POSTED, TransactionStatus.PENDING
 
 
 class ImportFileError(ValueError):

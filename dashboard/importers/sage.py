@@ -21,6 +21,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from dashboard.models.accounts import AccountType
+
 from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from .text import decode_text
 
@@ -67,7 +69,7 @@ def parse(data: bytes) -> ParsedFile:
     }
     if dates:
         details["period"] = f"{min(dates).isoformat()} to {max(dates).isoformat()}"
-    statement = ParsedStatement(transactions=transactions, account_type="ledger")
+    statement = ParsedStatement(transactions=transactions, account_type=AccountType.LEDGER)
     return ParsedFile(format="sage", statements=[statement], encoding=encoding, details=details)
 
 
