@@ -52,7 +52,13 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
 
 def spreadsheet_safe(cell):
     """A text cell a spreadsheet would run as a formula, behind a quote (``'=SUM(A1)`` shows as text);
-    plain numbers, negative amounts included, stay numbers."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
+    plain numbers, negative amounts included, stay numbers.
+
+    A carriage return becomes a newline: the writer quotes cells holding its line terminator ("\\n") only,
+    and a bare CR left unquoted would split the row for most readers.
+    """
+    if not isinstance(cell, str):
+        return cell
+    if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell):
+        cell = "'" + cell
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
