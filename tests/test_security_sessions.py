@@ -43,6 +43,7 @@ def test_saved_cookies_open_the_dashboard_before_logout(app, client, user):
 def test_logout_ends_the_session_and_remember_token_even_when_replayed(app, client, user):
     session_cookie, remember_cookie = _log_in_remembered(app, client, user)
     _fresh(app, client, "POST", "/logout")
+    assert client.get_cookie("remember_token") is None
     assert not _opens_dashboard(app, session_cookie)
     assert not _opens_dashboard(app, remember_cookie=remember_cookie)
     assert not _opens_dashboard(app, session_cookie, remember_cookie)

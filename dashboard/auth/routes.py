@@ -89,8 +89,8 @@ def logout():
         record_event(db.session, AuditAction.AUTH_LOGOUT, Actor(current_user.id, request.remote_addr),
                      owner_id=current_user.id)
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after the clear: it leaves the order to delete the remember cookie in the session
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
