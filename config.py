@@ -37,9 +37,17 @@ def generated_secret_key(path: Path = GENERATED_SECRET_KEY_PATH) -> str:
     and no public key ever signs a cookie; production must configure its own."""
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked: two processes starting at once agree on one key.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text(encoding="utf-8").strip()
 
 
