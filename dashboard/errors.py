@@ -22,19 +22,19 @@ def render_error(error: HTTPException):
         db.session.rollback()
     # The exception's own headers (Allow on a 405, WWW-Authenticate, ...), less its plain-text content type.
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-    context = {"retry_minutes": _retry_minutes()} if code == 429 else {}
+    context = {"retry_seconds": _retry_seconds()} if code == 429 else {}
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(error=error.name, message=error.description, status=code, **context), code, headers
     template = f"errors/{code if code in PAGES else 'generic'}.html"
     return render_template(template, error=error, code=code, **context), code, headers
 
 
-def _retry_minutes() -> int:
-    """Whole minutes until the limit that was hit lets the next attempt through (at least 1)."""
+def _retry_seconds() -> int:
+    """Seconds until the limit that was hit lets the next attempt through (at least 1)."""
     current = limiter.current_limit
     if current is None:
-        return 1
-    return max(1, math.ceil((current.reset_at - time.time()) / 60))
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _database_unavailable(error: OperationalError):
