@@ -4,11 +4,15 @@ Every secret may be given as ``NAME`` or as ``NAME_FILE`` (a path whose
 contents are the value), so container secrets work without a shell wrapper.
 """
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SQLITE_PATH = BASE_DIR / "instance" / "dashboard.db"
+# The key earlier versions used when none was set: public, so production refuses it.
 DEV_SECRET_KEY = "dev-only-not-secret"
+GENERATED_SECRET_KEY_PATH = BASE_DIR / "instance" / "secret_key"
 
 
 class ConfigurationError(RuntimeError):
@@ -28,6 +32,25 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def generated_secret_key(path: Path = GENERATED_SECRET_KEY_PATH) -> str:
+    """A random key made on first start and kept in ``instance/`` (mode 0600), so sessions survive restarts
+    and no public key ever signs a cookie; production must configure its own."""
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        # Written whole under another name, then linked: two processes starting at once agree on one key.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text(encoding="utf-8").strip()
+
+
 def database_url() -> str:
     url = env_value("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     # Heroku-style URLs name the dialect "postgres", which SQLAlchemy 2 rejects.
@@ -45,6 +68,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A session cookie older than this opens nothing (Flask checks its signed timestamp); "keep me
+    # signed in" lasts REMEMBER_COOKIE_DURATION. Both end sooner on logout or a password change.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_SECURE = False
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None
@@ -64,12 +93,14 @@ class Config:
     }
 
     def __init__(self) -> None:
-        self.SECRET_KEY = env_value("SECRET_KEY") or DEV_SECRET_KEY
+        self.SECRET_KEY = env_value("SECRET_KEY") or self.default_secret_key()
         self.ENCRYPTION_KEY = env_value("ENCRYPTION_KEY")
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
         self.DATABASE_WAIT_SECONDS = env_int("DATABASE_WAIT_SECONDS", 30)
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # memory:// counts in each process on its own; Redis shares the counts between workers and hosts.
+        self.RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI") or env_value("REDIS_URL")
+                                      or "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         # How many reverse proxies (load balancers) sit in front and set X-Forwarded-For/-Proto.
         self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
@@ -78,6 +109,10 @@ class Config:
         self.TELLER_APPLICATION_ID = env_value("TELLER_APPLICATION_ID")
         self.TELLER_CERT_FILE = env_value("TELLER_CERT_FILE")
         self.TELLER_KEY_FILE = env_value("TELLER_KEY_FILE")
+
+
+    def default_secret_key(self) -> str | None:
+        return generated_secret_key()
 
 
 class DevelopmentConfig(Config):
@@ -92,8 +127,10 @@ class TestingConfig(Config):
 
     def __init__(self, database_url: str = "sqlite://") -> None:
         super().__init__()
-        self.SECRET_KEY = "testing-secret"
         self.SQLALCHEMY_DATABASE_URI = database_url
+
+    def default_secret_key(self) -> str:
+        return "testing-secret"
 
 
 class ProductionConfig(Config):
@@ -101,6 +138,10 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") != "0"
+
+    def default_secret_key(self) -> None:
+        """None: production refuses to start without a configured key (see ``create_app``)."""
+        return None
 
 
 CONFIGS = {

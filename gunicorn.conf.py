@@ -12,3 +12,15 @@ def on_starting(server):
     from wsgi import check_database_or_exit
 
     check_database_or_exit()
+    warn_about_per_worker_limits(server)
+
+
+def warn_about_per_worker_limits(server) -> None:
+    """memory:// counts login attempts in each worker on its own: N workers let N times the limit through."""
+    from config import config_for_environment
+
+    storage = config_for_environment()().RATELIMIT_STORAGE_URI
+    if server.cfg.workers > 1 and storage.startswith("memory://"):
+        server.log.warning(
+            "login limits are counted per worker (%d workers, RATELIMIT_STORAGE_URI=memory://), so each "
+            "lets the full limit through; set REDIS_URL to share the counts", server.cfg.workers)

@@ -54,11 +54,19 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run(self.bin_dir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+        self._run(self.bin_dir / "createdb", "-h", self.folder, "-p", self.port, "-U", "postgres", "dashboard_test")
+        return f"postgresql://postgres@/dashboard_test?host={self.folder}&port={self.port}"
+
+    def resume(self) -> None:
+        """Start the server on its data folder (again, after :meth:`kill`)."""
         options = (f"-k {self.folder} -p {self.port} -c listen_addresses='' -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(self.bin_dir / "pg_ctl", "-D", self.data, "-o", options, "-l", self.folder / "log", "-w", "start")
-        self._run(self.bin_dir / "createdb", "-h", self.folder, "-p", self.port, "-U", "postgres", "dashboard_test")
-        return f"postgresql://postgres@/dashboard_test?host={self.folder}&port={self.port}"
+
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would, keeping its data for :meth:`resume`."""
+        self._run(self.bin_dir / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
 
     def stop(self) -> None:
         try:

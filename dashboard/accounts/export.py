@@ -1,8 +1,6 @@
 """Transactions as CSV: one writer for the web download and ``flask export``."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from dashboard.accounts.transaction_queries import (
     filtered_transactions,
     ordered,
 )
+from dashboard.downloads import csv_lines
 from dashboard.formatting import plain_amount
 from dashboard.models import Account, Transaction
 
@@ -31,20 +30,6 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
         Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
     ).join(Account, Account.id == Transaction.account_id)
     yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
-
-
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text line by line, so a million rows stream without being held in memory."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(row)
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:

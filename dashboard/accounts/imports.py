@@ -77,7 +77,7 @@ def import_confirm(account_id: int):
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
     try:
         mapping = ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError, KeyError):
         abort(400, "The column mapping could not be read; choose the file again.")
     try:
         batch = services.import_file(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), data,

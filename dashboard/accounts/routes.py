@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from functools import partial
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -44,6 +43,7 @@ from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
+from dashboard.redirects import local_url
 
 
 def _actor() -> Actor:
@@ -111,7 +111,7 @@ def transaction(transaction_id: int):
     scope = scope_for(current_user)
     row = transaction_or_404(db.session, scope, transaction_id, need=WRITE if request.method == "POST" else READ)
     form = TransactionEditForm(obj=row)
-    back = _local_url(request.args.get("next")) or url_for("accounts.account", account_id=row.account_id)
+    back = local_url(request.args.get("next")) or url_for("accounts.account", account_id=row.account_id)
     if form.validate_on_submit():
         changed = edit_transaction(db.session, scope, _actor(), row, form.category.data, form.note.data)
         db.session.commit()
@@ -125,7 +125,7 @@ def transaction(transaction_id: int):
 @login_required
 def categorise():
     form = BulkCategoryForm()
-    back = _local_url(form.next.data) or url_for("accounts.transactions")
+    back = local_url(form.next.data) or url_for("accounts.transactions")
     try:
         ids = [int(value) for value in request.form.getlist("ids")]
     except ValueError:
@@ -191,10 +191,3 @@ def _csv_download(account: Account | None, filename: str) -> Response:
     scope = scope_for(current_user)
     filters = _filter_form(scope, account).to_filter(account.id if account else None)
     return download_response(transaction_csv(export_rows(db.session, scope, filters)), filename)
-
-
-def _local_url(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, so a redirect never leaves it."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return None
-    return target

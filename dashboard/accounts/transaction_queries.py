@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
-from dashboard.models.base import MONEY_SCALE
+from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
 
@@ -25,7 +25,6 @@ SORT_COLUMNS = {"date": Transaction.date, "amount": Transaction.amount, "descrip
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 UNCATEGORISED = "-"
-LARGEST_AMOUNT = Decimal(10) ** 14  # well inside the BigInteger of 1/10,000ths that a Money column stores
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,10 @@ def page_position(after: str | None, before: str | None, last: bool, sort: str) 
 
 def storable_amount(value: Decimal) -> bool:
     """Whether a Money column can hold (and so be compared with) ``value``: finite, four places at most."""
-    return value.is_finite() and abs(value) < LARGEST_AMOUNT and value.scaleb(MONEY_SCALE) % 1 == 0
+    # copy_abs and the comparison are exact: abs() and scaleb() round in the context and overflow on 1e1000000.
+    if not value.is_finite() or value.copy_abs() >= LARGEST_AMOUNT:
+        return False
+    return value == value.quantize(Decimal(1).scaleb(-MONEY_SCALE))
 
 
 def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:

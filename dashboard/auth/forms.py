@@ -13,16 +13,17 @@ class LoginForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()],
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
+        validators=[DataRequired("Choose a new password."), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(
         "Repeat new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")],
+        # No DataRequired: a blank new password gets one message, on the field above.
+        validators=[EqualTo("new_password", message="The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Change password")

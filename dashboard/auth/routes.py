@@ -1,8 +1,5 @@
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import OperationalError
 
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth import bp
@@ -10,37 +7,49 @@ from dashboard.auth.forms import LoginForm, PasswordChangeForm
 from dashboard.auth.services import authenticate
 from dashboard.extensions import db, limiter, login_manager
 from dashboard.models import User
+from dashboard.redirects import local_url
 
 LOGIN_FAILED = "Invalid email or password"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user; None when inactive, or when the database is down (the 503 page still renders)."""
-    try:
-        user = db.session.get(User, int(user_id))
-    except OperationalError:
-        db.session.rollback()
+def load_user(session_id: str) -> User | None:
+    """The active user named by ``"<id>:<session version>"`` (see ``User.get_id``), or None.
+
+    A cookie from before a logout, a password change or a deactivation names an older version and
+    opens nothing. A database error is not swallowed: it reaches the 503 page instead of a login redirect.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
         return None
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def safe_next_url(target: str | None) -> str:
-    """``next`` only ever leads inside this site: a path, never another host or scheme."""
-    if not target:
-        return url_for("accounts.overview")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("accounts.overview")
-    return target
+    """``next`` when it is a path on this site, else the dashboard."""
+    return local_url(target) or url_for("accounts.overview")
 
 
 def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_email() -> str:
+    """The limit's key for the address tried, so one account cannot be guessed at from many hosts."""
+    return "login-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count: a successful login redirects, a refused one shows the form again."""
+    return response.status_code == 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_login_email)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.overview"))
@@ -52,37 +61,76 @@ def login():
                      target=form.email.data.strip().lower()[:255])
         db.session.commit()
         if user:
+            target = safe_next_url(request.args.get("next"))
+            _new_session()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next_url(request.args.get("next")))
+            return redirect(target)
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
 
 
+def _new_session() -> None:
+    """Nothing set before a login (a planted session, the old CSRF token) survives it."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    session.permanent = True
+
+
 @bp.post("/logout")
 def logout():
-    """A POST, so CSRFProtect checks its token like every form's."""
+    """A POST, so CSRFProtect checks its token like every form's.
+
+    The session version is bumped, so this cookie and its remember token open nothing even when replayed;
+    the user's other sessions end with it (a signed cookie cannot be revoked alone without server state).
+    """
     if current_user.is_authenticated:
+        current_user.end_sessions()
         record_event(db.session, AuditAction.AUTH_LOGOUT, Actor(current_user.id, request.remote_addr),
                      owner_id=current_user.id)
         db.session.commit()
-        logout_user()
+        session.clear()
+        logout_user()  # after the clear: it leaves the order to delete the remember cookie in the session
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
 
+def _password_change_key() -> str:
+    return f"password-change:{current_user.get_id()}"
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_password_change_key)
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Choose a password different from your current one.")
         else:
             current_user.set_password(form.new_password.data)
+            current_user.end_sessions()
             record_event(db.session, AuditAction.AUTH_PASSWORD_CHANGED, Actor(current_user.id, request.remote_addr),
                          owner_id=current_user.id)
             db.session.commit()
+            # Every other session ended with the version; this one goes on under the new one.
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _new_session()
+            login_user(current_user._get_current_object(), remember=remember)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.overview"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.after_app_request
+def _no_store_private_responses(response):
+    """Nothing a signed-in user sees, and no download, is kept by the browser or a shared cache.
+
+    The session is read rather than ``current_user``, which would query a database that may be down.
+    """
+    attachment = response.headers.get("Content-Disposition", "").startswith("attachment")
+    if attachment or session.get("_user_id"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from dashboard.importers.records import ImportFileError, ParsedStatement, ParsedTransaction
 from dashboard.search import search_text
 from dashboard.models import Account
-from dashboard.models.base import MONEY_SCALE
+from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE
 
 MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 MAX_EXTERNAL_ID = 128
@@ -63,10 +63,13 @@ def normalised_description(description: str | None) -> str:
 
 def exact_amount(transaction: ParsedTransaction) -> Decimal:
     """The amount at the stored scale; more places than the database keeps is the file's error."""
+    too_large = ImportFileError(f"the amount {transaction.amount} is too large", transaction.line)
+    if transaction.amount.copy_abs() >= LARGEST_AMOUNT:  # the preview accepts only what the confirm can store
+        raise too_large
     try:
         amount = transaction.amount.quantize(MONEY_QUANTUM)
     except InvalidOperation:
-        raise ImportFileError(f"the amount {transaction.amount} is too large", transaction.line) from None
+        raise too_large from None
     if amount != transaction.amount:
         raise ImportFileError(f"the amount {transaction.amount} has more than {MONEY_SCALE} decimal places",
                               transaction.line)

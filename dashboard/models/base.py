@@ -20,6 +20,7 @@ NAMING_CONVENTION = {
 
 MONEY_SCALE = 4
 MONEY_FACTOR = Decimal(10) ** MONEY_SCALE
+LARGEST_AMOUNT = Decimal(10) ** 14  # well inside the BigInteger of 1/10,000ths that a Money column stores
 
 
 def utcnow() -> datetime:

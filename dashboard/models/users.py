@@ -57,6 +57,10 @@ class User(UserMixin, Base):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
     def end_sessions(self) -> None:
         """Sign out every session and remember cookie of this user (checked on their next request)."""
         self.session_version += 1

@@ -15,9 +15,8 @@ from flask import current_app, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
-from dashboard.accounts.export import csv_lines
 from dashboard.accounts.transaction_queries import UNCATEGORISED
-from dashboard.downloads import download_response
+from dashboard.downloads import csv_lines, download_response
 from dashboard.extensions import db
 from dashboard.reports import balances, charts, export, profit_and_loss, queries
 from dashboard.reports.forms import ReportFilters, read_filters
