@@ -31,8 +31,12 @@ def database_url_from_secret(secret_id: str, drivername: str = "postgresql") -> 
         port = int(port) if port not in (None, "") else None
     except (TypeError, ValueError):
         raise SecretsManagerError(f"secret {secret_id!r} has a port that is not a number") from None
+    host = str(credentials["host"])
+    # A host that is a folder is a Unix socket, which libpq takes as a query parameter in a URL.
+    location = {"query": {"host": host, **({"port": str(port)} if port else {})}} if host.startswith("/") \
+        else {"host": host, "port": port}
     return URL.create(drivername, username=str(credentials["username"]), password=str(credentials["password"]),
-                      host=str(credentials["host"]), port=port, database=str(credentials["dbname"]))
+                      database=str(credentials["dbname"]), **location)
 
 
 def _secret_json(secret_id: str) -> dict:
