@@ -75,9 +75,19 @@ def test_commands_on_a_database_without_the_schema_say_to_run_db_upgrade(empty_d
     _assert_one_line_failure(_flask(*args, database_url=empty_databases[engine]), "db upgrade")
 
 
-def test_a_dead_database_is_one_line_for_every_command():
-    _assert_one_line_failure(_flask("demo", "seed", database_url="postgresql://nobody@127.0.0.1:1/x"),
-                             "database unavailable")
+@pytest.mark.parametrize("args", [("demo", "seed"), ("db", "upgrade")])
+def test_a_dead_database_is_one_line(args):
+    _assert_one_line_failure(_flask(*args, database_url="postgresql://nobody@127.0.0.1:1/x"), "database unavailable")
+
+
+def test_each_command_is_wrapped_once_however_many_apps_are_built():
+    from dashboard import create_app
+    from dashboard.cli import demo
+
+    for _ in range(3):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    callback = demo.demo_cli.commands["seed"].callback
+    assert callback.one_line_errors and not getattr(callback.__wrapped__, "one_line_errors", False)
 
 
 @pytest.mark.parametrize("args, reason", [

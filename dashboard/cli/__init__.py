@@ -22,6 +22,8 @@ UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE; SQLite says "no such table"
 def register_commands(app: Flask) -> None:
     for command in (*database.COMMANDS, *users.COMMANDS, *demo.COMMANDS, *accounts.COMMANDS, *keys.COMMANDS):
         app.cli.add_command(_with_one_line_errors(command))
+    if "db" in app.cli.commands:  # Flask-Migrate's group: `db upgrade` on a dead database is one line too
+        _with_one_line_errors(app.cli.commands["db"])
 
 
 def _with_one_line_errors(command: click.Command) -> click.Command:
@@ -29,12 +31,13 @@ def _with_one_line_errors(command: click.Command) -> click.Command:
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
             _with_one_line_errors(subcommand)
-    if command.callback is not None:
+    if command.callback is not None and not getattr(command.callback, "one_line_errors", False):
         command.callback = _one_line_errors(command.callback)
     return command
 
 
 def _one_line_errors(callback):
+    """The commands are module-level objects that every app registers: each is wrapped once, not once per app."""
     @functools.wraps(callback)
     def run(*args, **kwargs):
         try:
@@ -42,6 +45,7 @@ def _one_line_errors(callback):
         except SQLAlchemyError as error:
             raise click.ClickException(database_error_reason(error)) from None
 
+    run.one_line_errors = True
     return run
 
 
