@@ -5,14 +5,25 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench load lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+
+# Re-pin every dependency from a clean install of pyproject.toml's ranges (then run `make test`).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+audit: install
+	$(BIN)/bandit -r dashboard -ll -q
+	$(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip --progress-spinner off
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
@@ -26,6 +37,10 @@ bench: install
 	$(BIN)/python bench/bench_pages.py --no-plans
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_import.py
+
+# Not part of `make test`: a minute of locust against two gunicorn workers on loopback.
+load: install
+	$(BIN)/python bench/load_test.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

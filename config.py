@@ -8,6 +8,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SQLITE_PATH = BASE_DIR / "instance" / "dashboard.db"
 # The key earlier versions used when none was set: public, so production refuses it.
@@ -52,10 +55,26 @@ def generated_secret_key(path: Path = GENERATED_SECRET_KEY_PATH) -> str:
 
 
 def database_url() -> str:
+    """DATABASE_URL, or the credentials stored under DATABASE_SECRET_ID in AWS Secrets Manager; checked here so
+    that a garbage value stops start-up with one line (which never repeats the URL: it may hold a password)."""
+    secret_id = os.environ.get("DATABASE_SECRET_ID")
+    if secret_id:
+        from dashboard.secrets_manager import SecretsManagerError, database_url_from_secret
+
+        try:
+            return database_url_from_secret(secret_id).render_as_string(hide_password=False)
+        except SecretsManagerError as error:
+            raise ConfigurationError(f"DATABASE_SECRET_ID: {error}") from None
     url = env_value("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     # Heroku-style URLs name the dialect "postgres", which SQLAlchemy 2 rejects.
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError):
+        raise ConfigurationError(
+            "DATABASE_URL is not a database URL SQLAlchemy knows, such as postgresql://user:password@host/name "
+            "or sqlite:///path/to/file.db") from None
     return url
 
 
@@ -109,6 +128,8 @@ class Config:
         self.TELLER_APPLICATION_ID = env_value("TELLER_APPLICATION_ID")
         self.TELLER_CERT_FILE = env_value("TELLER_CERT_FILE")
         self.TELLER_KEY_FILE = env_value("TELLER_KEY_FILE")
+        self.TELLER_SIGNING_SECRET = env_value("TELLER_SIGNING_SECRET")
+        self.REDIS_URL = env_value("REDIS_URL")
 
 
     def default_secret_key(self) -> str | None:

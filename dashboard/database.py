@@ -25,11 +25,16 @@ def wait_for_database(app: Flask, seconds: float, interval: float = 1.0) -> str 
     """Retry until the database answers or ``seconds`` pass; None when connected, else the last reason."""
     deadline = time.monotonic() + seconds
     with app.app_context():
-        while True:
-            problem = database_problem()
-            if problem is None or time.monotonic() >= deadline:
-                return problem
-            time.sleep(interval)
+        try:
+            while True:
+                problem = database_problem()
+                if problem is None or time.monotonic() >= deadline:
+                    return problem
+                time.sleep(interval)
+        finally:
+            # gunicorn's master checks before it forks: a pooled connection left here would be shared by every
+            # worker, whose queries then read each other's results (seen under load as ResourceClosedError).
+            db.engine.dispose()
 
 
 def safe_url(app: Flask) -> str:

@@ -5,6 +5,10 @@ new tokens are made with the first key, and every key still decrypts, so a
 key is rotated by putting a new one in front and re-encrypting with
 :func:`rotate`. The MultiFernet is built once per app and kept in
 ``app.extensions``; no message here ever contains a key or a token.
+
+Every model column that holds a token registers itself with
+:func:`register_encrypted_column`, so `keys rotate` re-encrypts columns it
+has never heard of by name.
 """
 from __future__ import annotations
 
@@ -14,6 +18,15 @@ from flask import current_app
 from config import ConfigurationError
 
 EXTENSION = "encryption"
+
+ENCRYPTED_COLUMNS: list = []
+"""The model attributes (``Model.column``) that hold :func:`encrypt` tokens, filled by the models as they load."""
+
+
+def register_encrypted_column(attribute) -> None:
+    """Declare ``Model.column`` as holding encrypted tokens (call after the class body)."""
+    if attribute not in ENCRYPTED_COLUMNS:
+        ENCRYPTED_COLUMNS.append(attribute)
 
 
 class EncryptionError(RuntimeError):

@@ -160,3 +160,15 @@ def test_production_without_secrets_stops_every_entry_point_with_one_line():
     assert result.stderr.strip().splitlines() == [
         "refusing to start: APP_ENV=production refuses to start without a real SECRET_KEY (at least 32 characters)"
         " and ENCRYPTION_KEY; set them in the environment or as NAME_FILE"]
+
+
+def test_the_start_up_check_leaves_no_pooled_connection_for_forked_workers_to_share(app):
+    """gunicorn's master runs the check before it forks; an inherited connection is shared by every worker."""
+    from dashboard.database import wait_for_database
+    from dashboard.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    assert wait_for_database(app, 0) is None
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0

@@ -15,7 +15,8 @@ demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
 
 
 @demo_cli.command("seed")
-@click.option("--transactions", "count", default=3000, show_default=True, help="How many transactions to create.")
+@click.option("--transactions", "count", default=3000, show_default=True, type=click.IntRange(min=0),
+              help="How many transactions to create.")
 @click.option("--seed", "random_seed", default=2024, show_default=True, help="Random seed, for repeatable data.")
 @click.option("--if-empty", is_flag=True, help="Seed only when the database has no users (used by `make run`).")
 @click.option("--single-account", is_flag=True, help="Put every transaction in one account (for benchmarks).")
