@@ -53,6 +53,9 @@ def login():
         db.session.commit()
         if user:
             login_user(user, remember=form.remember.data)
+            if user.must_change_password:
+                flash("An admin reset your password: choose a new one now.", "warning")
+                return redirect(url_for("auth.change_password"))
             return redirect(safe_next_url(request.args.get("next")))
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 200
@@ -80,6 +83,7 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
         else:
             current_user.set_password(form.new_password.data)
+            current_user.must_change_password = False
             record_event(db.session, AuditAction.AUTH_PASSWORD_CHANGED, Actor(current_user.id, request.remote_addr),
                          owner_id=current_user.id)
             db.session.commit()
