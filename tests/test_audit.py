@@ -2,15 +2,21 @@
 never fork it."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 
+import flask_migrate
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.audit import GENESIS_HASH, Actor, AuditAction, event_hash, record_event, verify_chain
+import config as settings
+from dashboard import create_app
+from dashboard.audit import GENESIS_HASH, Actor, AuditAction, ChainCheck, event_hash, record_event, verify_chain
+from dashboard.extensions import db as _db
 from dashboard.models import AuditEvent
+from tests.test_migrations import MIGRATIONS, scratch_url  # noqa: F401  (the fixture)
 
 
 def _events(db, count: int) -> list[AuditEvent]:
@@ -140,3 +146,24 @@ def test_concurrent_writers_never_fork_the_chain(db, committed):
         links = session.scalars(select(AuditEvent.prev_hash)).all()
     assert check.intact, check.problem
     assert check.events == 40 and len(set(links)) == 40
+
+
+def test_the_migration_chains_the_events_written_before_it(scratch_url):
+    """An installation upgraded with an audit log already in it verifies, and new events chain onto the old."""
+    app = create_app(settings.TestingConfig(scratch_url))
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="0004")
+        with _db.engine.begin() as connection:
+            for n, details in enumerate(({"n": 1}, None)):
+                connection.execute(text(
+                    "INSERT INTO audit_events (action, actor_id, owner_id, target, details, remote_addr, created_at) "
+                    "VALUES ('auth.login', NULL, NULL, :target, :details, '192.0.2.1', :at)"),
+                    {"target": f"old{n}", "details": json.dumps(details) if details else None,
+                     "at": datetime(2025, 1, 2, 3, 4, 5, 678901 * n)})
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        assert verify_chain(_db.session) == ChainCheck(2)
+        record_event(_db.session, AuditAction.AUTH_LOGOUT, Actor(None))
+        _db.session.commit()
+        assert verify_chain(_db.session) == ChainCheck(3)
+        _db.session.remove()
+        _db.engine.dispose()
