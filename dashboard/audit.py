@@ -114,6 +114,7 @@ class ChainCheck:
 
     events: int
     problem: str | None = None
+    last_hash: str | None = None  # of the newest event, when intact: kept elsewhere, it shows a removed tail
 
     @property
     def intact(self) -> bool:
@@ -153,4 +154,4 @@ def verify_chain(session: Session) -> ChainCheck:
         if problem:
             return ChainCheck(count, problem)
         before_previous, previous, current = previous, current, following
-    return ChainCheck(count)
+    return ChainCheck(count, last_hash=previous.hash if previous else None)

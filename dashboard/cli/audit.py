@@ -16,7 +16,7 @@ def audit_verify_command():
     check = verify_chain(db.session)
     if not check.intact:
         raise click.ClickException(f"audit chain broken: {check.problem}")
-    click.echo(f"audit chain intact: {check.events} events")
+    click.echo(f"audit chain intact: {check.events} events" + (f", last hash {check.last_hash}" if check.last_hash else ""))
 
 
 COMMANDS = (audit_cli,)
