@@ -85,8 +85,11 @@ def _stored_hash(event: AuditEvent) -> str:
                       event.created_at, event.prev_hash)
 
 
-def _lock_chain(session: Session) -> None:
-    """Hold the chain until this transaction ends, so no other writer reads the same last hash."""
+def lock_chain(session: Session) -> None:
+    """Hold the chain until this transaction ends, so no other writer reads the same last hash.
+
+    A change that must see every audited change committed before it (the last-admin check) takes it first too.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
     else:
@@ -97,7 +100,7 @@ def _lock_chain(session: Session) -> None:
 def record_event(session: Session, action: AuditAction, actor: Actor, owner_id: int | None = None,
                  target: str | None = None, details: dict | None = None) -> AuditEvent:
     """Add one event: ``actor`` did ``action`` to ``target``, which belongs to ``owner_id``; chained to the last."""
-    _lock_chain(session)
+    lock_chain(session)
     previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
     event = AuditEvent(action=AuditAction(action).value, actor_id=actor.user_id, owner_id=owner_id,
                        target=target, details=details, remote_addr=actor.remote_addr, created_at=utcnow(),

@@ -3,11 +3,15 @@ actor and the user as the owner; the last active admin stays."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from dashboard.audit import Actor
+from dashboard.auth import services
 from dashboard.models import AuditEvent, User
 from dashboard.models.users import Role
 from tests import factories
@@ -105,14 +109,14 @@ def test_set_role_is_audited_with_the_previous_role(admin_client, db, user, admi
 
 def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(admin_client, db, admin, user):
     response = admin_client.post(f"/admin/users/{admin.id}/role", data={"role": "user"}, follow_redirects=True)
-    assert "is the last active admin" in _flash(response.get_data(as_text=True))
+    assert "The last active admin, admin@example.com, can be" in _flash(response.get_data(as_text=True))
     db.session.refresh(admin)
     assert admin.is_admin
     other = factories.create_user(db.session, "second@example.com", role=Role.ADMIN)
     response = admin_client.post(f"/admin/users/{other.id}/deactivate", follow_redirects=True)
     assert "Deactivated" in _flash(response.get_data(as_text=True))
     response = admin_client.post(f"/admin/users/{admin.id}/role", data={"role": "viewer"}, follow_redirects=True)
-    assert "is the last active admin" in _flash(response.get_data(as_text=True))
+    assert "The last active admin, admin@example.com, can be" in _flash(response.get_data(as_text=True))
     assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.owner_id == admin.id)).all() == ["auth.login"]
 
 
@@ -183,3 +187,32 @@ class TestWithCsrf:
         client.post(f"/admin/users/{user.id}/deactivate", data={"csrf_token": token})
         db.session.refresh(user)
         assert not user.active
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(db, committed):
+    """Each in its own connection, as two workers would: one demotion wins, the other is refused."""
+    first = factories.create_user(db.session, "first@example.com", role=Role.ADMIN)
+    second = factories.create_user(db.session, "second@example.com", role=Role.ADMIN)
+    db.session.commit()
+    engine, start, outcomes = db.engine, threading.Barrier(2), []
+
+    def demote(actor_id: int, target_id: int) -> None:
+        with Session(engine) as session:
+            target = session.get(User, target_id)
+            start.wait()
+            try:
+                services.set_role(session, Actor(actor_id), target, Role.USER)
+                session.commit()
+                outcomes.append("demoted")
+            except services.LastAdmin:
+                session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in ((first.id, second.id), (second.id, first.id))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["demoted", "refused"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) == 1

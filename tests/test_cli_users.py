@@ -65,7 +65,7 @@ def test_the_last_active_admin_can_be_neither_deactivated_nor_demoted(runner, db
     for args in (("deactivate", admin.email), ("set-role", admin.email, "user")):
         result = _run(runner, *args)
         assert result.exit_code != 0
-        assert "admin@example.com is the last active admin" in result.output
+        assert "the last active admin, admin@example.com, can be neither deactivated nor demoted" in result.output
         assert "Traceback" not in result.output
     db.session.refresh(admin)
     assert admin.active and admin.is_admin

@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.audit import Actor, AuditAction, lock_chain, record_event
 from dashboard.models import User
 from dashboard.models.base import utcnow
 from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
@@ -97,15 +97,17 @@ def add_user(session: Session, actor: Actor, email: str, password: str, role: Ro
 def _keep_an_admin(session: Session, user: User) -> None:
     """LastAdmin when ``user`` is the only active admin.
 
-    The other active admins are read FOR UPDATE on PostgreSQL, so two admins demoting each other at the same
-    moment cannot both succeed: the second waits, then no longer sees the first as an admin.
+    The audit chain's lock is taken before the other admins are counted, so two admins demoting each other at
+    the same moment cannot both succeed: the second waits, then no longer sees the first as an admin.
     """
     if not (user.active and user.is_admin):
         return
+    lock_chain(session)
     others = session.scalars(select(User.id).where(
-        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id).with_for_update()).all()
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)).all()
     if not others:
-        raise LastAdmin(f"{user.email} is the last active admin; make another user an admin first")
+        raise LastAdmin(f"the last active admin, {user.email}, can be neither deactivated nor demoted; "
+                        "make another user an admin first")
 
 
 def deactivate_user(session: Session, actor: Actor, user: User) -> None:
