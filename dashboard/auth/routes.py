@@ -64,6 +64,9 @@ def login():
             target = safe_next_url(request.args.get("next"))
             _new_session()
             login_user(user, remember=form.remember.data)
+            if user.must_change_password:
+                flash("An admin reset your password: choose a new one now.", "warning")
+                return redirect(url_for("auth.change_password"))
             return redirect(target)
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 200
@@ -112,6 +115,7 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             current_user.end_sessions()
+            current_user.must_change_password = False
             record_event(db.session, AuditAction.AUTH_PASSWORD_CHANGED, Actor(current_user.id, request.remote_addr),
                          owner_id=current_user.id)
             db.session.commit()
@@ -122,6 +126,19 @@ def change_password():
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.overview"))
     return render_template("auth/password.html", form=form)
+
+
+PASSWORD_CHANGE_ALLOWS = frozenset({"auth.change_password", "auth.logout", "static", "health.healthz",
+                                    "health.readyz"})
+
+
+@bp.before_app_request
+def _require_new_password():
+    """After an admin's reset, nothing opens until the user has chosen a new password."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWS):
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 @bp.after_app_request

@@ -1,4 +1,5 @@
-"""User administration from the command line."""
+"""User administration from the command line; every change is audited as the system's (the operator at the
+CLI has no user of their own)."""
 from __future__ import annotations
 
 import sys
@@ -6,32 +7,94 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from dashboard.auth.services import create_user
+from dashboard.accounts.export import csv_lines
+from dashboard.audit import Actor
+from dashboard.auth import services
+from dashboard.cli.parameters import user_or_fail
 from dashboard.extensions import db
 from dashboard.models.users import Role
 
 users_cli = AppGroup("users", help="Create and manage users.")
+ROLES = click.Choice([role.value for role in Role])
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _change(change, email: str, *args):
+    """Apply ``change(session, actor, user, *args)`` to the user with ``email`` and commit; its ValueError
+    (the last admin, a short password) becomes a one-line error."""
+    user = user_or_fail(email)
+    try:
+        change(db.session, Actor.system(), user, *args)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    return user
 
 
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--admin", is_flag=True, help="Give the user the admin role (the same as --role admin).")
-@click.option("--role", type=click.Choice([role.value for role in Role]), help="The user's role; user when not given.")
+@click.option("--role", type=ROLES, help="The user's role; user when not given.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def create_user_command(email: str, admin: bool, role: str | None, password_stdin: bool):
     """Create a user; the password comes from a prompt or standard input."""
     if admin and role not in (None, Role.ADMIN):
         raise click.UsageError(f"--admin and --role {role} disagree; give one of them")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
     try:
-        user = create_user(db.session, email, password, Role.ADMIN if admin else Role(role or Role.USER))
+        user = services.add_user(db.session, Actor.system(), email, password,
+                                 Role.ADMIN if admin else Role(role or Role.USER))
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email}")
+
+
+@users_cli.command("list")
+def list_users_command():
+    """Every user as CSV: email, role, status, last login, two-factor."""
+    rows = ((user.email, user.role, "active" if user.active else "deactivated",
+             user.last_login_at.isoformat(sep=" ", timespec="seconds") if user.last_login_at else "", "off")
+            for user in services.list_users(db.session))
+    for text in csv_lines(("email", "role", "status", "last_login", "two_factor"), rows):
+        click.echo(text, nl=False)
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str):
+    """The user can no longer log in; their sessions end."""
+    click.echo(f"deactivated {_change(services.deactivate_user, email).email}")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str):
+    click.echo(f"activated {_change(services.activate_user, email).email}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLES)
+def set_role_command(email: str, role: str):
+    user = _change(services.set_role, email, Role(role))
+    click.echo(f"{user.email} is now {user.role}")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def reset_password_command(email: str, password_stdin: bool):
+    """Set a temporary password that the user must change at their next login; their sessions end."""
+    user_or_fail(email)
+    password = _password(password_stdin)
+    user = _change(services.reset_password, email, password)
+    click.echo(f"password reset for {user.email}; they must change it at their next login")
 
 
 COMMANDS = (users_cli,)

@@ -14,7 +14,9 @@ class AuditEvent(Base):
     The actor (who acted) is kept apart from the owner (whose data it was): an
     admin resetting a user's password, or a sharee editing a shared account.
     The time is set in Python, not by the database, so it can be part of the
-    event's own record.
+    event's hash. ``prev_hash`` is the hash of the event before it and ``hash``
+    its own over its fields and that link (see ``dashboard.audit``), so a
+    changed, inserted or removed row breaks the chain.
     """
 
     __tablename__ = "audit_events"
@@ -28,3 +30,5 @@ class AuditEvent(Base):
     details: Mapped[dict | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
