@@ -143,12 +143,15 @@ def test_reset_password_makes_the_user_choose_a_new_one_at_login(admin_client, a
     login = _log_in_elsewhere(person, user.email, TEMPORARY)
     assert login.headers["Location"].endswith("/account/password")
     assert "An admin reset your password" in person.get("/account/password").get_data(as_text=True)
+    for elsewhere in ("/", "/transactions", "/reports/"):
+        assert person.get(elsewhere).headers["Location"].endswith("/account/password"), elsewhere
     changed = person.post("/account/password", data={"current_password": TEMPORARY,
                                                      "new_password": "my own new password",
                                                      "confirm_password": "my own new password"})
     assert changed.status_code == 302
     db.session.refresh(user)
     assert not user.must_change_password
+    assert person.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("method,url", [
