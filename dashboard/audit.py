@@ -25,6 +25,11 @@ class AuditAction(StrEnum):
     TRANSACTION_CATEGORISE = "transaction.categorise"
     IMPORT_CREATE = "import.create"
     IMPORT_UNDO = "import.undo"
+    TELLER_ENROLL = "teller.enroll"
+    TELLER_SYNC = "teller.sync"
+    TELLER_SYNC_FAILED = "teller.sync_failed"
+    TELLER_DISCONNECTED = "teller.disconnected"
+    TELLER_REMOVE = "teller.remove"
 
 
 @dataclass(frozen=True)
