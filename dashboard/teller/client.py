@@ -56,8 +56,6 @@ class TellerClient:
         self.session.headers["Teller-Version"] = API_VERSION
         if settings.cert_file:
             self.session.cert = (settings.cert_file, settings.key_file) if settings.key_file else settings.cert_file
-        if settings.ca_file:
-            self.session.verify = settings.ca_file
         retry = Retry(total=settings.retries, connect=settings.retries, read=settings.retries,
                       status=settings.retries, status_forcelist=RETRIED_STATUSES, allowed_methods={"GET"},
                       backoff_factor=settings.backoff, backoff_jitter=settings.backoff / 2,
@@ -75,7 +73,9 @@ class TellerClient:
     def get(self, path: str, params: dict | None = None):
         url = self.settings.api_url.rstrip("/") + path
         try:
-            response = self.session.get(url, params=params, timeout=self.settings.timeout)
+            # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a session's own.
+            response = self.session.get(url, params=params, timeout=self.settings.timeout,
+                                        verify=self.settings.ca_file or True)
         except requests.exceptions.RetryError as error:
             raise TellerError(None, "retries_exhausted", str(error.args[0])[:200]) from None
         except requests.exceptions.ConnectionError as error:
