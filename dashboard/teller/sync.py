@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from difflib import SequenceMatcher
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -126,9 +126,12 @@ def _enrollment_failed(session, enrollment_id, owner_id, actor, result: SyncResu
 
 
 def _locked(session: Session, enrollment_id: int) -> TellerEnrollment:
-    """The enrollment row, locked until commit on PostgreSQL (SQLite serialises writers itself)."""
+    """The enrollment row, locked until commit: a no-op UPDATE takes PostgreSQL's row lock and SQLite's
+    write lock alike, so what is read after it is what the other writer committed."""
+    session.execute(update(TellerEnrollment).where(TellerEnrollment.id == enrollment_id)
+                    .values(status=TellerEnrollment.status).execution_options(synchronize_session=False))
     return session.scalars(select(TellerEnrollment).where(TellerEnrollment.id == enrollment_id)
-                           .with_for_update().execution_options(populate_existing=True)).one()
+                           .execution_options(populate_existing=True)).one()
 
 
 def _account_name(remote: dict) -> str:
