@@ -101,6 +101,6 @@ def test_transactions_processed_webhook_syncs(db, user, auth_client, client, ban
     _connect(auth_client)
     bank.add_transaction("acc_chk", "txn_hook", date.today().isoformat(), "-9.99", "Books")
     body = _event("wh_3", "transactions.processed",
-                  {"transactions": [{"id": "txn_hook", "account_id": "acc_chk", "enrollment_id": "enr_1"}]})
+                  {"transactions": [{"id": "txn_hook", "account_id": "acc_chk"}]})
     assert client.post("/teller/webhook", data=body, headers=_signed(body, "new-secret")).status_code == 200
     assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_hook"))

@@ -50,7 +50,6 @@ class ClientSettings:
 class TellerClient:
     def __init__(self, token: str, settings: ClientSettings = ClientSettings()) -> None:
         self.settings = settings
-        self.requests_made = 0
         self.session = requests.Session()
         self.session.auth = (token, "")
         self.session.headers["Teller-Version"] = API_VERSION
@@ -62,10 +61,6 @@ class TellerClient:
                       respect_retry_after_header=True, raise_on_status=False)
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
-        self.session.hooks["response"].append(self._count)
-
-    def _count(self, response, *_args, **_kwargs):
-        self.requests_made += 1 + len(response.raw.retries.history) if response.raw.retries else 1
 
     def close(self) -> None:
         self.session.close()

@@ -5,12 +5,14 @@ import hashlib
 import hmac
 import time
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.audit import Actor
-from dashboard.models.teller import EnrollmentStatus, TellerEnrollment, TellerWebhookEvent
+from dashboard.models import Account
+from dashboard.models.accounts import AccountSource
+from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerEnrollment, TellerWebhookEvent
 from dashboard.teller.enrollments import mark_disconnected
 
 TOLERANCE_SECONDS = 300
@@ -59,9 +61,14 @@ def enrollments_to_sync(session: Session, event: dict) -> list[int]:
         mark_disconnected(session, Actor.system(), str(payload.get("enrollment_id", "")), str(payload.get("reason", "")))
         return []
     if event.get("type") == "transactions.processed":
-        teller_ids = {str(t.get("enrollment_id")) for t in payload.get("transactions", []) if isinstance(t, dict)}
+        rows = [t for t in payload.get("transactions", []) if isinstance(t, dict)]
+        teller_ids = {str(t["enrollment_id"]) for t in rows if t.get("enrollment_id")}
         if payload.get("enrollment_id"):
             teller_ids.add(str(payload["enrollment_id"]))
+        account_ids = {str(t["account_id"]) for t in rows if t.get("account_id")}
+        by_account = select(TellerAccount.enrollment_id).join(Account, Account.id == TellerAccount.account_id).where(
+            Account.source == AccountSource.TELLER, Account.external_id.in_(account_ids))
         return list(session.scalars(select(TellerEnrollment.id).where(
-            TellerEnrollment.enrollment_id.in_(teller_ids), TellerEnrollment.status == EnrollmentStatus.CONNECTED)))
+            or_(TellerEnrollment.enrollment_id.in_(teller_ids), TellerEnrollment.id.in_(by_account)),
+            TellerEnrollment.status == EnrollmentStatus.CONNECTED)))
     return []
