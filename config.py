@@ -128,9 +128,9 @@ class Config:
         self.TELLER_APPLICATION_ID = env_value("TELLER_APPLICATION_ID")
         self.TELLER_CERT_FILE = env_value("TELLER_CERT_FILE")
         self.TELLER_KEY_FILE = env_value("TELLER_KEY_FILE")
+        # Webhook signing secrets, comma-separated: every one is accepted (Teller rotates them).
         self.TELLER_SIGNING_SECRET = env_value("TELLER_SIGNING_SECRET")
         self.REDIS_URL = env_value("REDIS_URL")
-
 
     def default_secret_key(self) -> str | None:
         return generated_secret_key()

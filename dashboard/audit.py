@@ -48,6 +48,11 @@ class AuditAction(StrEnum):
     USER_ACTIVATE = "user.activate"
     USER_SET_ROLE = "user.set_role"
     USER_RESET_PASSWORD = "user.reset_password"
+    TELLER_ENROLL = "teller.enroll"
+    TELLER_SYNC = "teller.sync"
+    TELLER_SYNC_FAILED = "teller.sync_failed"
+    TELLER_DISCONNECTED = "teller.disconnected"
+    TELLER_REMOVE = "teller.remove"
 
 
 @dataclass(frozen=True)

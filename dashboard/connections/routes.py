@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from dashboard import jobs
+from dashboard.access import scope_for
+from dashboard.audit import Actor
+from dashboard.connections import bp
+from dashboard.connections.forms import ConnectionForm, TokenForm
+from dashboard.extensions import csrf, db, talisman
+from dashboard.models.teller import EnrollmentStatus
+from dashboard.teller.client import TellerClient, settings_from_config
+from dashboard.teller.enrollments import EnrollmentRefused, enroll, enrollment_of, enrollments_of, remove
+from dashboard.teller.webhooks import enrollments_to_sync, first_delivery, signature_valid, signing_secrets
+
+CONNECT_SCRIPT = "https://cdn.teller.io"
+# Only the Connect page loads Teller's script and its frame; every other page keeps the site-wide policy.
+CONNECT_POLICY = {
+    "default-src": "'self'", "img-src": "'self' data:", "style-src": "'self'",
+    "script-src": f"'self' {CONNECT_SCRIPT}", "frame-src": "https://teller.io https://*.teller.io",
+    "connect-src": "'self' https://api.teller.io", "object-src": "'none'", "base-uri": "'self'",
+    "form-action": "'self'", "frame-ancestors": "'none'",
+}
+
+
+def _actor() -> Actor:
+    return Actor(current_user.id, request.remote_addr)
+
+
+def _new_client(token: str) -> TellerClient:
+    return TellerClient(token, settings_from_config(current_app.config))
+
+
+@bp.get("/connections")
+@login_required
+def index():
+    return render_template("connections/index.html", enrollments=enrollments_of(db.session, scope_for(current_user)),
+                           form=ConnectionForm(), statuses=EnrollmentStatus)
+
+
+@bp.route("/connections/connect", methods=["GET", "POST"])
+@login_required
+@talisman(content_security_policy=CONNECT_POLICY)
+def connect():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            enrollment = enroll(db.session, scope_for(current_user), _actor(), form.access_token.data, _new_client,
+                                form.enrollment_id.data or None)
+        except EnrollmentRefused as error:
+            form.access_token.errors.append(str(error))
+        else:
+            db.session.commit()
+            result = jobs.enqueue_sync(enrollment.id)
+            flash(f"Connected {enrollment.institution or 'your bank'}. "
+                  + ("Its first sync has finished." if result else "Its first sync is queued."), "success")
+            return redirect(url_for("connections.index"))
+    reconnect = request.args.get("reconnect", type=int)
+    enrollment = enrollment_of(db.session, scope_for(current_user), reconnect) if reconnect else None
+    return render_template("connections/connect.html", form=form, reconnect=enrollment,
+                           application_id=current_app.config.get("TELLER_APPLICATION_ID"),
+                           environment=current_app.config.get("TELLER_ENVIRONMENT")), 400 if form.errors else 200
+
+
+def _own_enrollment():
+    form = ConnectionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    enrollment = enrollment_of(db.session, scope_for(current_user), form.connection.data)
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+@bp.post("/connections/sync")
+@login_required
+def sync_now():
+    enrollment = _own_enrollment()
+    if enrollment.status != EnrollmentStatus.CONNECTED:
+        flash("This connection needs reconnecting before it can sync.", "warning")
+        return redirect(url_for("connections.index"))
+    result = jobs.enqueue_sync(enrollment.id)
+    if result is None:
+        flash("Sync queued: this page shows when it finished.", "info")
+    else:
+        flash("Sync finished: " + "; ".join(a.line() for a in result.accounts) if not result.error
+              else f"Sync failed: {result.error}", "danger" if result.failed else "success")
+    return redirect(url_for("connections.index"))
+
+
+@bp.post("/connections/remove")
+@login_required
+def disconnect():
+    enrollment = _own_enrollment()
+    remove(db.session, _actor(), enrollment)
+    db.session.commit()
+    flash("Disconnected. Its accounts and their history stay, no longer syncing.", "success")
+    return redirect(url_for("connections.index"))
+
+
+@bp.post("/teller/webhook")
+@csrf.exempt
+def webhook():
+    """Verified, first-seen events only; the work goes to the queue so Teller gets its 200 at once."""
+    body = request.get_data(cache=False)
+    if not signature_valid(request.headers.get("Teller-Signature"), body,
+                           signing_secrets(current_app.config.get("TELLER_SIGNING_SECRET"))):
+        return {"error": "bad or stale signature"}, 401
+    try:
+        event = json.loads(body)
+        event_id, event_type = str(event["id"]), str(event["type"])
+    except (ValueError, KeyError, TypeError):
+        return {"error": "not a Teller event"}, 400
+    if not first_delivery(db.session, event_id, event_type):
+        return {"error": "event already received"}, 409
+    to_sync = enrollments_to_sync(db.session, event)
+    db.session.commit()
+    for enrollment_id in to_sync:
+        jobs.enqueue_sync(enrollment_id)
+    return {"status": "ok"}

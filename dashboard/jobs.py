@@ -1,0 +1,68 @@
+"""Background jobs: on an RQ queue when REDIS_URL is set, inline otherwise.
+
+A job names its work by ids only (an enrollment's id), so any worker on any
+host can run it; the work itself is safe to run twice at once (the sync locks
+its enrollment row per account). ``flask worker`` runs an RQ worker inside the
+app, so a job finds the app's config and database there.
+"""
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, Worker
+
+from dashboard.audit import Actor
+from dashboard.extensions import db
+from dashboard.models.teller import EnrollmentStatus, TellerEnrollment
+from dashboard.teller.client import settings_from_config
+from dashboard.teller.enrollments import client_for
+from dashboard.teller.sync import SyncResult, sync_enrollment
+
+QUEUE = "dashboard"
+SYNC_TIMEOUT = 30 * 60
+
+
+def sync_job(enrollment_id: int) -> dict | None:
+    """The job: sync one enrollment (when it is still connected); returns what changed, as JSON."""
+    if not has_app_context():
+        from dashboard import create_app
+
+        with create_app().app_context():
+            return sync_job(enrollment_id)
+    result = run_sync(enrollment_id)
+    return result.as_json() if result else None
+
+
+def run_sync(enrollment_id: int) -> SyncResult | None:
+    enrollment = db.session.get(TellerEnrollment, enrollment_id)
+    if enrollment is None or enrollment.status == EnrollmentStatus.REMOVED:
+        return None
+    client = client_for(enrollment, settings_from_config(current_app.config))
+    try:
+        return sync_enrollment(db.session, enrollment, client, Actor.system())
+    finally:
+        client.close()
+
+
+def queue() -> Queue | None:
+    """The app's RQ queue, or None when REDIS_URL is not set (jobs then run inline)."""
+    url = current_app.config.get("REDIS_URL")
+    return Queue(QUEUE, connection=Redis.from_url(url)) if url else None
+
+
+def enqueue_sync(enrollment_id: int) -> SyncResult | None:
+    """Queue one enrollment's sync; without Redis, run it now and return its result."""
+    jobs = queue()
+    if jobs is None:
+        return run_sync(enrollment_id)
+    jobs.enqueue(sync_job, enrollment_id, job_timeout=SYNC_TIMEOUT, description=f"teller sync {enrollment_id}")
+    return None
+
+
+def work(burst: bool = False) -> None:
+    """Run a worker on the app's queue (``burst``: until the queue is empty)."""
+    jobs = queue()
+    if jobs is None:
+        raise RuntimeError("REDIS_URL is not set: jobs run inline and there is nothing for a worker to do")
+    db.engine.dispose()  # the forked work horses open their own connections
+    Worker([jobs], connection=jobs.connection).work(burst=burst, with_scheduler=False)

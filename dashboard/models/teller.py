@@ -1,0 +1,71 @@
+"""Teller enrollments (a user's connection to one bank), the accounts each feeds, and webhook events seen."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dashboard.encryption import register_encrypted_column
+from dashboard.models.base import Base
+
+
+class EnrollmentStatus(StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"  # the bank or Teller broke it (reason kept): the user reconnects
+    REVOKED = "revoked"  # the token was refused (401/403)
+    REMOVED = "removed"  # the user disconnected it: its accounts stay, no longer syncing
+
+
+class TellerAccountStatus(StrEnum):
+    SYNCING = "syncing"
+    CLOSED = "closed"  # Teller answered 410: history kept, never fetched again
+    STOPPED = "stopped"  # its enrollment was disconnected by the user
+
+
+class TellerEnrollment(Base):
+    __tablename__ = "teller_enrollments"
+    __table_args__ = (UniqueConstraint("owner_id", "enrollment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[str] = mapped_column(String(128))
+    institution: Mapped[str | None] = mapped_column(String(120))
+    # Encrypted with dashboard.encryption (MultiFernet); never shown, never logged.
+    access_token: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=EnrollmentStatus.CONNECTED)
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+    last_synced_at: Mapped[datetime | None]
+    # What the last sync did per account ({"accounts": [...], "error": ...}), shown on the connections page.
+    last_result: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    accounts = relationship("TellerAccount", back_populates="enrollment")
+
+
+register_encrypted_column(TellerEnrollment.access_token)
+
+
+class TellerAccount(Base):
+    """Which enrollment feeds an account, and whether it still syncs."""
+
+    __tablename__ = "teller_accounts"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("teller_enrollments.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TellerAccountStatus.SYNCING)
+
+    enrollment = relationship("TellerEnrollment", back_populates="accounts")
+    account = relationship("Account")
+
+
+class TellerWebhookEvent(Base):
+    """Each webhook event id accepted once: a replayed delivery is refused by the unique key."""
+
+    __tablename__ = "teller_webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,94 @@
+"""Connecting and disconnecting a bank: a token checked against Teller, stored encrypted, audited.
+
+The token is never logged, returned or shown once stored; only ``client_for``
+decrypts it, to build the client a sync uses.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard import encryption
+from dashboard.access import Scope
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.models.teller import EnrollmentStatus, TellerAccountStatus, TellerEnrollment
+from dashboard.teller.client import ClientSettings, TellerClient, TellerError
+
+ClientFactory = Callable[[str], TellerClient]
+
+
+class EnrollmentRefused(ValueError):
+    """The token does not open any account at Teller; the message is for the user."""
+
+
+def enroll(session: Session, scope: Scope, actor: Actor, token: str, new_client: ClientFactory,
+           enrollment_id: str | None = None) -> TellerEnrollment:
+    """Check ``token`` against Teller and store it encrypted for the scope's user (reconnecting when known)."""
+    token = token.strip()
+    if not token:
+        raise EnrollmentRefused("Paste the access token Teller gave you.")
+    client = new_client(token)
+    try:
+        accounts = client.accounts()
+    except TellerError as error:
+        raise EnrollmentRefused(f"Teller refused the token ({error.status or 'no answer'} {error.code}).") from None
+    finally:
+        client.close()
+    if not accounts:
+        raise EnrollmentRefused("Teller answered, but this token opens no account.")
+    enrollment_id = accounts[0].get("enrollment_id") or enrollment_id
+    if not enrollment_id:
+        raise EnrollmentRefused("Teller's answer names no enrollment.")
+    enrollment = session.scalars(select(TellerEnrollment).where(
+        TellerEnrollment.owner_id == scope.owner_id, TellerEnrollment.enrollment_id == enrollment_id)).first()
+    if enrollment is None:
+        enrollment = TellerEnrollment(owner_id=scope.owner_id, enrollment_id=enrollment_id)
+        session.add(enrollment)
+    enrollment.institution = ((accounts[0].get("institution") or {}).get("name") or None)
+    enrollment.access_token = encryption.encrypt(token)
+    enrollment.status, enrollment.status_reason = EnrollmentStatus.CONNECTED, None
+    for link in enrollment.accounts:
+        if link.status == TellerAccountStatus.STOPPED:
+            link.status = TellerAccountStatus.SYNCING
+    session.flush()
+    record_event(session, AuditAction.TELLER_ENROLL, actor, scope.owner_id, target=f"teller_enrollment:{enrollment.id}",
+                 details={"institution": enrollment.institution, "accounts": len(accounts)})
+    return enrollment
+
+
+def remove(session: Session, actor: Actor, enrollment: TellerEnrollment) -> None:
+    """Disconnect: the token is dropped, the accounts and their history stay, marked as no longer syncing."""
+    enrollment.status, enrollment.status_reason = EnrollmentStatus.REMOVED, "disconnected by the user"
+    enrollment.access_token = ""
+    for link in enrollment.accounts:
+        link.status = TellerAccountStatus.STOPPED
+    record_event(session, AuditAction.TELLER_REMOVE, actor, enrollment.owner_id,
+                 target=f"teller_enrollment:{enrollment.id}")
+
+
+def mark_disconnected(session: Session, actor: Actor, enrollment_id: str, reason: str) -> int:
+    """A webhook said the bank login broke: every enrollment with that Teller id is marked, with the reason."""
+    enrollments = session.scalars(select(TellerEnrollment).where(
+        TellerEnrollment.enrollment_id == enrollment_id, TellerEnrollment.status == EnrollmentStatus.CONNECTED)).all()
+    for enrollment in enrollments:
+        enrollment.status, enrollment.status_reason = EnrollmentStatus.DISCONNECTED, (reason or "disconnected")[:255]
+        record_event(session, AuditAction.TELLER_DISCONNECTED, actor, enrollment.owner_id,
+                     target=f"teller_enrollment:{enrollment.id}", details={"reason": reason})
+    return len(enrollments)
+
+
+def enrollment_of(session: Session, scope: Scope, enrollment_id: int) -> TellerEnrollment | None:
+    """One of the scope's own enrollments (connections are never shared), or None."""
+    enrollment = session.get(TellerEnrollment, enrollment_id)
+    return enrollment if enrollment is not None and enrollment.owner_id == scope.user_id else None
+
+
+def enrollments_of(session: Session, scope: Scope) -> list[TellerEnrollment]:
+    return list(session.scalars(select(TellerEnrollment).where(TellerEnrollment.owner_id == scope.owner_id)
+                                .order_by(TellerEnrollment.created_at, TellerEnrollment.id)))
+
+
+def client_for(enrollment: TellerEnrollment, settings: ClientSettings) -> TellerClient:
+    return TellerClient(encryption.decrypt(enrollment.access_token), settings)

@@ -1,0 +1,270 @@
+"""One enrollment's sync: Teller's accounts, balances and transactions written through ``ledger.py``.
+
+Network reads happen first; then each account is written in one database
+transaction that begins by locking its enrollment row, so two workers syncing
+the same enrollment write one after the other and the second finds nothing to
+change. Transactions are upserted by Teller id. Teller gives a pending
+transaction a new id when it posts, so a new posted row first looks for a
+pending twin that vanished from the bank (same account, amount within a
+tolerance, date a few days later, similar description) and replaces it in
+place, keeping the user's category and note; a pending row that neither
+posts nor reappears within ``PENDING_WINDOW`` is removed. Each sync re-reads
+``TRAILING_WINDOW`` to catch late changes.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from difflib import SequenceMatcher
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from dashboard.access import Scope
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
+from dashboard.models import Account, Transaction
+from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
+from dashboard.models.base import utcnow
+from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
+from dashboard.teller.client import TellerClient, TellerError
+
+TRAILING_WINDOW = timedelta(days=30)
+PENDING_WINDOW = timedelta(days=10)
+POSTING_DELAY = timedelta(days=5)  # a pending row posts at most this long after its date
+AMOUNT_TOLERANCE = Decimal("0.25")  # a tip may add up to a quarter
+SURE_SIMILARITY = 0.8
+LIKELY_SIMILARITY = 0.5
+COMPARED = ("date", "description", "amount", "status", "category", "counterparty")
+ACCOUNT_TYPES = {"checking": AccountType.CHECKING, "savings": AccountType.SAVINGS,
+                 "credit_card": AccountType.CREDIT_CARD, "credit": AccountType.CREDIT_CARD}
+
+
+@dataclass
+class AccountResult:
+    name: str
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    replaced: int = 0  # pending rows replaced by their posted twin
+    to_check: list[str] = field(default_factory=list)  # replacements that were likely, not sure
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.replaced)
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.name}: failed: {self.error}"
+        if not self.changed:
+            return f"{self.name}: no changes"
+        text = f"{self.name}: added {self.added}, updated {self.updated}, removed {self.removed}"
+        text += f", pending replaced {self.replaced}" if self.replaced else ""
+        return text + (f" (check: {'; '.join(self.to_check)})" if self.to_check else "")
+
+
+@dataclass
+class SyncResult:
+    enrollment_id: int
+    accounts: list[AccountResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(a.error for a in self.accounts)
+
+    def as_json(self) -> dict:
+        return {"error": self.error, "accounts": [asdict(a) for a in self.accounts]}
+
+
+def sync_enrollment(session: Session, enrollment: TellerEnrollment, client: TellerClient,
+                    actor: Actor, today: date | None = None) -> SyncResult:
+    """Sync every account of one enrollment; one broken account never stops the others. Commits per account."""
+    today = today or date.today()
+    result = SyncResult(enrollment.id)
+    enrollment_id, owner_id = enrollment.id, enrollment.owner_id
+    try:
+        remote_accounts = client.accounts()
+    except TellerError as error:
+        return _enrollment_failed(session, enrollment_id, owner_id, actor, result, error)
+    for remote in remote_accounts:
+        try:
+            result.accounts.append(_sync_account(session, enrollment_id, owner_id, client, remote, today))
+        except TellerError as error:
+            session.rollback()
+            if error.enrollment_broken:
+                return _enrollment_failed(session, enrollment_id, owner_id, actor, result, error)
+            if error.account_gone:
+                _mark_closed(session, enrollment_id, owner_id, remote)
+                result.accounts.append(AccountResult(_account_name(remote), error=f"closed at the bank ({error.status})"))
+            else:
+                result.accounts.append(AccountResult(_account_name(remote), error=str(error)))
+    enrollment = _locked(session, enrollment_id)
+    enrollment.last_synced_at = utcnow()
+    enrollment.last_result = result.as_json()
+    record_event(session, AuditAction.TELLER_SYNC, actor, owner_id, target=f"teller_enrollment:{enrollment_id}",
+                 details={"accounts": [a.line() for a in result.accounts]})
+    session.commit()
+    return result
+
+
+def _enrollment_failed(session, enrollment_id, owner_id, actor, result: SyncResult, error: TellerError) -> SyncResult:
+    session.rollback()
+    enrollment = _locked(session, enrollment_id)
+    if error.enrollment_broken:
+        enrollment.status = EnrollmentStatus.REVOKED if error.status in (401, 403) else EnrollmentStatus.DISCONNECTED
+        enrollment.status_reason = f"{error.code}: {error.message}"[:255]
+    result.error = str(error)
+    enrollment.last_synced_at = utcnow()
+    enrollment.last_result = result.as_json()
+    record_event(session, AuditAction.TELLER_SYNC_FAILED, actor, owner_id,
+                 target=f"teller_enrollment:{enrollment_id}", details={"error": result.error})
+    session.commit()
+    return result
+
+
+def _locked(session: Session, enrollment_id: int) -> TellerEnrollment:
+    """The enrollment row, locked until commit: a no-op UPDATE takes PostgreSQL's row lock and SQLite's
+    write lock alike, so what is read after it is what the other writer committed."""
+    session.execute(update(TellerEnrollment).where(TellerEnrollment.id == enrollment_id)
+                    .values(status=TellerEnrollment.status).execution_options(synchronize_session=False))
+    return session.scalars(select(TellerEnrollment).where(TellerEnrollment.id == enrollment_id)
+                           .execution_options(populate_existing=True)).one()
+
+
+def _account_name(remote: dict) -> str:
+    institution = (remote.get("institution") or {}).get("name")
+    name = remote.get("name") or "Account"
+    suffix = f" ••{remote['last_four']}" if remote.get("last_four") else ""
+    return (f"{institution} {name}" if institution else name)[:112] + suffix
+
+
+def _mark_closed(session: Session, enrollment_id: int, owner_id: int, remote: dict) -> None:
+    _locked(session, enrollment_id)
+    account = _find_account(session, owner_id, remote["id"])
+    if account is not None:
+        link = session.get(TellerAccount, account.id)
+        link.status = TellerAccountStatus.CLOSED
+    session.commit()
+
+
+def _find_account(session: Session, owner_id: int, teller_id: str) -> Account | None:
+    return session.scalars(select(Account).where(
+        Account.owner_id == owner_id, Account.source == AccountSource.TELLER, Account.external_id == teller_id)).first()
+
+
+def _sync_account(session: Session, enrollment_id: int, owner_id: int, client: TellerClient, remote: dict,
+                  today: date) -> AccountResult:
+    existing = _find_account(session, owner_id, remote["id"])
+    link = session.get(TellerAccount, existing.id) if existing is not None else None
+    result = AccountResult(existing.name if existing is not None else _account_name(remote))
+    if link is not None and link.status != TellerAccountStatus.SYNCING:
+        return result
+    has_rows = existing is not None and session.scalar(
+        select(Transaction.id).where(Transaction.account_id == existing.id).limit(1)) is not None
+    start = today - TRAILING_WINDOW if has_rows else None
+    links = remote.get("links") or {}
+    balances = client.balances(remote["id"]) if "balances" in links else None
+    fetched = list(client.transactions(remote["id"], start.isoformat() if start else None)) \
+        if "transactions" in links else []
+    session.commit()  # end the read-only transaction begun above (nothing written): the write starts with the lock
+    _locked(session, enrollment_id)
+    account = _upsert_account(session, enrollment_id, owner_id, remote)
+    if balances is not None:
+        _store_balances(account, balances)
+    _write_transactions(session, account, fetched, start, today, result)
+    if remote.get("status") == "closed":
+        session.get(TellerAccount, account.id).status = TellerAccountStatus.CLOSED
+    session.commit()
+    return result
+
+
+def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote: dict) -> Account:
+    account = _find_account(session, owner_id, remote["id"])
+    if account is None:
+        account = Account(
+            owner_id=owner_id, name=_account_name(remote), source=AccountSource.TELLER, external_id=remote["id"],
+            type=ACCOUNT_TYPES.get(remote.get("subtype"), ACCOUNT_TYPES.get(remote.get("type"), AccountType.CHECKING)),
+            subtype=(remote.get("subtype") or None), currency=(remote.get("currency") or "USD").upper(),
+            institution=((remote.get("institution") or {}).get("name") or None),
+            last_four=(remote.get("last_four") or None))
+        session.add(account)
+        session.flush()
+    link = session.get(TellerAccount, account.id)
+    if link is None:
+        session.add(TellerAccount(account_id=account.id, enrollment_id=enrollment_id))
+    else:
+        link.enrollment_id = enrollment_id
+    return account
+
+
+def _store_balances(account: Account, balances: dict) -> None:
+    ledger, available = balances.get("ledger"), balances.get("available")
+    account.ledger_balance = Decimal(ledger) if ledger is not None else None
+    account.available_balance = Decimal(available) if available is not None else None
+    account.balance_as_of = utcnow()
+
+
+def _row(account: Account, remote: dict) -> dict:
+    details = remote.get("details") or {}
+    return {
+        "owner_id": account.owner_id, "account_id": account.id, "external_id": remote["id"],
+        "date": date.fromisoformat(remote["date"]), "description": (remote.get("description") or "")[:500],
+        "amount": Decimal(remote["amount"]), "currency": account.currency,
+        "status": TransactionStatus.PENDING if remote.get("status") == "pending" else TransactionStatus.POSTED,
+        "category": details.get("category") or None,
+        "counterparty": ((details.get("counterparty") or {}).get("name") or None),
+    }
+
+
+def _write_transactions(session: Session, account: Account, fetched: list[dict], start: date | None,
+                        today: date, result: AccountResult) -> None:
+    scope = Scope.of_user(account.owner_id)
+    window = [Transaction.account_id == account.id]
+    if start is not None:
+        window.append(or_(Transaction.date >= start, Transaction.status == TransactionStatus.PENDING))
+    local = {row.external_id: row for row in session.scalars(select(Transaction).where(*window))}
+    remote_rows = [_row(account, remote) for remote in fetched]
+    remote_ids = {row["external_id"] for row in remote_rows}
+    vanished = [row for ext, row in local.items() if row.status == TransactionStatus.PENDING and ext not in remote_ids]
+    new = []
+    for row in remote_rows:
+        current = local.get(row["external_id"])
+        if current is not None:
+            changed = {name: row[name] for name in COMPARED if getattr(current, name) != row[name]}
+            if changed:
+                result.updated += update_transactions(session, scope, [current.id], **changed)
+            continue
+        twin = _pending_twin(row, vanished) if row["status"] == TransactionStatus.POSTED else None
+        if twin is None:
+            new.append(row)
+            continue
+        pending, sure = twin
+        vanished.remove(pending)
+        values = {name: row[name] for name in ("external_id", *COMPARED)}
+        values["category"] = pending.category or row["category"]  # the user's category wins
+        values["counterparty"] = row["counterparty"] or pending.counterparty
+        update_transactions(session, scope, [pending.id], **values)
+        result.replaced += 1
+        if not sure:
+            result.to_check.append(f"{pending.description} {pending.amount} -> {row['description']} {row['amount']}")
+    result.added += insert_transactions(session, new)
+    stale = [row.id for row in vanished if row.date < today - PENDING_WINDOW]
+    result.removed += delete_transactions(session, scope, stale) if stale else 0
+
+
+def _pending_twin(posted: dict, vanished: list[Transaction]) -> tuple[Transaction, bool] | None:
+    """The vanished pending row this posted one most likely is, and whether the match is sure."""
+    best, best_score = None, 0.0
+    for pending in vanished:
+        difference = abs(posted["amount"] - pending.amount)
+        if difference > abs(pending.amount) * AMOUNT_TOLERANCE:
+            continue
+        if not pending.date - timedelta(days=1) <= posted["date"] <= pending.date + POSTING_DELAY:
+            continue
+        score = SequenceMatcher(None, pending.description.casefold(), posted["description"].casefold()).ratio()
+        if score >= LIKELY_SIMILARITY and (score > best_score or best is None):
+            best, best_score, sure = pending, score, difference == 0 and score >= SURE_SIMILARITY
+    return (best, sure) if best is not None else None
