@@ -88,6 +88,7 @@ def _setup_extensions(app: Flask) -> None:
 
 def _setup_blueprints(app: Flask) -> None:
     from dashboard.accounts import bp as accounts_bp
+    from dashboard import api
     from dashboard.admin import bp as admin_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.health import bp as health_bp
@@ -98,6 +99,7 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    api.init_app(app)
 
 
 def _setup_errors(app: Flask) -> None:

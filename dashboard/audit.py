@@ -25,6 +25,11 @@ class AuditAction(StrEnum):
     TRANSACTION_CATEGORISE = "transaction.categorise"
     IMPORT_CREATE = "import.create"
     IMPORT_UNDO = "import.undo"
+    TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
+    TOKEN_USE = "token.use"  # the first use of a token each day
+    TRANSACTION_CREATE = "transaction.create"
+    TRANSACTION_DELETE = "transaction.delete"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,11 @@ def render_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if request.path.startswith("/api/"):
+        from dashboard.api.documents import problem_response
+
+        return problem_response(error)
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=error.name, message=error.description, status=code), code
     template = f"errors/{code if code in PAGES else 'generic'}.html"
     return render_template(template, error=error, code=code), code
