@@ -107,7 +107,7 @@ def _page(query: dict, account_id: int | None) -> dict:
         if account_id is not None:
             args["account_id"] = account_id
         following = url_for(endpoint, **args, after=page.last_key, _external=True)
-    return {"data": [_transaction(row) for row in page.rows], "next": following}
+    return {"data": [_as_dict(row) for row in page.rows], "next": following}
 
 
 def _transaction(row: Transaction) -> dict:
@@ -143,7 +143,7 @@ def create_transaction(values, account_id: int):
     record_event(db.session, AuditAction.TRANSACTION_CREATE, actor(), owner_id=account.owner_id,
                  target=f"transaction:{row.id}", details={"amount": str(row.amount), "date": row.date.isoformat()})
     db.session.commit()
-    return _transaction(row)
+    return _as_dict(row)
 
 
 @bp.patch("/transactions/<int:transaction_id>")
@@ -168,7 +168,7 @@ def patch_transaction(values, transaction_id: int):
                      target=f"transaction:{row.id}", details={k: str(v) for k, v in manual_values.items()})
     db.session.commit()
     db.session.refresh(row)
-    return _transaction(row)
+    return _as_dict(row)
 
 
 @bp.delete("/transactions/<int:transaction_id>")
