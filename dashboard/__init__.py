@@ -93,12 +93,14 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.auth import bp as auth_bp
     from dashboard.health import bp as health_bp
     from dashboard.reports import bp as reports_bp
+    from dashboard.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(settings_bp)
     api.init_app(app)
 
 
