@@ -103,6 +103,7 @@ def _tags(header: str | None) -> list[str]:
 @bp.route("/docs", endpoint="docs")
 @bp.doc(security=[])
 @bp.response(200, content_type="text/html", description="The rendered API reference.")
+@errors()
 def docs():
     """The API reference, rendered in the browser from vendored assets (no CDN)."""
     return render_template("api/docs.html")
