@@ -1,7 +1,8 @@
 """The API's endpoints, on both engines, through a real token."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -182,3 +183,19 @@ def test_rate_limit_per_token_with_retry_after(client, db, user, token):
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert limited.mimetype == "application/problem+json"
     assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200  # another token, another bucket
+
+
+def test_profit_and_loss_and_balances(client, db, user, token, account):
+    ledger = factories.create_account(db.session, user, "Sage", currency="GBP")
+    factories.add_rows(db.session, ledger, [{"date": date(2025, 3, 4), "amount": Decimal("900.00"),
+                                             "nominal_code": "4000", "description": "Sales"}])
+    pnl = client.get("/api/v1/reports/profit-and-loss?period=custom&start=2025-03&end=2025-03",
+                     headers=bearer(token)).json
+    assert pnl["months"] == ["2025-03-01"]
+    net = next(row for row in pnl["data"][0]["rows"] if row["label"] == "Net profit")
+    assert net["values"] == ["900.00"]
+    balances = client.get("/api/v1/reports/balances?period=custom&start=2025-01&end=2025-03",
+                          headers=bearer(token)).json
+    current = balances["data"][0]["accounts"][0]
+    assert balances["step"] == "month" and len(current["balances"]) == 3
+    assert current["balances"][2] == "2447.70" and current["derived"] is True

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from dashboard.accounts.forms import SORT_CHOICES
 from dashboard.accounts.transaction_queries import storable_amount
 from dashboard.models.accounts import AccountType, TransactionStatus
+from dashboard.reports.balances import DAILY, MONTHLY
 
 MAX_PAGE = 500
 SORTS = [choice.value for choice in SORT_CHOICES]
@@ -221,3 +222,44 @@ class IncomeExpensesReport(Report):
 class CategoriesReport(Report):
     data = fields.List(fields.Nested(CategoriesOut), required=True)
 
+
+
+class ReportQueryWithStep(ReportQuery):
+    step = fields.String(load_default=None, validate=validate.OneOf([MONTHLY, DAILY]))
+
+
+class StatementRowOut(Schema):
+    label = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "range, code or subtotal"})
+    key = fields.String(required=True)
+    values = fields.List(Money(), required=True, metadata={"description": "One per month of the period."})
+    total = Money(required=True)
+
+
+class ProfitAndLossOut(Schema):
+    currency = fields.String(required=True)
+    rows = fields.List(fields.Nested(StatementRowOut), required=True)
+
+
+class ProfitAndLossReport(Report):
+    months = fields.List(fields.Date(), required=True)
+    data = fields.List(fields.Nested(ProfitAndLossOut), required=True)
+
+
+class AccountBalancesOut(Schema):
+    account_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    balances = fields.List(Money(), required=True, metadata={"description": "One per point."})
+    derived = fields.Boolean(required=True)
+
+
+class BalancesOut(Schema):
+    currency = fields.String(required=True)
+    net_worth = fields.List(Money(), required=True)
+    accounts = fields.List(fields.Nested(AccountBalancesOut), required=True)
+
+
+class BalancesReport(Report):
+    step = fields.String(required=True)
+    points = fields.List(fields.Date(), required=True)
+    data = fields.List(fields.Nested(BalancesOut), required=True)
