@@ -106,4 +106,4 @@ def _tags(header: str | None) -> list[str]:
 @errors()
 def docs():
     """The API reference, rendered in the browser from vendored assets (no CDN)."""
-    return render_template("api/docs.html")
+    return current_app.response_class(render_template("api/docs.html"), mimetype="text/html")
