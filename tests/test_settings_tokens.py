@@ -38,8 +38,7 @@ def test_another_users_token_cannot_be_revoked(client, db, user):
     other = factories.create_user(db.session, "bob@example.com")
     factories.log_in(client, user.email)
     theirs = create_token(db.session, Actor.system(), other, "bob's").token
-    response = client.post(f"/settings/tokens/{theirs.id}/revoke", follow_redirects=True)
-    assert "No such token" in response.get_data(as_text=True)
+    assert client.post(f"/settings/tokens/{theirs.id}/revoke").status_code == 404
     assert db.session.get(ApiToken, theirs.id).revoked_at is None
 
 

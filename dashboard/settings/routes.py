@@ -1,5 +1,5 @@
 """The signed-in user's settings: API tokens (create, list, revoke)."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dashboard.api.tokens import create_token, revoke_token, user_tokens
@@ -31,9 +31,12 @@ def tokens():
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke(token_id: int):
-    if RevokeForm().validate_on_submit() and revoke_token(db.session, _actor(), current_user.id, token_id):
-        db.session.commit()
-        flash("The token is revoked: it no longer works.", "success")
-    else:
-        flash("No such token.", "warning")
+    """Another user's token, or one revoked already, is not found (404), as any id that is not yours."""
+    if not RevokeForm().validate_on_submit():
+        flash("The form expired; please try again.", "warning")
+        return redirect(url_for("settings.tokens"))
+    if not revoke_token(db.session, _actor(), current_user.id, token_id):
+        abort(404)
+    db.session.commit()
+    flash("The token is revoked: it no longer works.", "success")
     return redirect(url_for("settings.tokens"))
