@@ -88,11 +88,13 @@ def _setup_extensions(app: Flask) -> None:
 
 def _setup_blueprints(app: Flask) -> None:
     from dashboard.accounts import bp as accounts_bp
+    from dashboard import api
     from dashboard.admin import bp as admin_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
     from dashboard.reports import bp as reports_bp
+    from dashboard.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
@@ -100,6 +102,8 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(settings_bp)
+    api.init_app(app)
 
 
 def _setup_errors(app: Flask) -> None:

@@ -53,6 +53,11 @@ class AuditAction(StrEnum):
     TELLER_SYNC_FAILED = "teller.sync_failed"
     TELLER_DISCONNECTED = "teller.disconnected"
     TELLER_REMOVE = "teller.remove"
+    TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
+    TOKEN_USE = "token.use"  # the first use of a token each day
+    TRANSACTION_CREATE = "transaction.create"
+    TRANSACTION_DELETE = "transaction.delete"
 
 
 @dataclass(frozen=True)

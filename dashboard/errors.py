@@ -23,7 +23,11 @@ def render_error(error: HTTPException):
     # The exception's own headers (Allow on a 405, WWW-Authenticate, ...), less its plain-text content type.
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     context = {"retry_seconds": _retry_seconds()} if code == 429 else {}
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if request.path.startswith("/api/"):
+        from dashboard.api.documents import problem_response
+
+        return problem_response(error)
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=error.name, message=error.description, status=code, **context), code, headers
     template = f"errors/{code if code in PAGES else 'generic'}.html"
     return render_template(template, error=error, code=code, **context), code, headers

@@ -7,6 +7,7 @@ NAV_LINKS = (
     ("accounts.transactions", "Transactions", False),
     ("reports.index", "Reports", False),
     ("connections.index", "Bank sync", False),
+    ("settings.tokens", "API tokens", False),
     ("admin.index", "Admin", True),
 )
 

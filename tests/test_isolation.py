@@ -8,7 +8,9 @@ fails loudly: add the argument to ``ID_ARGUMENTS``.
 import pytest
 from sqlalchemy import select
 
-from dashboard.models import Account, ImportBatch, MonthlyTotal, Transaction
+from dashboard.api.tokens import create_token
+from dashboard.audit import Actor
+from dashboard.models import Account, ApiToken, ImportBatch, MonthlyTotal, Transaction
 from tests import factories
 
 # Argument name -> which of a user's objects it names.
@@ -17,6 +19,7 @@ ID_ARGUMENTS = {
     "transaction_id": "transaction",
     "batch_id": "batch",
     "user_id": "user",
+    "token_id": "token",
 }
 PLACEHOLDER = "4000"  # for arguments that are not ids, such as a nominal code
 SKIPPED_METHODS = {"OPTIONS"}  # answered by Flask itself for any matching URL
@@ -31,14 +34,16 @@ def _owned_objects(db, user, prefix: str) -> dict[str, int]:
     factories.add_transactions(db.session, account, [("2024-01-01", "-5", f"{prefix} coffee", "Eating out")],
                                batch_id=batch.id)
     transaction_id = db.session.scalar(select(Transaction.id).where(Transaction.account_id == account.id))
-    return {"account": account.id, "transaction": transaction_id, "batch": batch.id, "user": user.id}
+    token = create_token(db.session, Actor.system(), user, f"{prefix} token").token
+    return {"account": account.id, "transaction": transaction_id, "batch": batch.id, "user": user.id,
+            "token": token.id}
 
 
 def _snapshot(db, owner_id: int) -> list:
     """Everything of the owner's that a route could change."""
     db.session.expire_all()
     state = []
-    for model in (Account, Transaction, ImportBatch, MonthlyTotal):
+    for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken):
         table = model.__table__
         rows = db.session.execute(select(table).where(table.c.owner_id == owner_id).order_by(table.c.id)).all()
         state.append([tuple(row) for row in rows])
@@ -55,7 +60,10 @@ def _id_rules(app):
 
 
 def _expected_status(rule) -> int:
-    """Admin pages refuse a non-admin with 403 before looking at any id; everything else says 404."""
+    """Admin pages refuse a non-admin with 403 before looking at any id; the API takes no session cookie (401;
+    tests/test_api_document.py checks it with another user's token); everything else says 404."""
+    if rule.endpoint.startswith("api."):
+        return 401
     return 403 if rule.endpoint.startswith("admin.") else 404
 
 

@@ -1,0 +1,19 @@
+"""The settings pages' forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from dashboard.api.tokens import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)],
+                       description="What the token is for, e.g. \"monthly spreadsheet\".")
+    read_only = BooleanField("Read-only (it may read but not change anything)")
+    expires_days = IntegerField("Expires after (days)", validators=[Optional(), NumberRange(1, MAX_EXPIRY_DAYS)],
+                                description="Leave empty for a token that does not expire.")
+    submit = SubmitField("Create token")
+
+
+class RevokeForm(FlaskForm):
+    submit = SubmitField("Revoke")
