@@ -103,8 +103,10 @@ def gunicorn(env: dict, port: int, workers: int, log: Path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # nosec B310: loopback
-                break
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # nosec B310
+                if len(psutil.Process(server.pid).children()) == workers:
+                    break
+                time.sleep(0.5)
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"gunicorn did not start: {log.read_text()[-500:]}") from None
