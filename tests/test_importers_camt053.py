@@ -217,8 +217,8 @@ def test_truncated_document_is_refused_with_a_line():
     [
         (b"", 1, "empty"),
         (b"\x00\x01\x02\xff\xfe junk", 1, "not a valid XML document"),
-        (b'<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.08">\n'
-         b"<BkToCstmrAcctRpt/></Document>", 2, "not a camt.053 statement"),
+        (b'<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">\n'
+         b"<CstmrCdtTrfInitn/></Document>", 2, "not a camt.052, camt.053 or camt.054 message"),
     ],
 )
 def test_files_that_are_not_camt053_are_refused(data, line, reason):

@@ -11,7 +11,7 @@ from dashboard.importers.bank_csv import ColumnMapping
 from dashboard.importers.csv_conventions import DATE_FORMATS
 from dashboard.importers.detect import FORMATS
 
-FORMAT_NAMES = {"csv": "Bank CSV", "ofx": "OFX / QFX / QBO", "qif": "QIF", "camt053": "CAMT.053 XML",
+FORMAT_NAMES = {"csv": "Bank CSV", "ofx": "OFX / QFX / QBO", "qif": "QIF", "camt053": "camt.052 / 053 / 054 XML",
                 "sage": "Sage 50 audit trail CSV"}
 FORMAT_CHOICES = [SelectChoice("auto", "Detect automatically"),
                   *(SelectChoice(name, FORMAT_NAMES.get(name, name)) for name in FORMATS)]
