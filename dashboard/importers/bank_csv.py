@@ -12,6 +12,7 @@ import csv
 import io
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -43,8 +44,14 @@ __all__ = ["ColumnMapping", "MappingNeeded", "parse"]
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
-    """The transactions in a bank CSV export, laid out as ``mapping`` says or as detected."""
+def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | None = None) -> ParsedFile:
+    """The transactions in a bank CSV export, laid out as ``mapping`` says or as detected.
+
+    ``date_order`` ("dmy" or "mdy") settles dates that read both ways. When the
+    file still leaves the date format open, but a row fails under every
+    candidate (a bad amount on line 3), that row's error is raised instead of
+    the question: no answer would import the file.
+    """
     text, encoding = decoded(data)
     delimiter, records = split_records(text)
     named_header = header_position(records)
@@ -54,10 +61,14 @@ def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
     names = column_names(header, max(len(r.cells) for r in records))
     has_header = header_index is not None
     if mapping is None:
-        if named_header is not None:
-            mapping = mapping_from_header(names, rows)
-        else:
-            mapping = mapping_from_content(names, rows, has_header)
+        try:
+            if named_header is not None:
+                mapping = mapping_from_header(names, rows, date_order)
+            else:
+                mapping = mapping_from_content(names, rows, has_header, date_order)
+        except MappingNeeded as needed:
+            fails_whatever_the_answer(needed, rows, names)
+            raise
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
     statement, skipped = statement_from_rows(rows, mapping, names)
@@ -74,6 +85,21 @@ def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
     if skipped:
         details["skipped_rows"] = ", ".join(f"line {r.line}" for r in skipped)
     return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details)
+
+
+def fails_whatever_the_answer(needed: MappingNeeded, rows: list[Record], names: list[str]) -> None:
+    """Raise the first row error when the guessed mapping fails under every date format still in question."""
+    if needed.guess is None or not needed.date_formats:
+        return
+    errors = []
+    for date_format in needed.date_formats:
+        try:
+            statement_from_rows(rows, replace(needed.guess, date_format=date_format), names)
+        except ImportFileError as error:
+            errors.append(error)
+        else:
+            return
+    raise min(errors, key=lambda error: error.line or 0)
 
 
 # Reading the file into records

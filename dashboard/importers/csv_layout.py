@@ -96,6 +96,9 @@ class ColumnMapping:
         }
 
 
+DATE_ORDERS = ("dmy", "mdy")
+
+
 class MappingNeeded(ImportFileError):
     """The file leaves a choice open: ask the user for a :class:`ColumnMapping`.
 
@@ -211,7 +214,7 @@ def text_roles(description: list[int], memo: list[int], counterparty: int | None
     return {"description_columns": tuple(memo)}
 
 
-def mapping_from_header(names: list[str], rows: list[Record]) -> ColumnMapping:
+def mapping_from_header(names: list[str], rows: list[Record], date_order: str | None = None) -> ColumnMapping:
     by_role: dict[str, list[int]] = {}
     for column, name in enumerate(names):
         if role := header_role(name):
@@ -233,7 +236,7 @@ def mapping_from_header(names: list[str], rows: list[Record]) -> ColumnMapping:
     else:
         draft["debit_column"] = first(by_role.get("debit", []))
         draft["credit_column"] = first(by_role.get("credit", []))
-    return completed_mapping(draft, names, rows, [])
+    return completed_mapping(draft, names, rows, [], date_order)
 
 
 def column_kind(cells: list[str], decimal_separator: str) -> str:
@@ -262,7 +265,8 @@ def is_date_column(cells: list[str], row_count: int) -> bool:
     return read * 10 >= len(values) * 9
 
 
-def mapping_from_content(names: list[str], rows: list[Record], has_header: bool) -> ColumnMapping:
+def mapping_from_content(names: list[str], rows: list[Record], has_header: bool,
+                         date_order: str | None = None) -> ColumnMapping:
     """A mapping read off the cells of a file whose header (if any) names nothing known."""
     sample = rows[:DETECTION_SAMPLE_SIZE]
     columns = range(len(names))
@@ -287,7 +291,7 @@ def mapping_from_content(names: list[str], rows: list[Record], has_header: bool)
     if not text or len(text) > 2:
         problems.append(f"{len(text)} columns hold text: which is the description?")
     draft["description_columns"] = tuple(text[:2])
-    return completed_mapping(draft, names, rows, problems)
+    return completed_mapping(draft, names, rows, problems, date_order)
 
 
 def money_roles(money: list[int], rows: list[Record], separator: str, problems: list[str]) -> dict[str, int]:
@@ -331,15 +335,20 @@ def balances_follow(rows: list[Record], roles: dict[str, int], separator: str) -
 
 
 def completed_mapping(
-    draft: dict[str, Any], names: list[str], rows: list[Record], problems: list[str]
+    draft: dict[str, Any], names: list[str], rows: list[Record], problems: list[str], date_order: str | None = None
 ) -> ColumnMapping:
-    """Add the date format, decimal separator and sign convention; raise MappingNeeded on open choices."""
+    """Add the date format, decimal separator and sign convention; raise MappingNeeded on open choices.
+
+    ``date_order`` ("dmy" or "mdy", the user's or the account's preference)
+    decides between day-first and month-first formats that both read every date.
+    """
     dates = [(r, r.cell(draft["date_column"])) for r in rows]
     formats, read = fitting_date_formats([cell for _, cell in dates])
     if not formats and dates:
         raise ImportFileError(f'"{dates[0][1]}" is not a date in any known format', dates[0][0].line)
     if read < len(dates) and len(formats) > 1:
         unreadable_date_everywhere(dates, formats)
+    formats = in_date_order(formats, date_order)
     if len(formats) > 1:
         problems.append(f"the dates read as {' or as '.join(formats)}: which is it?")
     money = [draft.get(k) for k in ("amount_column", "debit_column", "credit_column", "balance_column")]
@@ -356,6 +365,23 @@ def completed_mapping(
         ambiguous_formats = formats if len(formats) > 1 else []
         raise MappingNeeded(as_sentences(problems), names, sample_rows(rows), guess, ambiguous_formats)
     return guess
+
+
+def in_date_order(formats: list[str], date_order: str | None) -> list[str]:
+    """The formats that follow ``date_order`` when several read the file and some do; else all of them."""
+    if len(formats) < 2 or date_order not in DATE_ORDERS:
+        return formats
+    preferred = [f for f in formats if date_order_of(f) == date_order]
+    return preferred or formats
+
+
+def date_order_of(date_format: str) -> str | None:
+    """ "dmy" for a day-first format, "mdy" for a month-first one, None for year-first and the rest."""
+    if date_format.startswith("DD"):
+        return "dmy"
+    if date_format.startswith(("MM", "M/")):
+        return "mdy"
+    return None
 
 
 def as_sentences(problems: list[str]) -> str:

@@ -47,15 +47,16 @@ def parse_file(
     filename: str = "",
     format: str = "auto",
     csv_mapping: ColumnMapping | None = None,
+    date_order: str | None = None,
 ) -> ParsedFile:
     """Parse ``data`` with the parser for ``format``, or the detected one when "auto".
 
-    ``csv_mapping`` goes to ``bank_csv.parse``; other formats ignore it.
+    ``csv_mapping`` and ``date_order`` ("dmy"/"mdy") go to ``bank_csv.parse``; other formats ignore them.
     """
     chosen = detect_format(data, filename) if format.strip().lower() == "auto" else _known_format(format)
     parser = importlib.import_module(f".{PARSER_MODULES[chosen]}", __package__)
     if chosen == "csv":
-        return parser.parse(data, csv_mapping)
+        return parser.parse(data, csv_mapping, date_order)
     return parser.parse(data)
 
 

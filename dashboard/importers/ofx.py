@@ -37,7 +37,16 @@ BANK_ACCOUNT_TYPES = {
     "CREDITLINE": "credit_line",
     "CD": "certificate_of_deposit",
 }
-STATEMENT_TAGS = ("STMTRS", "CCSTMTRS")
+STATEMENT_TAGS = ("STMTRS", "CCSTMTRS", "INVSTMTRS")
+# Where each statement keeps its account and its cash rows. An investment
+# statement's cash rows are the STMTTRN inside INVBANKTRAN; its trades
+# (BUYSTOCK, INCOME, REINVEST, ...) move securities, not this account's cash.
+ACCOUNT_PATHS = {"STMTRS": "BANKACCTFROM", "CCSTMTRS": "CCACCTFROM", "INVSTMTRS": "INVACCTFROM"}
+ROW_PATHS = {"STMTRS": "BANKTRANLIST/STMTTRN", "CCSTMTRS": "BANKTRANLIST/STMTTRN",
+             "INVSTMTRS": "INVTRANLIST/INVBANKTRAN/STMTTRN"}
+INVESTMENT_TRADES = ("BUYDEBT", "BUYMF", "BUYOPT", "BUYOTHER", "BUYSTOCK", "CLOSUREOPT", "INCOME", "INVEXPENSE",
+                     "JRNLFUND", "JRNLSEC", "MARGININTEREST", "REINVEST", "RETOFCAP", "SELLDEBT", "SELLMF",
+                     "SELLOPT", "SELLOTHER", "SELLSTOCK", "SPLIT", "TRANSFER")
 
 _XML_ENCODING = re.compile(r"""<\?xml[^>]*\bencoding=["']([\w.:-]+)["']""")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -78,6 +87,10 @@ def parse(data: bytes) -> ParsedFile:
     ]
     if not statements:
         raise ImportFileError("this OFX file holds no bank or credit-card statement (STMTRS or CCSTMTRS)")
+    if not any(s.transactions for s in statements) and _holds_trades(root):
+        raise ImportFileError(
+            "this OFX file is an investment statement with trades only (no INVBANKTRAN cash rows); "
+            "we import bank, card and investment cash rows, not security trades")
     return ParsedFile(
         format="ofx",
         statements=statements,
@@ -195,14 +208,19 @@ def _element_offsets(root: ET.Element, text: str, body_start: int) -> dict[ET.El
     return dict(zip(root.iter(), opening_tags))
 
 
+def _holds_trades(root: ET.Element) -> bool:
+    return any(element.tag in INVESTMENT_TRADES for element in root.iter())
+
+
 def _statement(document: _Document, element: ET.Element, institution: str | None) -> ParsedStatement:
+    account_id = _text(element, f"{ACCOUNT_PATHS[element.tag]}/ACCTID")
     if element.tag == "CCSTMTRS":
-        account_id = _text(element, "CCACCTFROM/ACCTID")
         account_type: str | None = "credit_card"
+    elif element.tag == "INVSTMTRS":
+        account_type = "investment"
     else:
-        account_id = _text(element, "BANKACCTFROM/ACCTID")
         account_type = BANK_ACCOUNT_TYPES.get((_text(element, "BANKACCTFROM/ACCTTYPE") or "").upper())
-    transactions = [_transaction(document, t) for t in element.iterfind("BANKTRANLIST/STMTTRN")]
+    transactions = [_transaction(document, t) for t in element.iterfind(ROW_PATHS[element.tag])]
     ledger, available = element.find("LEDGERBAL"), element.find("AVAILBAL")
     return ParsedStatement(
         transactions=transactions,
