@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from .csv_conventions import (
     combined_amount,
+    indicator_sign,
     is_balance_row,
     is_pending,
     parse_amount,
@@ -182,6 +183,13 @@ def row_amount(record: Record, mapping: ColumnMapping, names: list[str]) -> Deci
     else:
         amount = combined_amount(cell_amount(record, mapping.debit_column, mapping, names),
                                  cell_amount(record, mapping.credit_column, mapping, names))
+    if amount is not None and mapping.indicator_column is not None:
+        sign = indicator_sign(record.cell(mapping.indicator_column))
+        if sign is None:
+            reason = f'"{record.cell(mapping.indicator_column)}" in column {names[mapping.indicator_column]} ' \
+                     "is neither a credit nor a debit indicator"
+            raise ImportFileError(reason, record.line)
+        amount = sign * abs(amount)
     return -amount if amount is not None and mapping.negate else amount
 
 

@@ -264,3 +264,21 @@ def combined_amount(money_out: Decimal | None, money_in: Decimal | None) -> Deci
     if money_out is None and money_in is None:
         return None
     return abs(money_in or Decimal(0)) - abs(money_out or Decimal(0))
+
+
+# Credit/debit indicator cells that give the sign of an unsigned amount column
+# (ING's Af/Bij, "C"/"D", camt-style CRDT/DBIT, and their English words).
+DEBIT_INDICATORS = frozenset({"d", "dr", "dbit", "debit", "af", "s", "soll", "-"})
+CREDIT_INDICATORS = frozenset({"c", "cr", "crdt", "credit", "bij", "h", "haben", "+"})
+
+
+def indicator_sign(text: str) -> int | None:
+    """-1 for a debit indicator, 1 for a credit one, None for anything else."""
+    word = text.strip().lower()
+    return -1 if word in DEBIT_INDICATORS else 1 if word in CREDIT_INDICATORS else None
+
+
+def is_indicator_column(cells: list[str]) -> bool:
+    """Every cell is a credit/debit indicator and both kinds occur."""
+    signs = {indicator_sign(cell) for cell in cells}
+    return bool(cells) and None not in signs and len(signs) == 2

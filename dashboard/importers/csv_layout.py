@@ -19,6 +19,7 @@ from .csv_conventions import (
     date_or_none,
     decided_decimal_separator,
     fitting_date_formats,
+    is_indicator_column,
     folded_text,
     combined_amount,
     has_currency_mark,
@@ -59,6 +60,7 @@ class ColumnMapping:
     counterparty_column: int | None = None
     category_column: int | None = None
     status_column: int | None = None
+    indicator_column: int | None = None  # C/D, Af/Bij...: the sign of an unsigned amount
     decimal_separator: str = "."
     negate: bool = False  # card exports that write purchases as positive
     has_header: bool = True
@@ -132,9 +134,9 @@ def header_position(records: list[Record]) -> int | None:
 
 
 def table_start(records: list[Record]) -> int:
-    """The first record as wide as most records: lines above it are a preamble."""
+    """The first record at least as wide as most records: narrower lines above it are a preamble."""
     width = Counter(len(r.cells) for r in records).most_common(1)[0][0]
-    return next(i for i, r in enumerate(records) if len(r.cells) == width)
+    return next(i for i, r in enumerate(records) if len(r.cells) >= width)
 
 
 def has_digit(text: str) -> bool:
@@ -349,6 +351,8 @@ def completed_mapping(
     if read < len(dates) and len(formats) > 1:
         unreadable_date_everywhere(dates, formats)
     formats = in_date_order(formats, date_order)
+    if draft.get("amount_column") is not None and "indicator_column" not in draft:
+        draft["indicator_column"] = indicator_column(draft, len(names), rows)
     if len(formats) > 1:
         problems.append(f"the dates read as {' or as '.join(formats)}: which is it?")
     money = [draft.get(k) for k in ("amount_column", "debit_column", "credit_column", "balance_column")]
@@ -365,6 +369,17 @@ def completed_mapping(
         ambiguous_formats = formats if len(formats) > 1 else []
         raise MappingNeeded(as_sentences(problems), names, sample_rows(rows), guess, ambiguous_formats)
     return guess
+
+
+def indicator_column(draft: dict[str, Any], width: int, rows: list[Record]) -> int | None:
+    """A column of credit/debit indicators, when the amounts are unsigned; taken out of the text columns."""
+    if any(r.cell(draft["amount_column"]).strip().startswith(("-", "(")) for r in rows):
+        return None
+    roles = {v for k, v in draft.items() if k.endswith("_column") and isinstance(v, int)}
+    column = next((c for c in range(width) if c not in roles and is_indicator_column([r.cell(c) for r in rows])), None)
+    for key in ("description_columns", "memo_columns"):
+        draft[key] = tuple(c for c in draft.get(key, ()) if c != column)
+    return column
 
 
 def in_date_order(formats: list[str], date_order: str | None) -> list[str]:
