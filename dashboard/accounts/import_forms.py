@@ -16,11 +16,16 @@ FORMAT_NAMES = {"csv": "Bank CSV", "ofx": "OFX / QFX / QBO", "qif": "QIF", "camt
 FORMAT_CHOICES = [SelectChoice("auto", "Detect automatically"),
                   *(SelectChoice(name, FORMAT_NAMES.get(name, name)) for name in FORMATS)]
 NO_COLUMN = ""
+DATE_ORDER_CHOICES = [SelectChoice("", "Ask me"), SelectChoice("dmy", "Day first: 02/03/2025 is 2 March"),
+                      SelectChoice("mdy", "Month first: 02/03/2025 is February 3")]
 
 
 class UploadForm(FlaskForm):
     file = FileField("Statement file", validators=[FileRequired("Choose a file to import.")])
     format = SelectField("Format", choices=FORMAT_CHOICES, default="auto")
+    date_order = SelectField("Date order for ambiguous files", choices=DATE_ORDER_CHOICES, default="",
+                             description="Your setting, for files whose every day is 12 or less; "
+                                         "an account remembers the order of its last import.")
     submit = SubmitField("Preview")
 
 
@@ -29,6 +34,7 @@ class CarriedUploadForm(FlaskForm):
 
     upload = HiddenField(validators=[DataRequired()])
     format = HiddenField(default="auto")
+    date_order = HiddenField(default="")  # "dmy"/"mdy" chosen in the preview, else empty
 
 
 class ConfirmImportForm(CarriedUploadForm):

@@ -25,6 +25,7 @@ from .csv_conventions import (
     parse_date,
 )
 from .csv_layout import (
+    date_order_of,
     ColumnMapping,
     MappingNeeded,
     Record,
@@ -61,6 +62,7 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     header = records[header_index].cells if header_index is not None else []
     names = column_names(header, max(len(r.cells) for r in records))
     has_header = header_index is not None
+    detected = mapping is None
     if mapping is None:
         try:
             if named_header is not None:
@@ -85,7 +87,9 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
         details["signs"] = "inverted: money out is written as positive"
     if skipped:
         details["skipped_rows"] = ", ".join(f"line {r.line}" for r in skipped)
-    return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details)
+    settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
+    return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
+                      settled_mapping=mapping if settled else None)
 
 
 def fails_whatever_the_answer(needed: MappingNeeded, rows: list[Record], names: list[str]) -> None:

@@ -8,6 +8,7 @@ service (``dashboard/importers/services.py``, writing through ``batches.py``) tu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -60,6 +61,9 @@ class ParsedFile:
     statements: list[ParsedStatement]
     encoding: str | None = None
     details: dict[str, str] = field(default_factory=dict)  # shown in the preview
+    # A CSV's detected ColumnMapping when a date order chose its date format: the
+    # import saves it on the account, which so remembers the order for next time.
+    settled_mapping: Any = None
 
     @property
     def transactions(self) -> list[ParsedTransaction]:

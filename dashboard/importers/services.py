@@ -61,7 +61,7 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
         if account is None:
             account = account_for_import(session, scope, account_name, parsed, default_currency)
         batch = import_parsed(session, scope, actor, account, parsed, filename, data,
-                              mapping=used_mapping, progress=progress)
+                              mapping=used_mapping or parsed.settled_mapping, progress=progress)
     except BaseException:
         session.rollback()
         raise
