@@ -315,3 +315,18 @@ def test_file_without_a_bank_or_card_statement_is_refused() -> None:
 
     with pytest.raises(ImportFileError, match="no bank or credit-card statement"):
         ofx.parse(sign_on_only)
+
+
+REAL_OFX = Path(__file__).parent / "fixtures" / "real" / "ofx"
+
+
+def test_an_investment_statement_gives_its_cash_rows_from_invbanktran():
+    parsed = ofx.parse((REAL_OFX / "ofxparse-investment_medium.ofx").read_bytes())
+    (statement,) = parsed.statements
+    assert (statement.account_type, statement.currency, len(statement.transactions)) == ("investment", "CAD", 3)
+    assert sum(t.amount for t in statement.transactions) == Decimal("-3.95")
+
+
+def test_an_investment_statement_with_trades_only_is_refused_with_the_reason():
+    with pytest.raises(ImportFileError, match="trades only"):
+        ofx.parse((REAL_OFX / "asgrim-ofxdata-google.ofx").read_bytes())
