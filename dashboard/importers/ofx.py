@@ -159,8 +159,9 @@ class _ClosingTreeBuilder(TreeBuilder):
     As in SGML, an end tag also closes the aggregates still open inside it,
     and a balance ends the transaction list (Nubank never closes
     BANKTRANLIST, which would otherwise put its balances inside the list).
-    A stray end tag becomes a ParseError with its position instead of
-    silently closing the wrong aggregate.
+    An end tag that closes nothing open (banks' generators write such tags
+    after misordered aggregates) is skipped: a file a bank produced is not
+    refused for its syntax alone; the values it holds are still checked.
     """
 
     ENDED_BY = {"LEDGERBAL": "BANKTRANLIST", "AVAILBAL": "BANKTRANLIST"}
@@ -175,9 +176,9 @@ class _ClosingTreeBuilder(TreeBuilder):
         self.open_tags.append(tag)
         return super().start(tag, attrs)
 
-    def end(self, tag: str) -> ET.Element:
+    def end(self, tag: str) -> ET.Element | None:
         if tag not in self.open_tags:
-            raise ParseError(f"</{tag}> closes nothing that is open")
+            return None
         while self.open_tags.pop() != tag:
             super().end(tag)
         return super().end(tag)
@@ -230,7 +231,7 @@ def _statement(document: _Document, element: ET.Element, institution: str | None
         currency=_text(element, "CURDEF") or _currency_all_transactions_state(transactions),
         ledger_balance=_amount(document, ledger, "BALAMT"),
         available_balance=_amount(document, available, "BALAMT"),
-        balance_as_of=_datetime(document, ledger, "DTASOF") or _datetime(document, available, "DTASOF"),
+        balance_as_of=_balance_date(document, ledger) or _balance_date(document, available),
     )
 
 
@@ -276,6 +277,18 @@ def _description_and_memo(name: str | None, memo: str | None) -> tuple[str | Non
     if memo and memo.startswith(name):
         return memo, None
     return name, memo
+
+
+def _balance_date(document: _Document, balance: ET.Element | None) -> datetime | None:
+    """DTASOF; a date whose time is impossible (``04:82:08``) keeps its date: not worth refusing a file over."""
+    try:
+        return _datetime(document, balance, "DTASOF")
+    except ImportFileError:
+        value = _text(balance, "DTASOF") or ""
+        try:
+            return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        except ValueError:
+            return None
 
 
 def _posted_date(document: _Document, element: ET.Element, posted: str) -> date:
