@@ -23,7 +23,7 @@ from dashboard.audit import Actor
 from dashboard.extensions import csrf, db
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
-from dashboard.importers.csv_layout import date_order_of
+from dashboard.importers.csv_conventions import date_order_of
 from dashboard.importers.records import ImportFileError
 from dashboard.importers.undo import BatchAlreadyUndone, account_batches, undo_batch
 from dashboard.models import Account
@@ -54,10 +54,7 @@ def import_reread(account_id: int):
     """The preview's one-click switch: the same file, its dates read in the other order."""
     account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form, data, filename = _signed_upload(ConfirmImportForm, account)
-    try:
-        mapping = ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
-    except (ValueError, TypeError):
-        abort(400, "The column mapping could not be read; choose the file again.")
+    mapping = _carried_mapping(form)
     return _preview_or_ask(account, data, filename, form.format.data, form.upload.data, mapping,
                            date_order=form.date_order.data or None)
 
@@ -94,10 +91,7 @@ def import_confirm(account_id: int):
     form, data, filename = _signed_upload(ConfirmImportForm, account)
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
-    try:
-        mapping = ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
-    except (ValueError, TypeError):
-        abort(400, "The column mapping could not be read; choose the file again.")
+    mapping = _carried_mapping(form)
     date_order = form.date_order.data or None
     try:
         preview, _ = services.preview_file(db.session, scope_for(current_user), account, data, filename,
@@ -152,6 +146,14 @@ def undo_import(account_id: int, batch_id: int):
 
 
 # The steps' shared parts
+
+def _carried_mapping(form: ConfirmImportForm) -> ColumnMapping | None:
+    """The column mapping the preview carried, if any; a mangled one is a bad request."""
+    try:
+        return ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
+    except (ValueError, TypeError):
+        abort(400, "The column mapping could not be read; choose the file again.")
+
 
 def _remember_date_order(date_order: str) -> None:
     """The upload form's "Date order for ambiguous files" is the user's setting: keep it when it changed."""

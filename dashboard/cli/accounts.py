@@ -19,7 +19,7 @@ from dashboard.cli import parameters
 from dashboard.extensions import db
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
-from dashboard.importers.csv_layout import DATE_ORDERS
+from dashboard.importers.csv_conventions import DATE_ORDERS
 from dashboard.importers.detect import FORMATS
 from dashboard.importers.records import ImportFileError
 from dashboard.models import Account

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from .csv_conventions import (
     combined_amount,
+    date_order_of,
     indicator_sign,
     is_balance_row,
     is_pending,
@@ -25,7 +26,6 @@ from .csv_conventions import (
     parse_date,
 )
 from .csv_layout import (
-    date_order_of,
     ColumnMapping,
     MappingNeeded,
     Record,

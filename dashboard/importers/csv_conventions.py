@@ -188,6 +188,26 @@ DATE_FORMATS = {
 MONTH_FIRST_FALLBACKS = {"MM-DD-YYYY": "DD-MM-YYYY"}
 
 
+DATE_ORDERS = ("dmy", "mdy")
+
+
+def in_date_order(formats: list[str], date_order: str | None) -> list[str]:
+    """The formats that follow ``date_order`` when several read the file and some do; else all of them."""
+    if len(formats) < 2 or date_order not in DATE_ORDERS:
+        return formats
+    preferred = [f for f in formats if date_order_of(f) == date_order]
+    return preferred or formats
+
+
+def date_order_of(date_format: str) -> str | None:
+    """ "dmy" for a day-first format, "mdy" for a month-first one, None for year-first and the rest."""
+    if date_format.startswith("DD"):
+        return "dmy"
+    if date_format.startswith(("MM", "M/")):
+        return "mdy"
+    return None
+
+
 def parse_date(text: str, date_format: str) -> date:
     """The date in ``text`` under ``date_format`` (a key of DATE_FORMATS); ValueError otherwise."""
     return DATE_FORMATS[date_format](" ".join(text.split()))

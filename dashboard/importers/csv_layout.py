@@ -19,6 +19,7 @@ from .csv_conventions import (
     date_or_none,
     decided_decimal_separator,
     fitting_date_formats,
+    in_date_order,
     is_indicator_column,
     folded_text,
     combined_amount,
@@ -96,9 +97,6 @@ class ColumnMapping:
             for f in fields(self)
             if f.name.endswith("_column") and (value := getattr(self, f.name)) is not None
         }
-
-
-DATE_ORDERS = ("dmy", "mdy")
 
 
 class MappingNeeded(ImportFileError):
@@ -380,23 +378,6 @@ def indicator_column(draft: dict[str, Any], width: int, rows: list[Record]) -> i
     for key in ("description_columns", "memo_columns"):
         draft[key] = tuple(c for c in draft.get(key, ()) if c != column)
     return column
-
-
-def in_date_order(formats: list[str], date_order: str | None) -> list[str]:
-    """The formats that follow ``date_order`` when several read the file and some do; else all of them."""
-    if len(formats) < 2 or date_order not in DATE_ORDERS:
-        return formats
-    preferred = [f for f in formats if date_order_of(f) == date_order]
-    return preferred or formats
-
-
-def date_order_of(date_format: str) -> str | None:
-    """ "dmy" for a day-first format, "mdy" for a month-first one, None for year-first and the rest."""
-    if date_format.startswith("DD"):
-        return "dmy"
-    if date_format.startswith(("MM", "M/")):
-        return "mdy"
-    return None
 
 
 def as_sentences(problems: list[str]) -> str:

@@ -26,7 +26,7 @@ from dashboard.access import WRITE, Scope
 from dashboard.audit import Actor
 from dashboard.importers.account_plans import account_for_import, named_account
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
-from dashboard.importers.csv_layout import DATE_ORDERS, date_order_of
+from dashboard.importers.csv_conventions import DATE_ORDERS, date_order_of
 from dashboard.importers.batches import import_parsed
 from dashboard.importers.detect import parse_file
 from dashboard.importers.preview import Preview, preview_import
