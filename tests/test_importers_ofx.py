@@ -342,3 +342,16 @@ def test_an_end_tag_that_closes_nothing_and_an_impossible_balance_time_are_not_r
 
     assert [t.amount for t in parsed.transactions] == [t.amount for t in ofx.parse(whole).transactions]
     assert parsed.statements[0].balance_as_of.date() == ofx.parse(whole).statements[0].balance_as_of.date()
+
+
+def test_two_different_transactions_sharing_one_fitid_are_both_kept() -> None:
+    body = (b"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD<BANKACCTFROM><ACCTID>1<ACCTTYPE>CHECKING"
+            b"</BANKACCTFROM><BANKTRANLIST>"
+            b"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240102<TRNAMT>-1.00<FITID>A<NAME>Tom & Jerry</STMTTRN>"
+            b"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240103<TRNAMT>-2.00<FITID>A<NAME>Shop</STMTTRN>"
+            b"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")  # no header, a raw &
+
+    parsed = ofx.parse(body)
+
+    assert [(t.amount, t.external_id, t.description) for t in parsed.transactions] == [
+        (Decimal("-1.00"), None, "Tom & Jerry"), (Decimal("-2.00"), None, "Shop")]

@@ -28,8 +28,6 @@ the same way. Choices a reader would otherwise have to guess:
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -42,6 +40,7 @@ from .records import (
     ParsedFile,
     ParsedStatement,
     ParsedTransaction,
+    drop_repeated_ids,
 )
 
 MESSAGES = ("BkToCstmrStmt/Stmt", "BkToCstmrAcctRpt/Rpt", "BkToCstmrDbtCdtNtfctn/Ntfctn")
@@ -68,7 +67,7 @@ def parse(data: bytes) -> ParsedFile:
             "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn", document.sourceline)
     ignored_balances: list[str] = []
     statements = [_statement(element, ignored_balances) for element in document.iterfind(message)]
-    _drop_repeated_ids(statements)
+    drop_repeated_ids(statements)
     details = {
         "version": namespace.rsplit(":", 1)[-1] or "camt.053 (no namespace)",
         "statements": str(len(statements)),
@@ -196,15 +195,6 @@ def _external_id(entry: etree._Element, only_detail: etree._Element | None) -> s
 def _party_name(detail: etree._Element, role: str) -> str | None:
     """Name of the debtor or creditor; v2 writes ``Cdtr/Nm``, v8 ``Cdtr/Pty/Nm``."""
     return _text(detail, f"RltdPties/{role}/Nm") or _text(detail, f"RltdPties/{role}/Pty/Nm")
-
-
-def _drop_repeated_ids(statements: list[ParsedStatement]) -> None:
-    ids = Counter((s.account_id, t.external_id) for s in statements for t in s.transactions if t.external_id)
-    for statement in statements:
-        statement.transactions = [
-            replace(t, external_id=None) if ids[(statement.account_id, t.external_id)] > 1 else t
-            for t in statement.transactions
-        ]
 
 
 def _date(holder: etree._Element | None) -> date | None:

@@ -27,7 +27,7 @@ from ofxtools import Types
 from ofxtools.Parser import ParseError, TreeBuilder
 from ofxtools.header import OFXHeaderV1, OFXHeaderV2
 
-from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction, drop_repeated_ids
 from .text import encoding_of
 
 BANK_ACCOUNT_TYPES = {
@@ -85,6 +85,7 @@ def parse(data: bytes) -> ParsedFile:
         for element in root.iter()
         if element.tag in STATEMENT_TAGS
     ]
+    drop_repeated_ids(statements)
     if not statements:
         raise ImportFileError("this OFX file holds no bank or credit-card statement (STMTRS or CCSTMTRS)")
     if not any(s.transactions for s in statements) and _holds_trades(root):
