@@ -337,3 +337,26 @@ def test_the_upload_form_shows_the_date_order_setting(auth_client, db, user):
     html = auth_client.get(f"/accounts/{account.id}/import").get_data(as_text=True)
     assert "Date order for ambiguous files" in html
     assert re.search(r'<option selected value="dmy">|<option value="dmy" selected>', html)
+
+
+def test_the_mapping_form_maps_counterparty_category_note_and_an_indicator(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="EUR")
+    data = (b"20240102;Rent;Landlord;Housing;500,00;Af;Jan\n20240103;Pay;Employer;Salary;2000,00;Bij;Feb\n"
+            b"20240104;Fee;Bank;Fees;1,00;Af;Mar\n")
+    asked = upload(auth_client, account, data, "ing.csv").get_data(as_text=True)
+    assert "Which column is what" in asked and "First row is a header" in asked and "pick several" in asked
+    assert f'href="/accounts/{account.id}/import">Cancel' in asked
+    action = f"/accounts/{account.id}/import/mapping"
+
+    preview = auth_client.post(action, data={
+        **hidden_fields(asked, action), "date_column": "0", "date_format": "YYYYMMDD", "description_columns": ["1"],
+        "counterparty_column": "2", "category_column": "3", "memo_columns": ["6"], "amount_column": "4",
+        "indicator_column": "5", "decimal_separator": ",", "has_header": "0",
+    }).get_data(as_text=True)
+    assert "<strong>3 new</strong>" in preview
+    confirm_from(auth_client, account, preview)
+
+    rows = db.session.execute(select(Transaction.amount, Transaction.counterparty, Transaction.category,
+                                     Transaction.note).order_by(Transaction.date)).all()
+    assert rows == [(Decimal("-500.00"), "Landlord", "Housing", "Jan"), (Decimal("2000.00"), "Employer", "Salary", "Feb"),
+                    (Decimal("-1.00"), "Bank", "Fees", "Mar")]

@@ -48,21 +48,32 @@ class MappingForm(CarriedUploadForm):
     date_column = SelectField("Date column", validators=[InputRequired()])
     date_format = SelectField("Date format", choices=[SelectChoice(name) for name in DATE_FORMATS],
                               validators=[InputRequired()])
-    description_columns = SelectMultipleField("Description column(s)")
+    description_columns = SelectMultipleField(
+        "Description column(s)", description="Hold Ctrl (⌘ on a Mac) and click to pick several: "
+                                             "their text is joined in the order of the columns.")
+    counterparty_column = SelectField("Counterparty (payee) column", default=NO_COLUMN)
+    category_column = SelectField("Category column", default=NO_COLUMN)
+    memo_columns = SelectMultipleField("Note column(s)")
+    indicator_column = SelectField("Credit/debit indicator column (C/D, Af/Bij)", default=NO_COLUMN,
+                                   description="Gives the sign of an amount column written without one.")
     amount_column = SelectField("Amount column (signed)", default=NO_COLUMN)
     debit_column = SelectField("Or money out (debit) column", default=NO_COLUMN)
     credit_column = SelectField("and money in (credit) column", default=NO_COLUMN)
     decimal_separator = SelectField("Decimal separator", choices=[
         SelectChoice(".", "point: 1,234.56"), SelectChoice(",", "comma: 1.234,56")])
     negate = BooleanField("Money out is written as positive (flip the signs)")
-    has_header = HiddenField(default="1")
+    has_header = SelectField("First row is a header", choices=[SelectChoice("1", "Yes: column names"),
+                                                              SelectChoice("0", "No: the first row is a transaction")],
+                             default="1")
     submit = SubmitField("Preview with these columns")
 
     def offer_columns(self, columns: list[str], date_formats: list[str]) -> None:
         numbered = [SelectChoice(str(number), f"{number + 1}: {name}") for number, name in enumerate(columns)]
         self.date_column.choices = numbered
         self.description_columns.choices = numbered
-        for field in (self.amount_column, self.debit_column, self.credit_column):
+        self.memo_columns.choices = numbered
+        for field in (self.amount_column, self.debit_column, self.credit_column, self.counterparty_column,
+                      self.category_column, self.indicator_column):
             field.choices = [SelectChoice(NO_COLUMN, "—"), *numbered]
             field.data = NO_COLUMN if field.data is None else field.data  # left out of the post: no column
         if date_formats:  # the formats that read every date of the file come first
@@ -75,7 +86,9 @@ class MappingForm(CarriedUploadForm):
         self.date_column.data = str(mapping.date_column)
         self.date_format.data = mapping.date_format
         self.description_columns.data = [str(column) for column in mapping.description_columns]
-        for name in ("amount_column", "debit_column", "credit_column"):
+        self.memo_columns.data = [str(column) for column in mapping.memo_columns]
+        for name in ("amount_column", "debit_column", "credit_column", "counterparty_column", "category_column",
+                     "indicator_column"):
             value = getattr(mapping, name)
             getattr(self, name).data = NO_COLUMN if value is None else str(value)
         self.decimal_separator.data = mapping.decimal_separator
@@ -94,6 +107,10 @@ class MappingForm(CarriedUploadForm):
             amount_column=column(self.amount_column),
             debit_column=column(self.debit_column),
             credit_column=column(self.credit_column),
+            memo_columns=tuple(int(c) for c in self.memo_columns.data or ()),
+            counterparty_column=column(self.counterparty_column),
+            category_column=column(self.category_column),
+            indicator_column=column(self.indicator_column),
             decimal_separator=self.decimal_separator.data,
             negate=bool(self.negate.data),
             has_header=self.has_header.data != "0",
