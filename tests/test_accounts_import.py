@@ -19,6 +19,7 @@ from dashboard.ledger import verify_totals
 from dashboard.models import Account, AuditEvent, ImportBatch, Transaction
 from tests import factories
 from tests.test_cli_import import QIF_JANUARY, QIF_JANUARY_AND_MORE
+from tests.test_importers_real_files import REAL as REAL_FILES
 
 CSRF = {"WTF_CSRF_ENABLED": True}
 
@@ -116,8 +117,9 @@ def test_the_same_file_again_is_flagged_and_adds_nothing(auth_client, db, user):
     confirm_from(auth_client, account, first)
     again = upload(auth_client, account, QIF_JANUARY, "january.qif").get_data(as_text=True)
     assert "This exact file was imported" in again and "<strong>0 new</strong>" in again
-    confirm_from(auth_client, account, again)
-    assert counts(db) == (3, Decimal("-27.00"), 2)
+    assert "already imported; there is nothing to import" in again and ">Import 0 new" not in again
+    confirm_from(auth_client, account, again)  # a stale or forged post: still no empty batch (issue 11)
+    assert counts(db) == (3, Decimal("-27.00"), 1)
 
 
 def test_a_bad_file_shows_the_reason_and_line_and_writes_nothing(auth_client, db, user):
@@ -294,3 +296,67 @@ def test_a_file_in_another_currency_than_the_account_is_flagged(auth_client, db,
     assert "The file states USD but Pounds is in GBP" in warned
     matching = upload(auth_client, dollars, data, "checking.ofx").get_data(as_text=True)
     assert "The file states" not in matching
+
+
+AMBIGUOUS_CSV = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,2000.00\n"
+
+
+def test_ambiguous_dates_follow_the_users_setting_and_switch_in_one_click(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="USD")
+    html = upload(auth_client, account, AMBIGUOUS_CSV, "bank.csv", date_order="mdy").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.preferences["date_order"] == "mdy"
+    assert "read as MM/DD/YYYY" in html and "Read dates day first instead" in html
+    assert "Feb 3" in html or "03 Feb" in html or "3 Feb" in html
+
+    action = f"/accounts/{account.id}/import/reread"
+    switched = auth_client.post(action, data=hidden_fields(html, action)).get_data(as_text=True)
+    assert "read as DD/MM/YYYY" in switched and "Read dates month first instead" in switched
+
+    confirm_from(auth_client, account, switched)
+    dates = db.session.scalars(select(Transaction.date).order_by(Transaction.date)).all()
+    assert [d.isoformat() for d in dates] == ["2025-03-02", "2025-05-04"]
+    assert account.csv_mapping["date_format"] == "DD/MM/YYYY"  # the account now remembers day-first
+
+
+def test_a_file_in_another_currency_is_refused_with_a_choice(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="GBP")
+    data = (REAL_FILES / "camt" / "genkgo-camt054.v2.xml").read_bytes()
+    html = unescape(upload(auth_client, account, data, "notification.xml").get_data(as_text=True))
+    assert "The file states SEK but Checking is in GBP" in html
+    assert "Import it into an account in SEK" in html and "create one" in html and ">Import 1 new" not in html
+
+    confirm_from(auth_client, account, html)
+    assert counts(db) == (0, Decimal(0), 0)
+
+
+def test_the_upload_form_shows_the_date_order_setting(auth_client, db, user):
+    account = factories.create_account(db.session, user)
+    user.preferences = {"date_order": "dmy"}
+    db.session.commit()
+    html = auth_client.get(f"/accounts/{account.id}/import").get_data(as_text=True)
+    assert "Date order for ambiguous files" in html
+    assert re.search(r'<option selected value="dmy">|<option value="dmy" selected>', html)
+
+
+def test_the_mapping_form_maps_counterparty_category_note_and_an_indicator(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="EUR")
+    data = (b"20240102;Rent;Landlord;Housing;500,00;Af;Jan\n20240103;Pay;Employer;Salary;2000,00;Bij;Feb\n"
+            b"20240104;Fee;Bank;Fees;1,00;Af;Mar\n")
+    asked = upload(auth_client, account, data, "ing.csv").get_data(as_text=True)
+    assert "Which column is what" in asked and "First row is a header" in asked and "pick several" in asked
+    assert f'href="/accounts/{account.id}/import">Cancel' in asked
+    action = f"/accounts/{account.id}/import/mapping"
+
+    preview = auth_client.post(action, data={
+        **hidden_fields(asked, action), "date_column": "0", "date_format": "YYYYMMDD", "description_columns": ["1"],
+        "counterparty_column": "2", "category_column": "3", "memo_columns": ["6"], "amount_column": "4",
+        "indicator_column": "5", "decimal_separator": ",", "has_header": "0",
+    }).get_data(as_text=True)
+    assert "<strong>3 new</strong>" in preview
+    confirm_from(auth_client, account, preview)
+
+    rows = db.session.execute(select(Transaction.amount, Transaction.counterparty, Transaction.category,
+                                     Transaction.note).order_by(Transaction.date)).all()
+    assert rows == [(Decimal("-500.00"), "Landlord", "Housing", "Jan"), (Decimal("2000.00"), "Employer", "Salary", "Feb"),
+                    (Decimal("-1.00"), "Bank", "Fees", "Mar")]

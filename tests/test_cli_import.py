@@ -174,3 +174,23 @@ def test_an_account_name_too_long_to_store_is_a_usage_error(runner, db, user, sa
                                  "--account", "x" * 121])
     assert result.exit_code == 2 and "1 to 120 characters" in result.output
     assert db.session.scalar(select(Account.id)) is None
+
+
+def test_date_order_reads_an_ambiguous_csv_and_the_users_preference_is_the_default(runner, db, user, tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_bytes(b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,2000.00\n")
+    asked = import_file(runner, path)
+    assert asked.exit_code != 0 and "which is it?" in asked.output
+
+    result = import_file(runner, path, "--date-order", "dmy")
+    assert result.exit_code == 0, result.output
+    assert [d.isoformat() for d in db.session.scalars(select(Transaction.date).order_by(Transaction.date))] == [
+        "2025-03-02", "2025-05-04"]
+
+    user.preferences = {"date_order": "mdy"}
+    db.session.commit()
+    other = tmp_path / "other.csv"
+    other.write_bytes(b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n")
+    assert import_file(runner, other, "--account", "Savings").exit_code == 0
+    assert db.session.scalar(select(func.max(Transaction.date)).join(Account).where(Account.name == "Savings")
+                             ).isoformat() == "2025-02-03"

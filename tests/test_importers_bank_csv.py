@@ -399,3 +399,26 @@ def test_dashed_dates_are_day_first_unless_a_day_above_twelve_says_month_first()
     assert us.details["date_format"] == "MM-DD-YYYY"
     dutch = parse(b"Datum;Omschrijving;Bedrag\n01-02-2025;Koffie;-3,50\n02-03-2025;Thee;-2,00\n")
     assert [t.date for t in dutch.transactions] == [date(2025, 2, 1), date(2025, 3, 2)]
+
+
+def test_an_indicator_column_gives_the_sign_of_unsigned_amounts() -> None:
+    data = b"Date,Name,Amount,Af Bij\n2024-01-02,Rent,500.00,Af\n2024-01-03,Salary,2000.00,Bij\n"
+    parsed = parse(data)
+    assert amounts(parsed) == [Decimal("-500.00"), Decimal("2000.00")]
+    assert "indicator: Af Bij" in parsed.details["columns"]
+
+
+def test_the_date_order_settles_dates_that_read_both_ways() -> None:
+    data = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n"
+    with pytest.raises(MappingNeeded, match="which is it"):
+        parse(data)
+    assert parse(data, date_order="dmy").transactions[0].date == date(2025, 3, 2)
+    assert parse(data, date_order="mdy").transactions[0].date == date(2025, 2, 3)
+
+
+def test_a_file_that_fails_whatever_the_date_order_says_so_with_its_line_before_asking() -> None:
+    data = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,12x34\n"
+    with pytest.raises(ImportFileError) as error:
+        parse(data)
+    assert not isinstance(error.value, MappingNeeded)
+    assert error.value.line == 3 and "is not an amount" in error.value.reason

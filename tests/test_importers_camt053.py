@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -217,8 +218,8 @@ def test_truncated_document_is_refused_with_a_line():
     [
         (b"", 1, "empty"),
         (b"\x00\x01\x02\xff\xfe junk", 1, "not a valid XML document"),
-        (b'<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.08">\n'
-         b"<BkToCstmrAcctRpt/></Document>", 2, "not a camt.053 statement"),
+        (b'<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">\n'
+         b"<CstmrCdtTrfInitn/></Document>", 2, "not a camt.052, camt.053 or camt.054 message"),
     ],
 )
 def test_files_that_are_not_camt053_are_refused(data, line, reason):
@@ -258,3 +259,14 @@ def test_windows_1252_bytes_in_a_utf8_document_are_still_read():
 
     assert parsed.encoding == "windows-1252"
     assert parsed.transactions[0].description == "Café"
+
+
+REAL_CAMT = Path(__file__).parent / "fixtures" / "real" / "camt"
+
+
+@pytest.mark.parametrize("name", ["genkgo-camt052.v1.xml", "genkgo-camt052.v8.xml", "genkgo-camt054.v2.xml"])
+def test_account_reports_and_notifications_read_like_statements(name):
+    parsed = camt053.parse((REAL_CAMT / name).read_bytes())
+    (transaction,) = parsed.transactions
+    assert (transaction.amount, transaction.date, transaction.currency) == (Decimal("-200000"), date(2007, 10, 18), "SEK")
+    assert parsed.statements[0].ledger_balance is None  # a report states no closing balance

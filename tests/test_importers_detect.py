@@ -66,7 +66,7 @@ def test_extension_breaks_a_tie_between_plain_text_formats() -> None:
     [
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00\x01", "statement.pdf"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "statement.csv"),
-        (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"/>', "a.xml"),
+        (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>', "a.xml"),
     ],
 )
 def test_unreadable_content_is_refused_with_the_file_name(data: bytes, filename: str) -> None:

@@ -1,6 +1,7 @@
 """OFX, QFX and QBO files from real banks, read as a user would check them."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -295,7 +296,6 @@ def test_junk_is_refused_with_a_reason(junk: bytes) -> None:
         (b"<DTPOSTED>20110405120000.000", b"<DTPOSTED>2011-04-05", "DTPOSTED '2011-04-05' is not an OFX date", 56),
         (b"<BALAMT>75.99", b"<BALAMT>75..99", "BALAMT '75..99' is not an amount", 77),
         (b"\t\t\t\t\t\t<TRNAMT>-34.51\n", b"", "a transaction has no TRNAMT", 54),
-        (b"</STMTTRN>", b"</STMTTRN></BANKACCTFROM>", "</BANKACCTFROM> closes nothing that is open", 53),
     ],
 )
 def test_unreadable_value_is_refused_at_its_line(
@@ -315,3 +315,43 @@ def test_file_without_a_bank_or_card_statement_is_refused() -> None:
 
     with pytest.raises(ImportFileError, match="no bank or credit-card statement"):
         ofx.parse(sign_on_only)
+
+
+REAL_OFX = Path(__file__).parent / "fixtures" / "real" / "ofx"
+
+
+def test_an_investment_statement_gives_its_cash_rows_from_invbanktran():
+    parsed = ofx.parse((REAL_OFX / "ofxparse-investment_medium.ofx").read_bytes())
+    (statement,) = parsed.statements
+    assert (statement.account_type, statement.currency, len(statement.transactions)) == ("investment", "CAD", 3)
+    assert sum(t.amount for t in statement.transactions) == Decimal("-3.95")
+
+
+def test_an_investment_statement_with_trades_only_is_refused_with_the_reason():
+    with pytest.raises(ImportFileError, match="trades only"):
+        ofx.parse((REAL_OFX / "asgrim-ofxdata-google.ofx").read_bytes())
+
+
+def test_an_end_tag_that_closes_nothing_and_an_impossible_balance_time_are_not_refused(bank_exports: Path) -> None:
+    whole = (bank_exports / "ofx1-sgml/checking.ofx").read_bytes()
+    broken = whole.replace(b"</STMTTRN>", b"</STMTTRN></BANKACCTFROM>", 1)
+    broken = re.sub(rb"(<LEDGERBAL>\s*<BALAMT>[^<]*\s*<DTASOF>\d{8})\d{6}", rb"\g<1>048208", broken)
+
+    assert b"<DTASOF>20130525048208" in broken
+    parsed = ofx.parse(broken)
+
+    assert [t.amount for t in parsed.transactions] == [t.amount for t in ofx.parse(whole).transactions]
+    assert parsed.statements[0].balance_as_of.date() == ofx.parse(whole).statements[0].balance_as_of.date()
+
+
+def test_two_different_transactions_sharing_one_fitid_are_both_kept() -> None:
+    body = (b"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD<BANKACCTFROM><ACCTID>1<ACCTTYPE>CHECKING"
+            b"</BANKACCTFROM><BANKTRANLIST>"
+            b"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240102<TRNAMT>-1.00<FITID>A<NAME>Tom & Jerry</STMTTRN>"
+            b"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240103<TRNAMT>-2.00<FITID>A<NAME>Shop</STMTTRN>"
+            b"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")  # no header, a raw &
+
+    parsed = ofx.parse(body)
+
+    assert [(t.amount, t.external_id, t.description) for t in parsed.transactions] == [
+        (Decimal("-1.00"), None, "Tom & Jerry"), (Decimal("-2.00"), None, "Shop")]

@@ -254,3 +254,13 @@ def test_windows_1252_and_bom_are_decoded():
 
     assert (cp1252.encoding, cp1252.transactions[0].description) == ("cp1252", "Café crème €")
     assert (with_bom.encoding, with_bom.transactions[0].description) == ("utf-8-sig", "Café")
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("8/31' 0", date(2000, 8, 31)), ("1/ 5'98", date(1998, 1, 5)), ("03/25/099", date(1999, 3, 25)),
+     ("1/5'25", date(2025, 1, 5)), ("12/31/99", date(1999, 12, 31))],
+)
+def test_quicken_dates_in_every_y2k_form(written: str, meant: date) -> None:
+    parsed = qif.parse(f"!Type:Bank\nD{written}\nT-1.00\nPShop\n^\n".encode())
+    assert parsed.transactions[0].date == meant

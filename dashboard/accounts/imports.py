@@ -23,6 +23,7 @@ from dashboard.audit import Actor
 from dashboard.extensions import csrf, db
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.csv_conventions import date_order_of
 from dashboard.importers.records import ImportFileError
 from dashboard.importers.undo import BatchAlreadyUndone, account_batches, undo_batch
 from dashboard.models import Account
@@ -35,12 +36,27 @@ SIGNED_UPLOAD_OVERHEAD = 64 * 1024
 def import_file(account_id: int):
     account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form = UploadForm()
+    if request.method == "GET":
+        form.date_order.data = services.preferred_date_order(current_user) or ""
     if not form.validate_on_submit():
         return render_template("accounts/import_upload.html", account=account, form=form), 400 if form.errors else 200
+    _remember_date_order(form.date_order.data)
     data = form.file.data.read()
     filename = form.file.data.filename or "upload"
     token = UploadSigner.of_app(current_app).sign(data, filename, current_user.id, account.id)
     return _preview_or_ask(account, data, filename, form.format.data, token)
+
+
+@bp.post("/accounts/<int:account_id>/import/reread")
+@csrf.exempt  # checked in _signed_upload, once the larger body limit is set
+@login_required
+def import_reread(account_id: int):
+    """The preview's one-click switch: the same file, its dates read in the other order."""
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
+    form, data, filename = _signed_upload(ConfirmImportForm, account)
+    mapping = _carried_mapping(form)
+    return _preview_or_ask(account, data, filename, form.format.data, form.upload.data, mapping,
+                           date_order=form.date_order.data or None)
 
 
 @bp.post("/accounts/<int:account_id>/import/mapping")
@@ -75,13 +91,19 @@ def import_confirm(account_id: int):
     form, data, filename = _signed_upload(ConfirmImportForm, account)
     if not form.validate_on_submit():
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
+    mapping = _carried_mapping(form)
+    date_order = form.date_order.data or None
     try:
-        mapping = ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
-    except (ValueError, TypeError, AttributeError, KeyError):
-        abort(400, "The column mapping could not be read; choose the file again.")
-    try:
+        preview, _ = services.preview_file(db.session, scope_for(current_user), account, data, filename,
+                                           file_format=form.format.data, mapping=mapping, date_order=date_order,
+                                           preferred_date_order=services.preferred_date_order(current_user))
+        if preview.refusal:  # the page offered no import button; a forged or stale post gets the same answer
+            flash(preview.refusal, "warning")
+            return redirect(url_for("accounts.import_file", account_id=account.id))
         batch = services.import_file(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), data,
-                                     filename, account=account, file_format=form.format.data, mapping=mapping)
+                                     filename, account=account, file_format=form.format.data, mapping=mapping,
+                                     date_order=date_order,
+                                     preferred_date_order=services.preferred_date_order(current_user))
     except ImportFileError as error:
         return _upload_page_with_error(account, error, filename)
     return redirect(url_for("accounts.import_result", account_id=account.id, batch_id=batch.id))
@@ -125,11 +147,29 @@ def undo_import(account_id: int, batch_id: int):
 
 # The steps' shared parts
 
+def _carried_mapping(form: ConfirmImportForm) -> ColumnMapping | None:
+    """The column mapping the preview carried, if any; a mangled one is a bad request."""
+    try:
+        return ColumnMapping.from_dict(json.loads(form.mapping.data)) if form.mapping.data else None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        abort(400, "The column mapping could not be read; choose the file again.")
+
+
+def _remember_date_order(date_order: str) -> None:
+    """The upload form's "Date order for ambiguous files" is the user's setting: keep it when it changed."""
+    if (current_user.preferences or {}).get("date_order", "") != date_order:
+        current_user.preferences = {**(current_user.preferences or {}), "date_order": date_order}
+        db.session.commit()
+
+
 def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: str, token: str,
-                    mapping: ColumnMapping | None = None):
+                    mapping: ColumnMapping | None = None, date_order: str | None = None):
+    preferred = services.preferred_date_order(current_user)
     try:
         preview, used_mapping = services.preview_file(db.session, scope_for(current_user), account, data, filename,
-                                                      file_format=file_format, mapping=mapping)
+                                                      file_format=file_format, mapping=mapping,
+                                                      date_order=date_order, preferred_date_order=preferred)
+        other_order = _other_date_order(account, data, filename, file_format, preview, mapping, preferred)
     except MappingNeeded as needed:
         form = MappingForm(formdata=None, upload=token, format=file_format)
         form.offer_columns(needed.columns, needed.date_formats)
@@ -137,15 +177,32 @@ def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: s
         return _mapping_page(account, form, needed, filename)
     except ImportFileError as error:
         return _upload_page_with_error(account, error, filename)
-    return _preview_page(account, preview, used_mapping, filename, file_format, token)
+    return _preview_page(account, preview, used_mapping, filename, file_format, token, date_order, other_order)
+
+
+def _other_date_order(account: Account, data: bytes, filename: str, file_format: str, preview,
+                      mapping: ColumnMapping | None, preferred: str | None) -> str | None:
+    """The date order the switch offers: the other one, when it also reads this CSV (every day is 12 or less)."""
+    current = date_order_of(preview.details.get("date_format", "")) if preview.format == "csv" else None
+    if current is None or mapping is not None:
+        return None
+    other = "mdy" if current == "dmy" else "dmy"
+    try:
+        again, _ = services.preview_file(db.session, scope_for(current_user), account, data, filename,
+                                         file_format=file_format, date_order=other, preferred_date_order=preferred)
+    except ImportFileError:
+        return None
+    return other if date_order_of(again.details.get("date_format", "")) == other else None
 
 
 def _preview_page(account: Account, preview, mapping: ColumnMapping | None, filename: str, file_format: str,
-                  token: str):
-    confirm = ConfirmImportForm(formdata=None, upload=token, format=file_format,
-                                mapping=json.dumps(mapping.to_dict()) if mapping else "")
+                  token: str, date_order: str | None = None, other_order: str | None = None):
+    carried = {"upload": token, "format": file_format, "mapping": json.dumps(mapping.to_dict()) if mapping else ""}
+    confirm = ConfirmImportForm(formdata=None, date_order=date_order or "", **carried)
+    switch = ConfirmImportForm(formdata=None, date_order=other_order, **carried) if other_order else None
     return render_template("accounts/import_preview.html", account=account, preview=preview, form=confirm,
-                           filename=filename, mapping=mapping, format_names=FORMAT_NAMES)
+                           switch=switch, other_order=other_order, filename=filename, mapping=mapping,
+                           format_names=FORMAT_NAMES)
 
 
 def _mapping_page(account: Account, form: MappingForm, needed: MappingNeeded, filename: str):

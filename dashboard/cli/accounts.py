@@ -19,6 +19,7 @@ from dashboard.cli import parameters
 from dashboard.extensions import db
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.csv_conventions import DATE_ORDERS
 from dashboard.importers.detect import FORMATS
 from dashboard.importers.records import ImportFileError
 from dashboard.models import Account
@@ -39,8 +40,11 @@ PROGRESS_BAR_ROWS = 10_000
 @click.option("--mapping", "mapping_json", metavar="JSON",
               help='Column mapping for a CSV whose layout is ambiguous, columns counted from 0, e.g. '
                    '{"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}')
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="Read dates that could be either way (every day 12 or less) as day-month-year or month-day-year; "
+                   "default: the account's last CSV import, else the user's preference.")
 def import_command(file: Path, email: str, account_name: str, file_format: str, default_currency: str,
-                   mapping_json: str | None):
+                   mapping_json: str | None, date_order: str | None):
     """Import a bank or accounting export; ends with `read N, inserted N, duplicates N`.
 
     A bad file is refused with its line number and nothing is written.
@@ -57,7 +61,8 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
         with ExitStack() as bar_shown:
             batch = services.import_file(db.session, Scope.of_user(user.id), Actor.system(), data, file.name,
                                          account_name=account_name, file_format=file_format, mapping=mapping,
-                                         default_currency=default_currency, progress=_progress_bar(bar_shown))
+                                         default_currency=default_currency, progress=_progress_bar(bar_shown),
+                                         date_order=date_order, preferred_date_order=services.preferred_date_order(user))
     except MappingNeeded as needed:
         columns = ", ".join(f"{number}={name}" for number, name in enumerate(needed.columns))
         raise click.ClickException(f"{file.name}: {needed.reason} Give --mapping (columns: {columns}).") from None

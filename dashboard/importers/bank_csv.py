@@ -12,11 +12,14 @@ import csv
 import io
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from .csv_conventions import (
     combined_amount,
+    date_order_of,
+    indicator_sign,
     is_balance_row,
     is_pending,
     parse_amount,
@@ -43,8 +46,14 @@ __all__ = ["ColumnMapping", "MappingNeeded", "parse"]
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
-    """The transactions in a bank CSV export, laid out as ``mapping`` says or as detected."""
+def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | None = None) -> ParsedFile:
+    """The transactions in a bank CSV export, laid out as ``mapping`` says or as detected.
+
+    ``date_order`` ("dmy" or "mdy") settles dates that read both ways. When the
+    file still leaves the date format open, but a row fails under every
+    candidate (a bad amount on line 3), that row's error is raised instead of
+    the question: no answer would import the file.
+    """
     text, encoding = decoded(data)
     delimiter, records = split_records(text)
     named_header = header_position(records)
@@ -53,11 +62,16 @@ def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
     header = records[header_index].cells if header_index is not None else []
     names = column_names(header, max(len(r.cells) for r in records))
     has_header = header_index is not None
+    detected = mapping is None
     if mapping is None:
-        if named_header is not None:
-            mapping = mapping_from_header(names, rows)
-        else:
-            mapping = mapping_from_content(names, rows, has_header)
+        try:
+            if named_header is not None:
+                mapping = mapping_from_header(names, rows, date_order)
+            else:
+                mapping = mapping_from_content(names, rows, has_header, date_order)
+        except MappingNeeded as needed:
+            fails_whatever_the_answer(needed, rows, names)
+            raise
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
     statement, skipped = statement_from_rows(rows, mapping, names)
@@ -73,7 +87,24 @@ def parse(data: bytes, mapping: ColumnMapping | None = None) -> ParsedFile:
         details["signs"] = "inverted: money out is written as positive"
     if skipped:
         details["skipped_rows"] = ", ".join(f"line {r.line}" for r in skipped)
-    return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details)
+    settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
+    return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
+                      settled_mapping=mapping if settled else None)
+
+
+def fails_whatever_the_answer(needed: MappingNeeded, rows: list[Record], names: list[str]) -> None:
+    """Raise the first row error when the guessed mapping fails under every date format still in question."""
+    if needed.guess is None or not needed.date_formats:
+        return
+    errors = []
+    for date_format in needed.date_formats:
+        try:
+            statement_from_rows(rows, replace(needed.guess, date_format=date_format), names)
+        except ImportFileError as error:
+            errors.append(error)
+        else:
+            return
+    raise min(errors, key=lambda error: error.line or 0)
 
 
 # Reading the file into records
@@ -156,6 +187,13 @@ def row_amount(record: Record, mapping: ColumnMapping, names: list[str]) -> Deci
     else:
         amount = combined_amount(cell_amount(record, mapping.debit_column, mapping, names),
                                  cell_amount(record, mapping.credit_column, mapping, names))
+    if amount is not None and mapping.indicator_column is not None:
+        sign = indicator_sign(record.cell(mapping.indicator_column))
+        if sign is None:
+            reason = f'"{record.cell(mapping.indicator_column)}" in column {names[mapping.indicator_column]} ' \
+                     "is neither a credit nor a debit indicator"
+            raise ImportFileError(reason, record.line)
+        amount = sign * abs(amount)
     return -amount if amount is not None and mapping.negate else amount
 
 

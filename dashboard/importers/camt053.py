@@ -1,4 +1,10 @@
-"""ISO 20022 camt.053 bank-to-customer statements (any version, .001.02 to .001.08 and later).
+"""ISO 20022 bank-to-customer cash messages, any version (.001.02 to .001.08 and later):
+camt.053 statements (``BkToCstmrStmt/Stmt``), camt.052 account reports
+(``BkToCstmrAcctRpt/Rpt``) and camt.054 debit/credit notifications
+(``BkToCstmrDbtCdtNtfctn/Ntfctn``). All three carry the same ``Acct``, ``Bal``
+and ``Ntry`` elements, so one reader takes them; a report or notification
+usually states no closing balance (camt.052 gives ``PRCD`` and interim
+``ITBD`` balances), and then none is kept.
 
 Elements are matched on their local names, so every namespace version reads
 the same way. Choices a reader would otherwise have to guess:
@@ -22,8 +28,6 @@ the same way. Choices a reader would otherwise have to guess:
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,12 +40,16 @@ from .records import (
     ParsedFile,
     ParsedStatement,
     ParsedTransaction,
+    drop_repeated_ids,
 )
 
+MESSAGES = ("BkToCstmrStmt/Stmt", "BkToCstmrAcctRpt/Rpt", "BkToCstmrDbtCdtNtfctn/Ntfctn")
 ENTRY_STATUSES = {"BOOK": POSTED, "PDNG": PENDING, "FUTR": PENDING, "INFO": None}
 ACCOUNT_TYPES = {"CACC": "checking", "SVGS": "savings", "CARD": "credit_card", "LOAN": "loan"}
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _NOT_PROVIDED = "NOTPROVIDED"
+# Version 1 messages name their root with the version: BkToCstmrAcctRptV01.
+_VERSIONED_MESSAGE = re.compile(r"(?<=^BkToCstmr)(\w+?)V\d\d$")
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -51,12 +59,15 @@ def parse(data: bytes) -> ParsedFile:
     document, encoding = _parse_xml(data)
     namespace = etree.QName(document).namespace or ""
     for element in document.iter(etree.Element):
-        element.tag = etree.QName(element).localname
-    if document.tag != "Document" or document.find("BkToCstmrStmt") is None:
-        raise ImportFileError("not a camt.053 statement: no Document/BkToCstmrStmt", document.sourceline)
+        element.tag = _VERSIONED_MESSAGE.sub(r"\1", etree.QName(element).localname)
+    message = next((path for path in MESSAGES if document.find(path.split("/")[0]) is not None), None)
+    if document.tag != "Document" or message is None:
+        raise ImportFileError(
+            "not a camt.052, camt.053 or camt.054 message: no Document/BkToCstmrStmt, "
+            "BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn", document.sourceline)
     ignored_balances: list[str] = []
-    statements = [_statement(element, ignored_balances) for element in document.iterfind("BkToCstmrStmt/Stmt")]
-    _drop_repeated_ids(statements)
+    statements = [_statement(element, ignored_balances) for element in document.iterfind(message)]
+    drop_repeated_ids(statements)
     details = {
         "version": namespace.rsplit(":", 1)[-1] or "camt.053 (no namespace)",
         "statements": str(len(statements)),
@@ -184,15 +195,6 @@ def _external_id(entry: etree._Element, only_detail: etree._Element | None) -> s
 def _party_name(detail: etree._Element, role: str) -> str | None:
     """Name of the debtor or creditor; v2 writes ``Cdtr/Nm``, v8 ``Cdtr/Pty/Nm``."""
     return _text(detail, f"RltdPties/{role}/Nm") or _text(detail, f"RltdPties/{role}/Pty/Nm")
-
-
-def _drop_repeated_ids(statements: list[ParsedStatement]) -> None:
-    ids = Counter((s.account_id, t.external_id) for s in statements for t in s.transactions if t.external_id)
-    for statement in statements:
-        statement.transactions = [
-            replace(t, external_id=None) if ids[(statement.account_id, t.external_id)] > 1 else t
-            for t in statement.transactions
-        ]
 
 
 def _date(holder: etree._Element | None) -> date | None:

@@ -188,6 +188,26 @@ DATE_FORMATS = {
 MONTH_FIRST_FALLBACKS = {"MM-DD-YYYY": "DD-MM-YYYY"}
 
 
+DATE_ORDERS = ("dmy", "mdy")
+
+
+def in_date_order(formats: list[str], date_order: str | None) -> list[str]:
+    """The formats that follow ``date_order`` when several read the file and some do; else all of them."""
+    if len(formats) < 2 or date_order not in DATE_ORDERS:
+        return formats
+    preferred = [f for f in formats if date_order_of(f) == date_order]
+    return preferred or formats
+
+
+def date_order_of(date_format: str) -> str | None:
+    """ "dmy" for a day-first format, "mdy" for a month-first one, None for year-first and the rest."""
+    if date_format.startswith("DD"):
+        return "dmy"
+    if date_format.startswith(("MM", "M/")):
+        return "mdy"
+    return None
+
+
 def parse_date(text: str, date_format: str) -> date:
     """The date in ``text`` under ``date_format`` (a key of DATE_FORMATS); ValueError otherwise."""
     return DATE_FORMATS[date_format](" ".join(text.split()))
@@ -264,3 +284,21 @@ def combined_amount(money_out: Decimal | None, money_in: Decimal | None) -> Deci
     if money_out is None and money_in is None:
         return None
     return abs(money_in or Decimal(0)) - abs(money_out or Decimal(0))
+
+
+# Credit/debit indicator cells that give the sign of an unsigned amount column
+# (ING's Af/Bij, "C"/"D", camt-style CRDT/DBIT, and their English words).
+DEBIT_INDICATORS = frozenset({"d", "dr", "dbit", "debit", "af", "s", "soll", "-"})
+CREDIT_INDICATORS = frozenset({"c", "cr", "crdt", "credit", "bij", "h", "haben", "+"})
+
+
+def indicator_sign(text: str) -> int | None:
+    """-1 for a debit indicator, 1 for a credit one, None for anything else."""
+    word = text.strip().lower()
+    return -1 if word in DEBIT_INDICATORS else 1 if word in CREDIT_INDICATORS else None
+
+
+def is_indicator_column(cells: list[str]) -> bool:
+    """Every cell is a credit/debit indicator and both kinds occur."""
+    signs = {indicator_sign(cell) for cell in cells}
+    return bool(cells) and None not in signs and len(signs) == 2

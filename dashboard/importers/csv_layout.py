@@ -19,6 +19,8 @@ from .csv_conventions import (
     date_or_none,
     decided_decimal_separator,
     fitting_date_formats,
+    in_date_order,
+    is_indicator_column,
     folded_text,
     combined_amount,
     has_currency_mark,
@@ -59,6 +61,7 @@ class ColumnMapping:
     counterparty_column: int | None = None
     category_column: int | None = None
     status_column: int | None = None
+    indicator_column: int | None = None  # C/D, Af/Bij...: the sign of an unsigned amount
     decimal_separator: str = "."
     negate: bool = False  # card exports that write purchases as positive
     has_header: bool = True
@@ -129,9 +132,9 @@ def header_position(records: list[Record]) -> int | None:
 
 
 def table_start(records: list[Record]) -> int:
-    """The first record as wide as most records: lines above it are a preamble."""
+    """The first record at least as wide as most records: narrower lines above it are a preamble."""
     width = Counter(len(r.cells) for r in records).most_common(1)[0][0]
-    return next(i for i, r in enumerate(records) if len(r.cells) == width)
+    return next(i for i, r in enumerate(records) if len(r.cells) >= width)
 
 
 def has_digit(text: str) -> bool:
@@ -211,7 +214,7 @@ def text_roles(description: list[int], memo: list[int], counterparty: int | None
     return {"description_columns": tuple(memo)}
 
 
-def mapping_from_header(names: list[str], rows: list[Record]) -> ColumnMapping:
+def mapping_from_header(names: list[str], rows: list[Record], date_order: str | None = None) -> ColumnMapping:
     by_role: dict[str, list[int]] = {}
     for column, name in enumerate(names):
         if role := header_role(name):
@@ -233,7 +236,7 @@ def mapping_from_header(names: list[str], rows: list[Record]) -> ColumnMapping:
     else:
         draft["debit_column"] = first(by_role.get("debit", []))
         draft["credit_column"] = first(by_role.get("credit", []))
-    return completed_mapping(draft, names, rows, [])
+    return completed_mapping(draft, names, rows, [], date_order)
 
 
 def column_kind(cells: list[str], decimal_separator: str) -> str:
@@ -262,7 +265,8 @@ def is_date_column(cells: list[str], row_count: int) -> bool:
     return read * 10 >= len(values) * 9
 
 
-def mapping_from_content(names: list[str], rows: list[Record], has_header: bool) -> ColumnMapping:
+def mapping_from_content(names: list[str], rows: list[Record], has_header: bool,
+                         date_order: str | None = None) -> ColumnMapping:
     """A mapping read off the cells of a file whose header (if any) names nothing known."""
     sample = rows[:DETECTION_SAMPLE_SIZE]
     columns = range(len(names))
@@ -287,7 +291,7 @@ def mapping_from_content(names: list[str], rows: list[Record], has_header: bool)
     if not text or len(text) > 2:
         problems.append(f"{len(text)} columns hold text: which is the description?")
     draft["description_columns"] = tuple(text[:2])
-    return completed_mapping(draft, names, rows, problems)
+    return completed_mapping(draft, names, rows, problems, date_order)
 
 
 def money_roles(money: list[int], rows: list[Record], separator: str, problems: list[str]) -> dict[str, int]:
@@ -331,15 +335,22 @@ def balances_follow(rows: list[Record], roles: dict[str, int], separator: str) -
 
 
 def completed_mapping(
-    draft: dict[str, Any], names: list[str], rows: list[Record], problems: list[str]
+    draft: dict[str, Any], names: list[str], rows: list[Record], problems: list[str], date_order: str | None = None
 ) -> ColumnMapping:
-    """Add the date format, decimal separator and sign convention; raise MappingNeeded on open choices."""
+    """Add the date format, decimal separator and sign convention; raise MappingNeeded on open choices.
+
+    ``date_order`` ("dmy" or "mdy", the user's or the account's preference)
+    decides between day-first and month-first formats that both read every date.
+    """
     dates = [(r, r.cell(draft["date_column"])) for r in rows]
     formats, read = fitting_date_formats([cell for _, cell in dates])
     if not formats and dates:
         raise ImportFileError(f'"{dates[0][1]}" is not a date in any known format', dates[0][0].line)
     if read < len(dates) and len(formats) > 1:
         unreadable_date_everywhere(dates, formats)
+    formats = in_date_order(formats, date_order)
+    if draft.get("amount_column") is not None and "indicator_column" not in draft:
+        draft["indicator_column"] = indicator_column(draft, len(names), rows)
     if len(formats) > 1:
         problems.append(f"the dates read as {' or as '.join(formats)}: which is it?")
     money = [draft.get(k) for k in ("amount_column", "debit_column", "credit_column", "balance_column")]
@@ -356,6 +367,17 @@ def completed_mapping(
         ambiguous_formats = formats if len(formats) > 1 else []
         raise MappingNeeded(as_sentences(problems), names, sample_rows(rows), guess, ambiguous_formats)
     return guess
+
+
+def indicator_column(draft: dict[str, Any], width: int, rows: list[Record]) -> int | None:
+    """A column of credit/debit indicators, when the amounts are unsigned; taken out of the text columns."""
+    if any(r.cell(draft["amount_column"]).strip().startswith(("-", "(")) for r in rows):
+        return None
+    roles = {v for k, v in draft.items() if k.endswith("_column") and isinstance(v, int)}
+    column = next((c for c in range(width) if c not in roles and is_indicator_column([r.cell(c) for r in rows])), None)
+    for key in ("description_columns", "memo_columns"):
+        draft[key] = tuple(c for c in draft.get(key, ()) if c != column)
+    return column
 
 
 def as_sentences(problems: list[str]) -> str:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .bank_csv import ColumnMapping
 
 FORMATS = ("csv", "ofx", "qif", "camt053", "sage")
-READABLE_FORMATS = "CSV, OFX/QFX/QBO, QIF, CAMT.053 XML or a Sage audit-trail CSV"
+READABLE_FORMATS = "CSV, OFX/QFX/QBO, QIF, ISO 20022 camt.052/053/054 XML or a Sage audit-trail CSV"
 
 PARSER_MODULES = {
     "csv": "bank_csv",
@@ -34,7 +34,7 @@ EXTENSION_FORMATS = {
     ".qif": "qif",
 }
 SAGE_AUDIT_TRAIL_COLUMNS = {"no", "type", "account", "nominal", "net", "tax"}
-CAMT053_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.053."
+CAMT_NAMESPACES = tuple(f"urn:iso:std:iso:20022:tech:xsd:camt.{kind}." for kind in ("052", "053", "054"))
 QIF_HEADERS = ("!type:", "!account", "!option:", "!clear:")
 CSV_DELIMITERS = ",;\t|"
 _HEAD_SIZE = 8192
@@ -47,15 +47,16 @@ def parse_file(
     filename: str = "",
     format: str = "auto",
     csv_mapping: ColumnMapping | None = None,
+    date_order: str | None = None,
 ) -> ParsedFile:
     """Parse ``data`` with the parser for ``format``, or the detected one when "auto".
 
-    ``csv_mapping`` goes to ``bank_csv.parse``; other formats ignore it.
+    ``csv_mapping`` and ``date_order`` ("dmy"/"mdy") go to ``bank_csv.parse``; other formats ignore them.
     """
     chosen = detect_format(data, filename) if format.strip().lower() == "auto" else _known_format(format)
     parser = importlib.import_module(f".{PARSER_MODULES[chosen]}", __package__)
     if chosen == "csv":
-        return parser.parse(data, csv_mapping)
+        return parser.parse(data, csv_mapping, date_order)
     return parser.parse(data)
 
 
@@ -71,9 +72,9 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if text.lower().startswith(QIF_HEADERS):
         return "qif"
     if text.startswith("<"):
-        if CAMT053_NAMESPACE in text:
+        if any(namespace in text for namespace in CAMT_NAMESPACES):
             return "camt053"
-        raise _unreadable(name, "an XML document that is neither OFX nor camt.053")
+        raise _unreadable(name, "an XML document that is neither OFX nor ISO 20022 camt.052/053/054")
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise _unreadable(name, "a spreadsheet workbook or zip archive; save it from Excel as CSV first")
     if _looks_binary(head):

@@ -27,7 +27,7 @@ from ofxtools import Types
 from ofxtools.Parser import ParseError, TreeBuilder
 from ofxtools.header import OFXHeaderV1, OFXHeaderV2
 
-from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
+from .records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction, drop_repeated_ids
 from .text import encoding_of
 
 BANK_ACCOUNT_TYPES = {
@@ -37,7 +37,16 @@ BANK_ACCOUNT_TYPES = {
     "CREDITLINE": "credit_line",
     "CD": "certificate_of_deposit",
 }
-STATEMENT_TAGS = ("STMTRS", "CCSTMTRS")
+STATEMENT_TAGS = ("STMTRS", "CCSTMTRS", "INVSTMTRS")
+# Where each statement keeps its account and its cash rows. An investment
+# statement's cash rows are the STMTTRN inside INVBANKTRAN; its trades
+# (BUYSTOCK, INCOME, REINVEST, ...) move securities, not this account's cash.
+ACCOUNT_PATHS = {"STMTRS": "BANKACCTFROM", "CCSTMTRS": "CCACCTFROM", "INVSTMTRS": "INVACCTFROM"}
+ROW_PATHS = {"STMTRS": "BANKTRANLIST/STMTTRN", "CCSTMTRS": "BANKTRANLIST/STMTTRN",
+             "INVSTMTRS": "INVTRANLIST/INVBANKTRAN/STMTTRN"}
+INVESTMENT_TRADES = ("BUYDEBT", "BUYMF", "BUYOPT", "BUYOTHER", "BUYSTOCK", "CLOSUREOPT", "INCOME", "INVEXPENSE",
+                     "JRNLFUND", "JRNLSEC", "MARGININTEREST", "REINVEST", "RETOFCAP", "SELLDEBT", "SELLMF",
+                     "SELLOPT", "SELLOTHER", "SELLSTOCK", "SPLIT", "TRANSFER")
 
 _XML_ENCODING = re.compile(r"""<\?xml[^>]*\bencoding=["']([\w.:-]+)["']""")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -76,8 +85,13 @@ def parse(data: bytes) -> ParsedFile:
         for element in root.iter()
         if element.tag in STATEMENT_TAGS
     ]
+    drop_repeated_ids(statements)
     if not statements:
         raise ImportFileError("this OFX file holds no bank or credit-card statement (STMTRS or CCSTMTRS)")
+    if not any(s.transactions for s in statements) and _holds_trades(root):
+        raise ImportFileError(
+            "this OFX file is an investment statement with trades only (no INVBANKTRAN cash rows); "
+            "we import bank, card and investment cash rows, not security trades")
     return ParsedFile(
         format="ofx",
         statements=statements,
@@ -146,8 +160,9 @@ class _ClosingTreeBuilder(TreeBuilder):
     As in SGML, an end tag also closes the aggregates still open inside it,
     and a balance ends the transaction list (Nubank never closes
     BANKTRANLIST, which would otherwise put its balances inside the list).
-    A stray end tag becomes a ParseError with its position instead of
-    silently closing the wrong aggregate.
+    An end tag that closes nothing open (banks' generators write such tags
+    after misordered aggregates) is skipped: a file a bank produced is not
+    refused for its syntax alone; the values it holds are still checked.
     """
 
     ENDED_BY = {"LEDGERBAL": "BANKTRANLIST", "AVAILBAL": "BANKTRANLIST"}
@@ -162,9 +177,9 @@ class _ClosingTreeBuilder(TreeBuilder):
         self.open_tags.append(tag)
         return super().start(tag, attrs)
 
-    def end(self, tag: str) -> ET.Element:
+    def end(self, tag: str) -> ET.Element | None:
         if tag not in self.open_tags:
-            raise ParseError(f"</{tag}> closes nothing that is open")
+            return None
         while self.open_tags.pop() != tag:
             super().end(tag)
         return super().end(tag)
@@ -195,14 +210,19 @@ def _element_offsets(root: ET.Element, text: str, body_start: int) -> dict[ET.El
     return dict(zip(root.iter(), opening_tags))
 
 
+def _holds_trades(root: ET.Element) -> bool:
+    return any(element.tag in INVESTMENT_TRADES for element in root.iter())
+
+
 def _statement(document: _Document, element: ET.Element, institution: str | None) -> ParsedStatement:
+    account_id = _text(element, f"{ACCOUNT_PATHS[element.tag]}/ACCTID")
     if element.tag == "CCSTMTRS":
-        account_id = _text(element, "CCACCTFROM/ACCTID")
         account_type: str | None = "credit_card"
+    elif element.tag == "INVSTMTRS":
+        account_type = "investment"
     else:
-        account_id = _text(element, "BANKACCTFROM/ACCTID")
         account_type = BANK_ACCOUNT_TYPES.get((_text(element, "BANKACCTFROM/ACCTTYPE") or "").upper())
-    transactions = [_transaction(document, t) for t in element.iterfind("BANKTRANLIST/STMTTRN")]
+    transactions = [_transaction(document, t) for t in element.iterfind(ROW_PATHS[element.tag])]
     ledger, available = element.find("LEDGERBAL"), element.find("AVAILBAL")
     return ParsedStatement(
         transactions=transactions,
@@ -212,7 +232,7 @@ def _statement(document: _Document, element: ET.Element, institution: str | None
         currency=_text(element, "CURDEF") or _currency_all_transactions_state(transactions),
         ledger_balance=_amount(document, ledger, "BALAMT"),
         available_balance=_amount(document, available, "BALAMT"),
-        balance_as_of=_datetime(document, ledger, "DTASOF") or _datetime(document, available, "DTASOF"),
+        balance_as_of=_balance_date(document, ledger) or _balance_date(document, available),
     )
 
 
@@ -258,6 +278,18 @@ def _description_and_memo(name: str | None, memo: str | None) -> tuple[str | Non
     if memo and memo.startswith(name):
         return memo, None
     return name, memo
+
+
+def _balance_date(document: _Document, balance: ET.Element | None) -> datetime | None:
+    """DTASOF; a date whose time is impossible (``04:82:08``) keeps its date: not worth refusing a file over."""
+    try:
+        return _datetime(document, balance, "DTASOF")
+    except ImportFileError:
+        value = _text(balance, "DTASOF") or ""
+        try:
+            return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        except ValueError:
+            return None
 
 
 def _posted_date(document: _Document, element: ET.Element, posted: str) -> date:

@@ -53,12 +53,25 @@ class Preview:
 
     @property
     def currency_warnings(self) -> list[str]:
-        """A file in another currency than the account usually means the wrong account was chosen."""
+        """A file in another currency than the account: the wrong account was chosen, so it is refused."""
         return [
-            f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}; "
-            "its amounts are kept in the file's currency."
+            f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}."
             for plan in self.accounts if plan.foreign_currencies
         ]
+
+    @property
+    def foreign_currencies(self) -> list[str]:
+        return list(dict.fromkeys(c for plan in self.accounts for c in plan.foreign_currencies))
+
+    @property
+    def refusal(self) -> str | None:
+        """Why this file is not to be imported as it stands, or None: mixed currencies, or nothing new."""
+        if self.currency_warnings:
+            return (" ".join(self.currency_warnings) + " Import it into an account in "
+                    f"{' or '.join(self.foreign_currencies)}, or create one; nothing was imported.")
+        if self.read and not self.new:
+            return "Every transaction in this file is already imported; there is nothing to import."
+        return None
 
 
 def preview_import(session: Session, scope: Scope, account: Account, parsed: ParsedFile,

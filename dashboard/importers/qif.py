@@ -43,7 +43,7 @@ TRANSACTION_SECTIONS = {
 TRANSFER_CATEGORY = "Transfers"
 MIXED_SPLIT_CATEGORY = "Split"
 
-_SLASHED_DATE = re.compile(r"(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*(['/.-])\s*(\d{4}|\d{2})")
+_SLASHED_DATE = re.compile(r"(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*(['/.-])\s*(\d{1,4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _BANK_TRANSACTION_ID = re.compile(r"(?=.*\d)[A-Za-z0-9]{10,}")
 _AMOUNT = re.compile(r"[+-]?(\d{1,3}([,' ]\d{3})+|\d+)(\.\d+)?")
@@ -213,11 +213,20 @@ def _date_fields(text: str) -> tuple[int, int, int, str] | None:
     if not match:
         return None
     first, separator, second, year_separator, year = match.groups()
-    full_year = int(year)
-    if len(year) == 2:
-        # Quicken writes 2000-2099 as 1/5'25; a two-digit year after a slash is taken near today.
-        full_year += 2000 if year_separator == "'" or full_year < 70 else 1900
-    return int(first), int(second), full_year, separator
+    return int(first), int(second), _full_year(year, year_separator), separator
+
+
+def _full_year(year: str, separator: str) -> int:
+    """Quicken's years: ``'25`` and ``' 0`` are 2025 and 2000 (its Y2K apostrophe), unless that is
+    years ahead (``1/ 5'98`` is 1998); ``099`` counts from 1900 (1999); ``/98`` is taken near today."""
+    number = int(year)
+    if len(year) == 4:
+        return number
+    if len(year) == 3:
+        return 1900 + number
+    if separator == "'":
+        return 2000 + number if 2000 + number <= date.today().year + 1 else 1900 + number
+    return number + (2000 if number < 70 else 1900)
 
 
 def _day_first(records: Iterable[_Record]) -> bool:

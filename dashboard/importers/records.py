@@ -7,7 +7,9 @@ service (``dashboard/importers/services.py``, writing through ``batches.py``) tu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -60,7 +62,21 @@ class ParsedFile:
     statements: list[ParsedStatement]
     encoding: str | None = None
     details: dict[str, str] = field(default_factory=dict)  # shown in the preview
+    # A CSV's detected ColumnMapping when a date order chose its date format: the
+    # import saves it on the account, which so remembers the order for next time.
+    settled_mapping: Any = None
 
     @property
     def transactions(self) -> list[ParsedTransaction]:
         return [t for statement in self.statements for t in statement.transactions]
+
+
+def drop_repeated_ids(statements: list[ParsedStatement]) -> None:
+    """Forget an external id that two rows of one account share (banks reuse FITIDs and references),
+    so the loader identifies those rows by their content instead of merging distinct transactions."""
+    ids = Counter((s.account_id, t.external_id) for s in statements for t in s.transactions if t.external_id)
+    for statement in statements:
+        statement.transactions = [
+            replace(t, external_id=None) if ids[(statement.account_id, t.external_id)] > 1 else t
+            for t in statement.transactions
+        ]

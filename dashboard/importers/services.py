@@ -26,23 +26,27 @@ from dashboard.access import WRITE, Scope
 from dashboard.audit import Actor
 from dashboard.importers.account_plans import account_for_import, named_account
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.csv_conventions import DATE_ORDERS, date_order_of
 from dashboard.importers.batches import import_parsed
 from dashboard.importers.detect import parse_file
 from dashboard.importers.preview import Preview, preview_import
 from dashboard.importers.records import ImportFileError, ParsedFile
-from dashboard.models import Account, ImportBatch
+from dashboard.models import Account, ImportBatch, User
 
 
 def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filename: str, *,
                 account: Account | None = None, account_name: str | None = None, file_format: str = "auto",
                 mapping: ColumnMapping | None = None, default_currency: str = "USD",
-                progress: Callable[[int, int], None] | None = None) -> ImportBatch:
+                progress: Callable[[int, int], None] | None = None, date_order: str | None = None,
+                preferred_date_order: str | None = None) -> ImportBatch:
     """Import ``data`` into ``account``, or into the scope's own account called ``account_name``
     (created, in the file's currency else ``default_currency``, when there is none); committed.
 
     Without ``mapping``, a CSV that needs one is read with the account's saved
     mapping when it fits. ``progress`` is called after each chunk with the rows
-    done so far and the rows read in all.
+    done so far and the rows read in all. ``date_order`` ("dmy"/"mdy") settles
+    ambiguous dates; without it the account's remembered order, else
+    ``preferred_date_order`` (the user's setting, see :func:`preferred_date_order`).
     """
     if (account is None) == (account_name is None):
         raise TypeError("import_file takes an account or an account_name, not both or neither")
@@ -51,12 +55,13 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
     else:
         account = named_account(session, scope, account_name)
     parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
-                                        account.csv_mapping if account is not None else None)
+                                        account.csv_mapping if account is not None else None,
+                                        date_order or remembered_date_order(account) or preferred_date_order)
     try:
         if account is None:
             account = account_for_import(session, scope, account_name, parsed, default_currency)
         batch = import_parsed(session, scope, actor, account, parsed, filename, data,
-                              mapping=used_mapping, progress=progress)
+                              mapping=used_mapping or parsed.settled_mapping, progress=progress)
     except BaseException:
         session.rollback()
         raise
@@ -66,7 +71,8 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
 
 def preview_file(session: Session, scope: Scope, account: Account, data: bytes, filename: str, *,
                  file_format: str = "auto", mapping: ColumnMapping | None = None,
-                 saved_mapping: bool = True) -> tuple[Preview, ColumnMapping | None]:
+                 saved_mapping: bool = True, date_order: str | None = None,
+                 preferred_date_order: str | None = None) -> tuple[Preview, ColumnMapping | None]:
     """What :func:`import_file` would do with this file, parsed once; writes nothing.
 
     Returns the preview and the mapping that read the file (to carry to the
@@ -76,19 +82,33 @@ def preview_file(session: Session, scope: Scope, account: Account, data: bytes, 
     """
     scope.check(account.owner_id, account.id, WRITE)
     parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
-                                        account.csv_mapping if saved_mapping else None)
+                                        account.csv_mapping if saved_mapping else None,
+                                        date_order or remembered_date_order(account) or preferred_date_order)
     return preview_import(session, scope, account, parsed, data), used_mapping
 
 
+def preferred_date_order(user: User) -> str | None:
+    """The user's "Date order for ambiguous files" (``preferences["date_order"]``), when set."""
+    order = (user.preferences or {}).get("date_order")
+    return order if order in DATE_ORDERS else None
+
+
+def remembered_date_order(account: Account | None) -> str | None:
+    """The date order of the last CSV imported into the account ("dmy"/"mdy"), from its saved mapping."""
+    saved = (account.csv_mapping or {}) if account is not None else {}
+    return date_order_of(saved.get("date_format") or "")
+
+
 def parse_upload(data: bytes, filename: str = "", format: str = "auto", mapping: ColumnMapping | None = None,
-                 saved_mapping: dict | None = None) -> tuple[ParsedFile, ColumnMapping | None]:
+                 saved_mapping: dict | None = None, date_order: str | None = None
+                 ) -> tuple[ParsedFile, ColumnMapping | None]:
     """Parse a file; when a CSV needs a mapping and none is given, try the account's saved one.
 
     Returns the file and the mapping that read it. When the saved mapping does
     not fit this file (an error, or no row read), the :class:`MappingNeeded` is raised.
     """
     try:
-        return parse_file(data, filename, format, mapping), mapping
+        return parse_file(data, filename, format, mapping, date_order), mapping
     except MappingNeeded as needed:
         if mapping is not None or not saved_mapping:
             raise

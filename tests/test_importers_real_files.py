@@ -1,0 +1,74 @@
+"""Every real export in tests/fixtures/real/ imports exactly as the file states, once, on both engines.
+
+``manifest.tsv`` holds what each file itself states (worked out from the
+file, see SOURCES.md): rows, their sum, first and last date, the closing
+balance, and the date order or column mapping a user gives where the file
+leaves one open. "refused: ..." and "asks: ..." rows are files we do not
+import, with the reason the user is shown.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.access import Scope
+from dashboard.audit import Actor
+from dashboard.importers import services
+from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
+from dashboard.importers.records import ImportFileError
+from dashboard.models import Transaction
+from tests import factories
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+MANIFEST = list(csv.DictReader((REAL / "manifest.tsv").open(encoding="utf-8"), delimiter="\t"))
+
+
+def given(value: str) -> str | None:
+    return None if value == "-" else value
+
+
+def test_the_manifest_lists_every_file_and_the_issue_asks_for_forty_from_ten_projects():
+    files = {str(p.relative_to(REAL)) for p in REAL.rglob("*") if p.is_file() and p.parent != REAL}
+    imported = [row for row in MANIFEST if row["outcome"] == "imports"]
+
+    assert files == {row["file"] for row in MANIFEST}
+    assert len(imported) >= 40
+    assert len({row["file"].split("/")[1].split("-")[0] for row in imported}) >= 8
+    sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
+    assert all(Path(row["file"]).name in sources for row in MANIFEST)
+
+
+@pytest.mark.parametrize("row", MANIFEST, ids=[row["file"] for row in MANIFEST])
+def test_a_real_file_imports_exactly_once(db, user, row):
+    path = REAL / row["file"]
+    data = path.read_bytes()
+    account = factories.create_account(db.session, user, "Imported", currency=row["currency"])
+    mapping = ColumnMapping.from_dict(json.loads(row["mapping"])) if given(row["mapping"]) else None
+
+    def load():
+        return services.import_file(db.session, Scope.of_user(user.id), Actor(user.id), data, path.name,
+                                    account=account, mapping=mapping, date_order=given(row["date_order"]))
+
+    if row["outcome"] != "imports":
+        expected = MappingNeeded if row["outcome"].startswith("asks") else ImportFileError
+        with pytest.raises(expected, match=f"(?i){row['outcome'].split(': ', 1)[1]}"):
+            load()
+        return
+    first, second = load(), load()
+    count, total, earliest, latest = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Transaction.amount), 0), func.min(Transaction.date),
+               func.max(Transaction.date)).where(Transaction.owner_id == user.id)  # a multi-account file fills further accounts
+    ).one()
+
+    assert (count, Decimal(total)) == (int(row["count"]), Decimal(row["sum"]))
+    if count:
+        assert (earliest, latest) == (date.fromisoformat(row["first"]), date.fromisoformat(row["last"]))
+    if given(row["balance"]):
+        assert account.ledger_balance == Decimal(row["balance"])
+    assert (first.rows_read, first.rows_inserted, second.rows_inserted) == (count, count, 0)
