@@ -3,6 +3,7 @@
 Every secret may be given as ``NAME`` or as ``NAME_FILE`` (a path whose
 contents are the value), so container secrets work without a shell wrapper.
 """
+import json
 import os
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def pnl_ranges() -> list | None:
+    text = os.environ.get("PNL_RANGES")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ConfigurationError(f"PNL_RANGES is not JSON: {error}") from None
+
+
 def database_url() -> str:
     url = env_value("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     # Heroku-style URLs name the dialect "postgres", which SQLAlchemy 2 rejects.
@@ -48,9 +59,6 @@ class Config:
     SESSION_COOKIE_SECURE = False
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None
-    # Profit-and-loss nominal-code ranges: None for the Sage 50 UK defaults, or a list of
-    # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
-    PNL_RANGES = None
     # Everything a page loads comes from this site: no inline script or style.
     CONTENT_SECURITY_POLICY = {
         "default-src": "'self'",
@@ -78,6 +86,9 @@ class Config:
         self.TELLER_APPLICATION_ID = env_value("TELLER_APPLICATION_ID")
         self.TELLER_CERT_FILE = env_value("TELLER_CERT_FILE")
         self.TELLER_KEY_FILE = env_value("TELLER_KEY_FILE")
+        # Profit-and-loss nominal-code ranges: None for those of the Sage 50 UK kinds, or as JSON a list of
+        # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
+        self.PNL_RANGES = pnl_ranges()
 
 
 class DevelopmentConfig(Config):

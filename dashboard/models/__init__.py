@@ -3,6 +3,7 @@ from dashboard.models.accounts import Account, MonthlyTotal, Transaction
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
 from dashboard.models.imports import ImportBatch
+from dashboard.models.nominal import NominalCode
 from dashboard.models.users import User
 
-__all__ = ["Account", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "Transaction", "User"]
+__all__ = ["Account", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "NominalCode", "Transaction", "User"]

@@ -44,3 +44,15 @@ def code_transactions(code: str):
 @login_required
 def balances():
     return views.balances_page(_own())
+
+
+@bp.get("/trial-balance")
+@login_required
+def trial_balance():
+    return views.trial_balance_page(_own())
+
+
+@bp.get("/balance-sheet")
+@login_required
+def balance_sheet():
+    return views.balance_sheet_page(_own())
