@@ -25,6 +25,7 @@ class AuditAction(StrEnum):
     TRANSACTION_CATEGORISE = "transaction.categorise"
     IMPORT_CREATE = "import.create"
     IMPORT_UNDO = "import.undo"
+    NOMINAL_CODES_SET = "nominal_codes.set"
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,63 @@ def test_windows_1252_details_are_decoded():
 
     assert parsed.encoding == "cp1252"
     assert parsed.transactions[0].description == "Café € order"
+
+
+def test_every_line_gets_its_other_side_and_the_file_balances(sage_exports):
+    parsed = sage.parse((sage_exports / "audit_trail_2025Q1.csv").read_bytes())
+
+    assert sum(t.amount for t in parsed.transactions) == 0
+    by_number: dict[str, Decimal] = defaultdict(Decimal)
+    for t in parsed.transactions:
+        by_number[t.external_id.split(":")[0]] += t.amount
+    assert set(by_number.values()) == {Decimal(0)}
+
+
+@pytest.mark.parametrize(
+    ("line", "postings"),
+    [
+        ("1,SI,CUST1,4000,0,Fees,01/01/2025,,100.00,20.00,T1,Y,120.00,R,,N",
+         {"4000": "100.00", "1100": "-120.00", "2200": "20.00"}),
+        ("1,SC,CUST1,4000,0,Credit,01/01/2025,,100.00,20.00,T1,Y,120.00,R,,N",
+         {"4000": "-100.00", "1100": "120.00", "2200": "-20.00"}),
+        ("1,PI,SUPP1,5000,0,Stock,01/01/2025,,50.00,10.00,T1,Y,60.00,R,,N",
+         {"5000": "-50.00", "2100": "60.00", "2201": "-10.00"}),
+        ("1,PC,SUPP1,5000,0,Return,01/01/2025,,50.00,10.00,T1,Y,60.00,R,,N",
+         {"5000": "50.00", "2100": "-60.00", "2201": "10.00"}),
+        ("1,BP,1210,7502,0,Phone,01/01/2025,,40.00,8.00,T1,Y,48.00,R,,N",
+         {"7502": "-40.00", "1210": "48.00", "2201": "-8.00"}),
+        ("1,BR,,4900,0,Interest,01/01/2025,,5.00,0.00,T9,Y,5.00,R,,N", {"4900": "5.00", "1200": "-5.00"}),
+        ("1,CP,,7200,0,Stamps,01/01/2025,,3.00,0.00,T9,Y,3.00,R,,N", {"7200": "-3.00", "1230": "3.00"}),
+        ("1,SR,CUST1,1200,0,Paid,01/01/2025,,120.00,0.00,T9,Y,120.00,R,,N", {"1200": "-120.00", "1100": "120.00"}),
+        ("1,PP,SUPP1,1200,0,Paid,01/01/2025,,60.00,0.00,T9,Y,60.00,R,,N", {"1200": "60.00", "2100": "-60.00"}),
+    ],
+)
+def test_the_other_side_follows_from_the_type(line, postings):
+    parsed = sage.parse(audit_trail(line))
+
+    assert {t.nominal_code: str(t.amount) for t in parsed.transactions} == postings
+    assert all(t.category == sage.code_name(t.nominal_code) != t.nominal_code for t in parsed.transactions)
+
+
+def test_journals_balance_each_other_and_need_no_other_side():
+    parsed = sage.parse(audit_trail(
+        "1,JD,,7000,0,Wages,31/01/2025,J1,900.00,0.00,T9,Y,900.00,R,,N",
+        "2,JC,,2210,0,PAYE,31/01/2025,J1,200.00,0.00,T9,Y,200.00,R,,N",
+        "3,JC,,1200,0,Net pay,31/01/2025,J1,700.00,0.00,T9,Y,700.00,R,,N",
+    ))
+
+    assert [t.nominal_code for t in parsed.transactions] == ["7000", "2210", "1200"]
+
+
+def test_journals_that_do_not_balance_are_refused_naming_their_lines():
+    with pytest.raises(ImportFileError) as refused:
+        sage.parse(audit_trail(
+            "1,BP,,7100,0,Rent,30/01/2025,,900.00,0.00,T9,Y,900.00,R,,N",
+            "2,JD,,7000,0,Wages,31/01/2025,J1,900.00,0.00,T9,Y,900.00,R,,N",
+            "3,JC,,2210,0,PAYE,31/01/2025,J1,200.00,0.00,T9,Y,200.00,R,,N",
+            "4,JC,,1200,0,Net pay,31/01/2025,J1,650.00,0.00,T9,Y,650.00,R,,N",
+        ))
+
+    assert "do not balance" in refused.value.reason
+    assert "by 50.00" in refused.value.reason and "(lines 3, 4, 5)" in refused.value.reason
+    assert refused.value.line == 3

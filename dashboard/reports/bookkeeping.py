@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -41,9 +41,11 @@ class Code:
 def chart(session: Session, scope: Scope) -> dict[str, Code]:
     """The Sage 50 UK standard chart overlaid with the charts of the owners the scope sees."""
     codes = {code: Code(code, name, default_kind(code)) for code, name in SAGE_50_UK_CHART.items()}
-    owners = select(Account.owner_id).where(scope.accounts())
-    for row in session.scalars(select(NominalCode).where(NominalCode.owner_id.in_(owners))
-                               .order_by(NominalCode.owner_id, NominalCode.code)):
+    query = select(NominalCode).order_by(NominalCode.owner_id, NominalCode.code)
+    if not scope.everyone:
+        owners = select(Account.owner_id).where(scope.accounts())
+        query = query.where(or_(NominalCode.owner_id == scope.owner_id, NominalCode.owner_id.in_(owners)))
+    for row in session.scalars(query):
         codes[row.code] = Code(row.code, row.name, NominalKind(row.kind) if row.kind else default_kind(row.code))
     return codes
 
