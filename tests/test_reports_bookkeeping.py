@@ -136,3 +136,16 @@ def test_others_books_are_not_seen_and_viewers_read_the_organisation(client, db,
         assert page.status_code == 200, url
         assert "1100 Debtors control" in page.get_data(as_text=True) or url.endswith("profit-and-loss")
     assert client.get("/admin/").status_code == 403
+
+
+def test_codes_page_names_a_code_everywhere(auth_client, db, user, sage_ledger):
+    page = auth_client.get("/reports/codes").get_data(as_text=True)
+    assert "Office equipment" in page and "Save code" in page
+    response = auth_client.post("/reports/codes", data={"code": "7100", "name": "Studio rent", "kind": ""})
+    assert response.status_code == 302
+    trial = auth_client.get("/reports/trial-balance?as_of=2025-03-31").get_data(as_text=True)
+    assert "7100 Studio rent" in trial and "7100 Rent" not in trial
+    refused = auth_client.post("/reports/codes", data={"code": "ABC", "name": "Odd", "kind": ""})
+    assert refused.status_code == 200 and "give its kind" in refused.get_data(as_text=True)
+    rows = auth_client.get("/reports/codes?format=csv").get_data(as_text=True).splitlines()
+    assert rows[0] == "code,name,kind" and "7100,Studio rent,overheads" in rows

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
@@ -19,8 +19,9 @@ from dashboard.accounts.export import csv_lines
 from dashboard.accounts.transaction_queries import UNCATEGORISED
 from dashboard.downloads import download_response
 from dashboard.extensions import db
-from dashboard.reports import balances, bookkeeping, charts, export, profit_and_loss, queries
-from dashboard.reports.forms import ReportFilters, read_filters
+from dashboard.audit import Actor
+from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
+from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
 
@@ -223,3 +224,24 @@ def balance_sheet_page(context: ReportContext):
                            compare=compare, errors=[e for e in (error, compare_error) if e],
                            csv_url=url_for(request.endpoint, as_of=as_of.isoformat(), compare=compare.isoformat(),
                                            format="csv"))
+
+
+def nominal_codes_page(context: ReportContext, actor: Actor):
+    """The signed-in user's chart of accounts, with a form that names (or adds) one code."""
+    owner_id = context.scope.owner_id
+    form = NominalCodeForm()
+    if form.validate_on_submit():
+        try:
+            code = nominal_codes.checked_code(form.code.data, form.name.data, form.kind.data)
+        except ValueError as error:
+            form.kind.errors = [*form.kind.errors, str(error)]
+        else:
+            nominal_codes.store_codes(db.session, actor, owner_id, [code])
+            db.session.commit()
+            flash(f"Saved {code[0]} {code[1]}.", "success")
+            return redirect(url_for(request.endpoint))
+    codes = nominal_codes.owner_chart(db.session, owner_id)
+    if _wants_csv():
+        return _download(nominal_codes.chart_table(codes), "nominal-codes.csv")
+    return render_template("reports/nominal_codes.html", report_context=context, form=form, codes=codes,
+                           csv_url=url_for(request.endpoint, format="csv"))
