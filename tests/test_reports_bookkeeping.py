@@ -135,6 +135,7 @@ def test_others_books_are_not_seen_and_viewers_read_the_organisation(client, db,
                                              "end": "2025-03"})
         assert page.status_code == 200, url
         assert "1100 Debtors control" in page.get_data(as_text=True) or url.endswith("profit-and-loss")
+        assert "/admin/reports/income-and-expenses" not in page.get_data(as_text=True)  # no link to a 403
     assert client.get("/admin/").status_code == 403
 
 
@@ -149,3 +150,13 @@ def test_codes_page_names_a_code_everywhere(auth_client, db, user, sage_ledger):
     assert refused.status_code == 200 and "give its kind" in refused.get_data(as_text=True)
     rows = auth_client.get("/reports/codes?format=csv").get_data(as_text=True).splitlines()
     assert rows[0] == "code,name,kind" and "7100,Studio rent,overheads" in rows
+
+
+def test_the_ledger_account_page_and_the_monthly_totals_hold_the_postings(auth_client, db, user, sage_ledger):
+    from dashboard.ledger import verify_totals
+
+    assert verify_totals(db.session) == []
+    page = auth_client.get(f"/accounts/{sage_ledger.id}")
+    assert page.status_code == 200
+    assert "Debtors control" in auth_client.get(f"/accounts/{sage_ledger.id}", query_string={"q": "consulting"}) \
+        .get_data(as_text=True)
