@@ -3,6 +3,7 @@
 Every secret may be given as ``NAME`` or as ``NAME_FILE`` (a path whose
 contents are the value), so container secrets work without a shell wrapper.
 """
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -54,6 +55,16 @@ def generated_secret_key(path: Path = GENERATED_SECRET_KEY_PATH) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def pnl_ranges() -> list | None:
+    text = os.environ.get("PNL_RANGES")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ConfigurationError(f"PNL_RANGES is not JSON: {error}") from None
+
+
 def database_url() -> str:
     """DATABASE_URL, or the credentials stored under DATABASE_SECRET_ID in AWS Secrets Manager; checked here so
     that a garbage value stops start-up with one line (which never repeats the URL: it may hold a password)."""
@@ -96,9 +107,6 @@ class Config:
     SESSION_COOKIE_SECURE = False
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None
-    # Profit-and-loss nominal-code ranges: None for the Sage 50 UK defaults, or a list of
-    # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
-    PNL_RANGES = None
     # Everything a page loads comes from this site: no inline script or style.
     CONTENT_SECURITY_POLICY = {
         "default-src": "'self'",
@@ -131,6 +139,9 @@ class Config:
         # Webhook signing secrets, comma-separated: every one is accepted (Teller rotates them).
         self.TELLER_SIGNING_SECRET = env_value("TELLER_SIGNING_SECRET")
         self.REDIS_URL = env_value("REDIS_URL")
+        # Profit-and-loss nominal-code ranges: None for those of the Sage 50 UK kinds, or as JSON a list of
+        # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
+        self.PNL_RANGES = pnl_ranges()
 
     def default_secret_key(self) -> str | None:
         return generated_secret_key()

@@ -58,6 +58,7 @@ class AuditAction(StrEnum):
     TOKEN_USE = "token.use"  # the first use of a token each day
     TRANSACTION_CREATE = "transaction.create"
     TRANSACTION_DELETE = "transaction.delete"
+    NOMINAL_CODES_SET = "nominal_codes.set"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ EXPECTED = {
     "bank-exports/qif/data-with-categories.qif": (3, "-161.33"),
     "bank-exports/qif/ubs-ch-fr.qif": (3, "30.00"),
     "bank-exports/qif/xero.qif": (5, "-233000.00"),
-    "sage/audit_trail_2025Q1.csv": (42, "-17355.70"),
+    "sage/audit_trail_2025Q1.csv": (42 + 57, "0.00"),  # lines and their double-entry other sides: they balance
 }
 # The Venmo fragment leaves the description open; this is the mapping a user picks.
 VENMO_MAPPING = ColumnMapping(date_column=2, date_format="ISO 8601 date-time", description_columns=(3, 7),

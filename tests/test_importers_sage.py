@@ -57,7 +57,7 @@ def test_audit_trail_lines_codes_and_ids(sage_exports):
 
     (statement,) = parsed.statements
     assert statement.account_type == "ledger"
-    transactions = statement.transactions
+    transactions = [t for t in statement.transactions if not sage.is_posting(t)]
     assert len(transactions) == 42
     assert sum(1 for t in transactions if int(t.nominal_code) < 4000) == 9
     assert parsed.details["lines"] == "42"
@@ -71,13 +71,13 @@ def test_audit_trail_lines_codes_and_ids(sage_exports):
 @pytest.mark.parametrize(
     ("number", "amount", "category", "nominal_code", "counterparty", "when"),
     [
-        ("1", "3171.77", "Sales invoice", "4000", "CUST008", date(2025, 1, 1)),
-        ("3", "-385.48", "Sales credit", "4000", "CUST001", date(2025, 1, 5)),
-        ("4", "-346.73", "Purchase invoice", "5000", "SUPP003", date(2025, 1, 7)),
-        ("5", "66.46", "Purchase credit", "5000", "SUPP002", date(2025, 1, 9)),
-        ("9", "-4000.00", "Journal debit", "7000", None, date(2025, 1, 17)),
-        ("11", "22.26", "Bank receipt", "4900", None, date(2025, 1, 21)),
-        ("14", "-1945.11", "Bank payment", "2200", None, date(2025, 1, 2)),
+        ("1", "3171.77", "Sales type A", "4000", "CUST008", date(2025, 1, 1)),
+        ("3", "-385.48", "Sales type A", "4000", "CUST001", date(2025, 1, 5)),
+        ("4", "-346.73", "Materials purchased", "5000", "SUPP003", date(2025, 1, 7)),
+        ("5", "66.46", "Materials purchased", "5000", "SUPP002", date(2025, 1, 9)),
+        ("9", "-4000.00", "Gross wages", "7000", None, date(2025, 1, 17)),
+        ("11", "22.26", "Miscellaneous income", "4900", None, date(2025, 1, 21)),
+        ("14", "-1945.11", "Sales tax control", "2200", None, date(2025, 1, 2)),
     ],
 )
 def test_direction_comes_from_the_type(sage_exports, number, amount, category, nominal_code, counterparty, when):
@@ -93,10 +93,15 @@ def test_direction_comes_from_the_type(sage_exports, number, amount, category, n
     )
 
 
+def lines(parsed):
+    """The audit-trail lines, without the postings the parser adds for their other sides."""
+    return [t for t in parsed.transactions if not sage.is_posting(t)]
+
+
 def test_net_amount_is_used_not_the_gross_or_tax():
-    (transaction,) = sage.parse(
+    (transaction,) = lines(sage.parse(
         audit_trail("7,SI,CUST001,4000,0,Widgets,31/01/2025,INV7,\"1,000.00\",200.00,T1,Y,1200.00,R,,N")
-    ).transactions
+    ))
 
     assert transaction.amount == Decimal("1000.00")
     assert transaction.memo == "INV7"
@@ -112,7 +117,7 @@ def test_repeated_numbers_get_their_split_position():
         )
     )
 
-    assert [t.external_id for t in parsed.transactions] == ["7", "7/2", "8", "7/3"]
+    assert [t.external_id for t in lines(parsed)] == ["7", "7/2", "8", "7/3"]
 
 
 def test_a_quoted_multi_line_detail_keeps_later_line_numbers_physical():
@@ -123,7 +128,7 @@ def test_a_quoted_multi_line_detail_keeps_later_line_numbers_physical():
         )
     )
 
-    assert [t.line for t in parsed.transactions] == [2, 4]
+    assert [t.line for t in lines(parsed)] == [2, 4]
     assert parsed.transactions[0].description == "Rent\r\nJanuary"
 
 
@@ -169,3 +174,63 @@ def test_windows_1252_details_are_decoded():
 
     assert parsed.encoding == "cp1252"
     assert parsed.transactions[0].description == "Café € order"
+
+
+def test_every_line_gets_its_other_side_and_the_file_balances(sage_exports):
+    parsed = sage.parse((sage_exports / "audit_trail_2025Q1.csv").read_bytes())
+
+    assert sum(t.amount for t in parsed.transactions) == 0
+    by_number: dict[str, Decimal] = defaultdict(Decimal)
+    for t in parsed.transactions:
+        by_number[t.external_id.split(":")[0]] += t.amount
+    assert set(by_number.values()) == {Decimal(0)}
+
+
+@pytest.mark.parametrize(
+    ("line", "postings"),
+    [
+        ("1,SI,CUST1,4000,0,Fees,01/01/2025,,100.00,20.00,T1,Y,120.00,R,,N",
+         {"4000": "100.00", "1100": "-120.00", "2200": "20.00"}),
+        ("1,SC,CUST1,4000,0,Credit,01/01/2025,,100.00,20.00,T1,Y,120.00,R,,N",
+         {"4000": "-100.00", "1100": "120.00", "2200": "-20.00"}),
+        ("1,PI,SUPP1,5000,0,Stock,01/01/2025,,50.00,10.00,T1,Y,60.00,R,,N",
+         {"5000": "-50.00", "2100": "60.00", "2201": "-10.00"}),
+        ("1,PC,SUPP1,5000,0,Return,01/01/2025,,50.00,10.00,T1,Y,60.00,R,,N",
+         {"5000": "50.00", "2100": "-60.00", "2201": "10.00"}),
+        ("1,BP,1210,7502,0,Phone,01/01/2025,,40.00,8.00,T1,Y,48.00,R,,N",
+         {"7502": "-40.00", "1210": "48.00", "2201": "-8.00"}),
+        ("1,BR,,4900,0,Interest,01/01/2025,,5.00,0.00,T9,Y,5.00,R,,N", {"4900": "5.00", "1200": "-5.00"}),
+        ("1,CP,,7200,0,Stamps,01/01/2025,,3.00,0.00,T9,Y,3.00,R,,N", {"7200": "-3.00", "1230": "3.00"}),
+        ("1,SR,CUST1,1200,0,Paid,01/01/2025,,120.00,0.00,T9,Y,120.00,R,,N", {"1200": "-120.00", "1100": "120.00"}),
+        ("1,PP,SUPP1,1200,0,Paid,01/01/2025,,60.00,0.00,T9,Y,60.00,R,,N", {"1200": "60.00", "2100": "-60.00"}),
+    ],
+)
+def test_the_other_side_follows_from_the_type(line, postings):
+    parsed = sage.parse(audit_trail(line))
+
+    assert {t.nominal_code: str(t.amount) for t in parsed.transactions} == postings
+    assert all(t.category == sage.code_name(t.nominal_code) != t.nominal_code for t in parsed.transactions)
+
+
+def test_journals_balance_each_other_and_need_no_other_side():
+    parsed = sage.parse(audit_trail(
+        "1,JD,,7000,0,Wages,31/01/2025,J1,900.00,0.00,T9,Y,900.00,R,,N",
+        "2,JC,,2210,0,PAYE,31/01/2025,J1,200.00,0.00,T9,Y,200.00,R,,N",
+        "3,JC,,1200,0,Net pay,31/01/2025,J1,700.00,0.00,T9,Y,700.00,R,,N",
+    ))
+
+    assert [t.nominal_code for t in parsed.transactions] == ["7000", "2210", "1200"]
+
+
+def test_journals_that_do_not_balance_are_refused_naming_their_lines():
+    with pytest.raises(ImportFileError) as refused:
+        sage.parse(audit_trail(
+            "1,BP,,7100,0,Rent,30/01/2025,,900.00,0.00,T9,Y,900.00,R,,N",
+            "2,JD,,7000,0,Wages,31/01/2025,J1,900.00,0.00,T9,Y,900.00,R,,N",
+            "3,JC,,2210,0,PAYE,31/01/2025,J1,200.00,0.00,T9,Y,200.00,R,,N",
+            "4,JC,,1200,0,Net pay,31/01/2025,J1,650.00,0.00,T9,Y,650.00,R,,N",
+        ))
+
+    assert "do not balance" in refused.value.reason
+    assert "by 50.00" in refused.value.reason and "(lines 3, 4, 5)" in refused.value.reason
+    assert refused.value.line == 3

@@ -7,6 +7,7 @@ import pytest
 from dashboard.importers.detect import parse_file
 from dashboard.importers.records import ImportFileError
 from dashboard.importers.text import decode_text, encoding_of
+from dashboard.importers.sage import is_posting
 
 FIXTURES = Path("/work/shared/fixtures")
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252"]
@@ -38,7 +39,8 @@ def test_each_format_reads_accents_in_every_encoding_banks_use(file_format, enco
     text = text or {"sage": _sage_text, "ofx": _ofx_text}[file_format]()
     parsed = parse_file(text.encode(encoding), filename)
     assert parsed.format == file_format
-    described = [t for t in parsed.transactions if ACCENTED in t.description]
+    # a Sage line's double-entry postings repeat its description: the line itself is the one to check
+    described = [t for t in parsed.transactions if ACCENTED in t.description and not is_posting(t)]
     assert len(described) == 1
     assert described[0].amount == {"csv": Decimal("-3.50"), "qif": Decimal("-3.50"),
                                    "sage": Decimal("-346.73"), "ofx": Decimal("0.01")}[file_format]

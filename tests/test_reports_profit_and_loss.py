@@ -30,7 +30,7 @@ README_TOTALS = ("13755.45", "1448.12", "1515.81", "17074.70", "10791.52", "-628
 @pytest.fixture
 def sage_ledger(db, user, sage_exports):
     account = factories.create_account(db.session, user, "Studio Ltd ledger", "GBP", type=AccountType.LEDGER)
-    assert factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv") == 42
+    assert factories.import_sage_file(db.session, account, sage_exports / "audit_trail_2025Q1.csv") == 42 + 57  # lines, their other sides
     return account
 
 
@@ -113,3 +113,43 @@ def test_currencies_get_their_own_statement(db, user):
     assert sorted(report) == ["EUR", "GBP"]
     assert report["GBP"].net_profit == [Decimal(0), Decimal("60.05"), Decimal(0)]
     assert report["EUR"].net_profit == [Decimal(0), Decimal(0), Decimal("-12.34")]
+
+
+def test_twelve_months_and_the_total_fit_a_1280_pixel_page(committed, app, db, user):
+    """No sideways scroll: the statement's table is no wider than its box at 1280 px, codes named and open."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    ledger = factories.create_account(db.session, user, "Ledger", "GBP", type=AccountType.LEDGER)
+    factories.add_rows(db.session, ledger, [
+        {"date": date(2024, month, 15), "amount": amount, "nominal_code": code}
+        for month in range(1, 13)
+        for code, amount in (("4000", "98765.43"), ("5000", "-23456.78"), ("6201", "-3456.78"),
+                             ("7901", "-56789.01"), ("7100", "-1500.00"))
+    ])
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            base = f"http://127.0.0.1:{server.server_port}"
+            page.goto(f"{base}/login")
+            page.get_by_label("Email").fill(user.email)
+            page.get_by_label("Password").fill(factories.PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/reports/profit-and-loss?period=custom&start=2024-01&end=2024-12&expand=sales&expand=purchases"
+                      "&expand=direct_expenses&expand=overheads")
+            widths = page.eval_on_selector("#profit-and-loss-GBP",
+                                           "t => [t.scrollWidth, t.parentElement.clientWidth]")
+            assert "7901 Bank charges and interest" in page.inner_text("#profit-and-loss-GBP")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert widths[0] <= widths[1], widths

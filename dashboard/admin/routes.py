@@ -1,14 +1,18 @@
-"""Admin pages: installation figures and the reports across every user. Other users get 403."""
-from flask import abort, render_template
+"""Admin pages: installation figures and the reports across every user. Other users get 403,
+except viewers (bookkeepers) on the organisation's bookkeeping reports."""
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from dashboard.access import Scope
 from dashboard.admin import bp
 from dashboard.admin.queries import installation_figures
 from dashboard.extensions import db, login_manager
+from dashboard.models.users import Role
 from dashboard.reports import views
 
 ORGANISATION = views.ReportContext(Scope.organisation(), blueprint="admin")
+BOOKKEEPING_ENDPOINTS = {"admin.profit_and_loss", "admin.code_transactions", "admin.trial_balance",
+                         "admin.balance_sheet"}
 
 
 @bp.before_request
@@ -16,7 +20,8 @@ def require_admin():
     """Anonymous visitors go to the login page; signed-in users who are not admins get 403, no redirect."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.is_admin:
+    if not current_user.is_admin and not (current_user.role == Role.VIEWER
+                                          and request.endpoint in BOOKKEEPING_ENDPOINTS):
         abort(403)
     return None
 
@@ -50,3 +55,13 @@ def code_transactions(code: str):
 @bp.get("/reports/balances")
 def balances():
     return views.balances_page(ORGANISATION)
+
+
+@bp.get("/reports/trial-balance")
+def trial_balance():
+    return views.trial_balance_page(ORGANISATION)
+
+
+@bp.get("/reports/balance-sheet")
+def balance_sheet():
+    return views.balance_sheet_page(ORGANISATION)

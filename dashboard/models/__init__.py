@@ -3,9 +3,10 @@ from dashboard.models.accounts import Account, MonthlyTotal, Transaction
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
 from dashboard.models.imports import ImportBatch
+from dashboard.models.nominal import NominalCode
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerWebhookEvent
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "TellerAccount",
-           "TellerEnrollment", "TellerWebhookEvent", "Transaction", "User"]
+__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "NominalCode",
+           "TellerAccount", "TellerEnrollment", "TellerWebhookEvent", "Transaction", "User"]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from dashboard.formatting import plain_amount
 from dashboard.reports.balances import MONTHLY, BalanceReport
+from dashboard.reports.bookkeeping import CurrencyBalanceSheet, CurrencyTrialBalance
 from dashboard.reports.periods import Period
 from dashboard.reports.profit_and_loss import CodeTransactions, CurrencyProfitAndLoss
 from dashboard.reports.queries import CurrencyIncomeExpenses, CurrencySpending
@@ -63,6 +64,33 @@ def code_transactions_table(found: CodeTransactions) -> Table:
         [t.date.isoformat(), t.description, t.account.name, t.category or "", plain_amount(t.amount), t.currency]
         for t in found.transactions
     ]
+
+
+def trial_balance_table(report: Iterable[CurrencyTrialBalance]) -> Table:
+    rows = []
+    for currency in report:
+        rows += [[line.code.code, line.code.name, *_amounts(line.debit, line.credit), currency.currency]
+                 for line in currency.lines]
+        rows.append(["", TOTAL_LABEL, *_amounts(currency.debit, currency.credit), currency.currency])
+    return ["code", "name", "debit", "credit", "currency"], rows
+
+
+def balance_sheet_table(report: Iterable[CurrencyBalanceSheet], previous: bool) -> Table:
+    """Each section's lines and total, then the net current assets, net assets and capital and reserves."""
+    rows = []
+    for sheet in report:
+        for kind, section in sheet.sections.items():
+            for line in section.lines:
+                code = line.code.code if line.code else ""
+                name = line.code.name if line.code else line.label
+                rows.append([kind.label, code, name, plain_amount(line.amount), sheet.currency,
+                             *([plain_amount(line.previous)] if previous else [])])
+            rows.append([kind.label, "", TOTAL_LABEL, plain_amount(section.total), sheet.currency,
+                         *([plain_amount(section.previous)] if previous else [])])
+        for key, value in sheet.figures.items():
+            rows.append([key.replace("_", " ").capitalize(), "", TOTAL_LABEL, plain_amount(value), sheet.currency,
+                         *([plain_amount(sheet.previous_figures[key])] if previous else [])])
+    return ["section", "code", "name", "amount", "currency", *(["previous"] if previous else [])], rows
 
 
 def balances_table(report: BalanceReport) -> Table:

@@ -4,11 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectField
+from wtforms import Form, SelectField, StringField
 from wtforms.fields import MonthField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Length, Optional
+
+from dashboard.models.nominal import NominalKind
 
 from dashboard.reports.balances import DAILY, MONTHLY
 from dashboard.reports.periods import PRESETS, Period, custom_period, preset_period
@@ -22,6 +25,15 @@ class ReportFilterForm(Form):
     currency = SelectField("Currency", choices=[SelectChoice("", "All currencies")], default="")
     step = SelectField("Balances", choices=[SelectChoice(MONTHLY, "Monthly"), SelectChoice(DAILY, "Daily")],
                        default=MONTHLY)
+
+
+class NominalCodeForm(FlaskForm):
+    """Name one nominal code of the signed-in user's chart, or add one (a POST: CSRF-checked)."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=16)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=[SelectChoice("", "From the code's range")]
+                       + [SelectChoice(kind.value, kind.label) for kind in NominalKind], default="")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard.access import Scope
-from dashboard.models import MonthlyTotal, Transaction
+from dashboard.models import MonthlyTotal, Transaction, nominal
 from dashboard.reports.periods import Period
 from dashboard.reports.queries import report_criteria
 
@@ -44,11 +44,16 @@ class NominalRange:
         return code.isdigit() and int(code) >= FIRST_PROFIT_AND_LOSS_CODE and self.low <= int(code) <= self.high
 
 
-SAGE_50_UK_RANGES = (
-    NominalRange("sales", "Sales", FIRST_PROFIT_AND_LOSS_CODE, 4999, NominalKind.REVENUE),
-    NominalRange("purchases", "Purchases", 5000, 5999, NominalKind.DIRECT_COST),
-    NominalRange("direct_expenses", "Direct expenses", 6000, 6999, NominalKind.DIRECT_COST),
-    NominalRange("overheads", "Overheads", 7000, 9999, NominalKind.OVERHEAD),
+STATEMENT_LINES = {
+    nominal.NominalKind.SALES: NominalKind.REVENUE,
+    nominal.NominalKind.PURCHASES: NominalKind.DIRECT_COST,
+    nominal.NominalKind.DIRECT_EXPENSES: NominalKind.DIRECT_COST,
+    nominal.NominalKind.OVERHEADS: NominalKind.OVERHEAD,
+}
+# Derived from the kinds of the chart of accounts: sales 4000-4999, ..., overheads 7000-9999.
+SAGE_50_UK_RANGES = tuple(
+    NominalRange(kind.value, kind.label, low, high, STATEMENT_LINES[kind])
+    for low, high, kind in nominal.SAGE_50_UK_KIND_RANGES if kind in STATEMENT_LINES
 )
 
 
@@ -118,6 +123,13 @@ class CurrencyProfitAndLoss:
                 rows.append(StatementRow("Gross profit", self.gross_profit, "subtotal", "gross_profit"))
         rows.append(StatementRow("Net profit", self.net_profit, "subtotal", "net_profit"))
         return rows
+
+
+def comparison(current: CurrencyProfitAndLoss, earlier: CurrencyProfitAndLoss | None,
+               expanded: Iterable[str] = ()) -> list[tuple[StatementRow, Decimal]]:
+    """Each row of ``current`` with its total over the ``earlier`` period (zero where it had none)."""
+    before = {(row.kind, row.key, row.code): row.total for row in (earlier.rows(expanded) if earlier else [])}
+    return [(row, before.get((row.kind, row.key, row.code), ZERO)) for row in current.rows(expanded)]
 
 
 def profit_and_loss(session: Session, scope: Scope, period: Period, account_id: int | None = None,

@@ -6,7 +6,9 @@ the admin pages, the organisation's) and plain filter values, and returns
 plain values. Sums happen
 in SQL over ``monthly_totals``; Python only fills in months without data and
 works out running totals and shares. Transfers between a user's own accounts
-(category ``TRANSFER_CATEGORY``) are neither income nor expense. Currencies
+(category ``TRANSFER_CATEGORY``) are neither income nor expense, and nominal-ledger
+accounts (``AccountType.LEDGER``, a Sage import) are bookkeeping, not household
+money: they are read by ``reports.bookkeeping`` only. Currencies
 are never added together: every result is per currency.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
-from dashboard.models.accounts import TRANSFER_CATEGORY
+from dashboard.models.accounts import TRANSFER_CATEGORY, AccountType
 from dashboard.models.base import Money
 from dashboard.reports.periods import Period
 
@@ -44,6 +46,16 @@ def report_criteria(model: type[MonthlyTotal | Transaction], scope: Scope,
 
 def not_a_transfer():
     return MonthlyTotal.category != TRANSFER_CATEGORY
+
+
+def ledger_account_ids():
+    """The ids of nominal-ledger accounts, for a WHERE ... IN clause."""
+    return select(Account.id).where(Account.type == AccountType.LEDGER)
+
+
+def household(model: type[MonthlyTotal | Transaction] = MonthlyTotal):
+    """Rows of accounts that hold money, not of a nominal ledger."""
+    return model.account_id.not_in(ledger_account_ids())
 
 
 @dataclass
@@ -80,7 +92,7 @@ def income_and_expenses(session: Session, scope: Scope, period: Period,
         select(MonthlyTotal.currency, MonthlyTotal.month,
                func.sum(MonthlyTotal.income), func.sum(MonthlyTotal.expense))
         .where(*report_criteria(MonthlyTotal, scope, account_id, currency), not_a_transfer(),
-               MonthlyTotal.month.between(period.first, period.last))
+               household(), MonthlyTotal.month.between(period.first, period.last))
         .group_by(MonthlyTotal.currency, MonthlyTotal.month)
     ).all()
     sums = {(row[0], row[1]): (row[2], row[3]) for row in rows}
@@ -149,7 +161,7 @@ def spending_by_category(session: Session, scope: Scope, period: Period,
     rows = session.execute(
         select(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id, spent, spent_before)
         .where(*report_criteria(MonthlyTotal, scope, account_id, currency), not_a_transfer(),
-               MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
+               household(), MonthlyTotal.month.between(previous.first, period.last), MonthlyTotal.expense > 0)
         .group_by(MonthlyTotal.currency, MonthlyTotal.category, MonthlyTotal.account_id)
     ).all()
     by_category: dict[tuple[str, str], CategorySpending] = {}

@@ -1,8 +1,9 @@
 """Report pages over what the signed-in user may see; the organisation-wide ones are in ``admin``."""
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from dashboard.access import scope_for
+from dashboard.audit import Actor
 from dashboard.reports import bp, views
 
 
@@ -44,3 +45,21 @@ def code_transactions(code: str):
 @login_required
 def balances():
     return views.balances_page(_own())
+
+
+@bp.get("/trial-balance")
+@login_required
+def trial_balance():
+    return views.trial_balance_page(_own())
+
+
+@bp.get("/balance-sheet")
+@login_required
+def balance_sheet():
+    return views.balance_sheet_page(_own())
+
+
+@bp.route("/codes", methods=["GET", "POST"])
+@login_required
+def nominal_codes():
+    return views.nominal_codes_page(_own(), Actor(current_user.id, request.remote_addr))

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
 from dashboard.accounts.transaction_queries import UNCATEGORISED
 from dashboard.downloads import csv_lines, download_response
 from dashboard.extensions import db
-from dashboard.reports import balances, charts, export, profit_and_loss, queries
-from dashboard.reports.forms import ReportFilters, read_filters
+from dashboard.audit import Actor
+from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
+from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
 
@@ -139,13 +140,17 @@ def profit_and_loss_page(context: ReportContext):
     ranges = profit_and_loss.nominal_ranges(current_app.config.get("PNL_RANGES"))
     report = profit_and_loss.profit_and_loss(db.session, context.scope, filters.period,
                                              filters.account_id, filters.currency, ranges)
+    bookkeeping.label_codes(report, bookkeeping.chart(db.session, context.scope))
     expanded = request.args.getlist("expand")
     months = filters.period.months
     if _wants_csv():
         return _download(export.profit_and_loss_table(report, months, expanded),
                          export.report_filename("profit-and-loss", filters.period))
+    previous = filters.period.previous()
+    earlier = {c.currency: c for c in profit_and_loss.profit_and_loss(
+        db.session, context.scope, previous, filters.account_id, filters.currency, ranges)}
     return _render("reports/profit_and_loss.html", context, form, filters, report=report, months=months,
-                   expanded=expanded, ranges=ranges, first_code=profit_and_loss.FIRST_PROFIT_AND_LOSS_CODE,
+                   previous=previous, earlier=earlier, comparison=profit_and_loss.comparison, expanded=expanded, ranges=ranges, first_code=profit_and_loss.FIRST_PROFIT_AND_LOSS_CODE,
                    charts=[charts.profit_and_loss_chart(c, months) for c in report])
 
 
@@ -160,7 +165,8 @@ def code_transactions_page(context: ReportContext, code: str):
         return _download(export.code_transactions_table(found), export.code_filename(code, filters.period))
     csv_url = url_for(request.endpoint, **request.view_args, **{**filters.query_args(), "currency": currency},
                       format="csv")
-    return render_template("reports/code_transactions.html", report_context=context, filters=filters, code=code,
+    label = bookkeeping.describe(bookkeeping.chart(db.session, context.scope), code).label
+    return render_template("reports/code_transactions.html", report_context=context, filters=filters, code=label,
                            currency=currency, found=found, csv_url=csv_url)
 
 
@@ -179,3 +185,62 @@ def balances_page(context: ReportContext):
         return _download(export.balances_table(report), export.report_filename("balances", filters.period))
     return _render("reports/balances.html", context, form, filters, report=report,
                    charts=charts.balances_charts(report))
+
+
+def _as_of(name: str, default: date | None) -> tuple[date | None, str | None]:
+    """A ``YYYY-MM-DD`` query argument, or the default with the reason it was not taken."""
+    text = request.args.get(name)
+    if not text:
+        return default, None
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return default, f"{text!r} is not a date (YYYY-MM-DD)."
+
+
+def _year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+
+
+def trial_balance_page(context: ReportContext):
+    as_of, error = _as_of("as_of", date.today())
+    report = bookkeeping.trial_balance(db.session, context.scope, as_of)
+    if _wants_csv():
+        return _download(export.trial_balance_table(report), f"trial-balance-{as_of.isoformat()}.csv")
+    return render_template("reports/trial_balance.html", report_context=context, report=report, as_of=as_of,
+                           errors=[error] if error else [], drill=bookkeeping.postings_period(as_of),
+                           csv_url=url_for(request.endpoint, as_of=as_of.isoformat(), format="csv"))
+
+
+def balance_sheet_page(context: ReportContext):
+    as_of, error = _as_of("as_of", date.today())
+    compare, compare_error = _as_of("compare", _year_before(as_of))
+    report = bookkeeping.balance_sheet(db.session, context.scope, as_of, compare)
+    if _wants_csv():
+        return _download(export.balance_sheet_table(report, previous=True),
+                         f"balance-sheet-{as_of.isoformat()}.csv")
+    return render_template("reports/balance_sheet.html", report_context=context, report=report, as_of=as_of,
+                           compare=compare, errors=[e for e in (error, compare_error) if e],
+                           csv_url=url_for(request.endpoint, as_of=as_of.isoformat(), compare=compare.isoformat(),
+                                           format="csv"))
+
+
+def nominal_codes_page(context: ReportContext, actor: Actor):
+    """The signed-in user's chart of accounts, with a form that names (or adds) one code."""
+    owner_id = context.scope.owner_id
+    form = NominalCodeForm()
+    if form.validate_on_submit():
+        try:
+            code = nominal_codes.checked_code(form.code.data, form.name.data, form.kind.data)
+        except ValueError as error:
+            form.kind.errors = [*form.kind.errors, str(error)]
+        else:
+            nominal_codes.store_codes(db.session, actor, owner_id, [code])
+            db.session.commit()
+            flash(f"Saved {code[0]} {code[1]}.", "success")
+            return redirect(url_for(request.endpoint))
+    codes = nominal_codes.owner_chart(db.session, owner_id)
+    if _wants_csv():
+        return _download(nominal_codes.chart_table(codes), "nominal-codes.csv")
+    return render_template("reports/nominal_codes.html", report_context=context, form=form, codes=codes,
+                           csv_url=url_for(request.endpoint, format="csv"))
