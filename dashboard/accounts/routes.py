@@ -58,8 +58,9 @@ def overview():
     summaries = account_summaries(db.session, scope)
     return render_template(
         "accounts/overview.html",
-        summaries=summaries,
-        currency_totals=totals_by_currency([s.account for s in summaries]),
+        summaries=[s for s in summaries if not s.account.closed],
+        closed=[s for s in summaries if s.account.closed],
+        currency_totals=totals_by_currency(summaries),
         latest=latest_transactions(db.session, scope),
     )
 
