@@ -14,9 +14,11 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from dashboard.access import Scope
+from dashboard.access import WRITE, Scope
+from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.models import Account, Money, StatedBalance, Transaction
 from dashboard.models.accounts import TransactionStatus
+from dashboard.models.base import utcnow
 
 ZERO = Decimal(0)
 
@@ -127,3 +129,16 @@ def first_difference(checks: list[Check]) -> Check | None:
             return check
         carried[check.account] = check.difference
     return None
+
+
+def mark_reconciled(session: Session, scope: Scope, actor: Actor, account: Account, stated_id: int) -> bool:
+    """Mark the period up to one of the account's stated balances reconciled (it must agree); audited."""
+    scope.check(account.owner_id, account.id, WRITE)
+    check = next((c for c in reconciliation(session, scope, account.id) if c.stated_id == stated_id), None)
+    if check is None or check.difference != 0 or check.reconciled:
+        return False
+    session.get(StatedBalance, stated_id).reconciled_at = utcnow()
+    record_event(session, AuditAction.ACCOUNT_RECONCILE, actor, owner_id=account.owner_id,
+                 target=f"account:{account.id}", details={"through": check.date.isoformat(),
+                                                          "balance": str(check.stated)})
+    return True

@@ -137,6 +137,11 @@ def delete_batch_transactions(session: Session, batch: ImportBatch) -> int:
     return _delete(session, Transaction.owner_id == batch.owner_id, Transaction.batch_id == batch.id)
 
 
+def delete_account_transactions(session: Session, owner_id: int, account_id: int) -> int:
+    """Delete every row of one account (the account is going); the caller checked MANAGE on it."""
+    return _delete(session, Transaction.owner_id == owner_id, Transaction.account_id == account_id)
+
+
 def _delete(session: Session, *criteria) -> int:
     """Delete the matching rows; their transfer partners are unlinked first, through the totals."""
     doomed = select(Transaction.id).where(*criteria)

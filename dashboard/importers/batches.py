@@ -22,7 +22,7 @@ from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.account_plans import clipped, further_account, plan_accounts, remember_file_account_id
 from dashboard.importers.bank_csv import ColumnMapping
 from dashboard.importers.identity import identified_transactions
-from dashboard.importers.records import POSTED, ParsedFile, ParsedStatement, ParsedTransaction
+from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
 
@@ -42,6 +42,8 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
     (new and duplicate) and the rows read in all.
     """
     scope.check(account.owner_id, account.id, WRITE)
+    if account.closed:
+        raise ImportFileError(f"{account.name} is closed: reopen it to import into it")
     plans = plan_accounts(session, account, parsed)
     batch = ImportBatch(owner_id=account.owner_id, account_id=account.id, filename=(filename or "upload")[:255],
                         format=parsed.format, content_hash=content_hash(data),
