@@ -174,3 +174,13 @@ def test_an_account_name_too_long_to_store_is_a_usage_error(runner, db, user, sa
                                  "--account", "x" * 121])
     assert result.exit_code == 2 and "1 to 120 characters" in result.output
     assert db.session.scalar(select(Account.id)) is None
+
+
+def test_an_ambiguous_account_name_is_refused(runner, db, user, bank_exports):
+    factories.create_account(db.session, user, "Everyday")
+    factories.create_account(db.session, user, "EVERYDAY")  # a clash from before names were made unique
+    db.session.commit()
+    result = import_file(runner, bank_exports / "ofx2-xml" / "stmtrs.ofx")
+    assert result.exit_code == 1
+    assert "2 accounts named 'Everyday'" in result.output
+    assert transactions(db) == (0, Decimal(0))
