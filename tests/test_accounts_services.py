@@ -82,3 +82,22 @@ def test_someone_a_share_lets_read_cannot_manage(db, user):
     bob = factories.create_user(db.session, "bob@example.com")
     with pytest.raises(Forbidden):
         set_closed(db.session, Scope.of_user(bob.id, {account.id: READ}), Actor(bob.id), account, True)
+
+
+def test_the_pages_edit_close_and_delete_an_account(auth_client, db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    factories.add_transactions(db.session, account, [("2025-01-02", "-1", "x")])
+    db.session.commit()
+    assert 'value="Everyday"' in auth_client.get(f"/accounts/{account.id}/edit").get_data(as_text=True)
+    auth_client.post(f"/accounts/{account.id}/edit", data={
+        "name": "Joint", "type": "savings", "currency": "GBP", "institution": "", "last_four": "",
+        "opening_balance": "10", "opening_date": ""})
+    auth_client.post(f"/accounts/{account.id}/close", data={})
+    db.session.expire_all()
+    assert (account.name, account.type, account.opening_balance, account.closed) == \
+        ("Joint", "savings", Decimal("10.00"), True)
+    confirm = auth_client.get(f"/accounts/{account.id}/delete").get_data(as_text=True)
+    assert "1 transaction" in confirm and "0 imports" in confirm
+    auth_client.post(f"/accounts/{account.id}/delete", data={})
+    assert db.session.scalar(select(func.count()).select_from(Account)) == 0
+    assert "Add an account" in auth_client.get("/accounts/new").get_data(as_text=True)
