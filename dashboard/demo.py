@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from dashboard.auth.services import create_user, find_user
 from dashboard.ledger import bulk_load_transactions
 from dashboard.search import search_text
-from dashboard.models import Account, ImportBatch, MonthlyTotal, Transaction
+from dashboard.balances import posted_sum, record_stated_balance
+from dashboard.models import Account, ImportBatch, MonthlyTotal, StatedBalance, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
 from dashboard.models.users import Role
@@ -30,7 +31,7 @@ ACCOUNTS = (
     # key, name, type, institution, currency, last four, opening balance
     ("checking", "Everyday Checking", AccountType.CHECKING, "Northwind Bank", "GBP", "4821", Decimal("2450.00")),
     ("savings", "Rainy Day Savings", AccountType.SAVINGS, "Northwind Bank", "GBP", "9034", Decimal("8000.00")),
-    ("card", "Rewards Credit Card", AccountType.CREDIT_CARD, "Contoso Card Services", "GBP", "1177", Decimal("0.00")),
+    ("card", "Rewards Credit Card", AccountType.CREDIT_CARD, "Contoso Card Services", "GBP", "1177", Decimal("-640.00")),
     ("business", "Studio Ltd Business", AccountType.BUSINESS, "Fabrikam Business Bank", "GBP", "5510",
      Decimal("15000.00")),
     ("euro", "Euro Travel Account", AccountType.CHECKING, "Wide World Bank", "EUR", "3302", Decimal("1200.00")),
@@ -112,7 +113,7 @@ def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date
 
 
 def _clear_user_data(session: Session, owner_id: int) -> None:
-    for model in (Transaction, MonthlyTotal, ImportBatch, Account):
+    for model in (StatedBalance, Transaction, MonthlyTotal, ImportBatch, Account):
         session.execute(delete(model).where(model.owner_id == owner_id))
 
 
@@ -145,6 +146,7 @@ def _monthly_spending(everyday: list[tuple]) -> dict[tuple[str, date], Decimal]:
 def _scheduled(rng: random.Random, start: date, today: date, spent: dict) -> Iterator[tuple]:
     """Salary, rent, bills, subscriptions and invoices every month; transfers and refunds."""
     month = start.replace(day=1)
+    refunds: dict[date, Decimal] = {}
     while month <= today:
         for key, day, description, counterparty, category, amount, nominal in MONTHLY:
             when = month.replace(day=day)
@@ -155,11 +157,15 @@ def _scheduled(rng: random.Random, start: date, today: date, spent: dict) -> Ite
             saved = Decimal(rng.choice([300, 400, 500]))
             yield "checking", when, "Transfer to Rainy Day Savings", "Rainy Day Savings", TRANSFER_CATEGORY, -saved, None
             yield "savings", when, "Transfer from Everyday Checking", "Everyday Checking", TRANSFER_CATEGORY, saved, None
-            card_bill = spent[("card", month)]
+            refunds[month] = Decimal(rng.randint(500, 6000)) / 100
+            yield "card", month.replace(day=17), "Refund - Amazon Marketplace", "Amazon", "Shopping", refunds[month], None
+            # The bill pays last month's statement (the first one part of the opening debt), so the card owes
+            # this month's spending and its opening balance whatever the day: it is never in credit.
+            previous = (month - timedelta(days=1)).replace(day=1)
+            card_bill = max(spent[("card", previous)] - refunds[previous], CENT) if previous in refunds \
+                else Decimal("100.00")
             yield "checking", when, "Credit card payment", "Contoso Card Services", TRANSFER_CATEGORY, -card_bill, None
             yield "card", when, "Payment received - thank you", "Everyday Checking", TRANSFER_CATEGORY, card_bill, None
-            yield "card", month.replace(day=17), "Refund - Amazon Marketplace", "Amazon", "Shopping", \
-                Decimal(rng.randint(500, 6000)) / 100, None
         when = month.replace(day=2)
         if start <= when <= today:
             top_up = spent[("euro", month)].quantize(Decimal(1)) + 50
@@ -182,16 +188,12 @@ def _everyday(rng: random.Random, start: date, today: date, count: int, months: 
 
 
 def _set_balances(session: Session, accounts: dict) -> None:
-    """Balance = opening balance + every transaction, pending ones included; a card is available up to its limit."""
+    """Each account opens at its opening balance; the bank states opening balance + posted rows as of now
+    (so stated and computed agree), a card available up to its limit."""
     opening = {key: balance for key, *_rest, balance in ACCOUNTS}
-    sums = dict(session.execute(
-        select(Transaction.account_id, func.sum(Transaction.amount))
-        .where(Transaction.account_id.in_([a.id for a in accounts.values()]))
-        .group_by(Transaction.account_id)
-    ).all())
     now = utcnow().replace(microsecond=0)
     for key, account in accounts.items():
-        account.ledger_balance = opening[key] + (sums.get(account.id) or Decimal(0))
+        account.opening_balance = opening[key]
+        ledger = opening[key] + posted_sum(session, account.id)
         credit_limit = Decimal(5000) if account.type == AccountType.CREDIT_CARD else 0
-        account.available_balance = account.ledger_balance + credit_limit
-        account.balance_as_of = now
+        record_stated_balance(session, account, now, ledger, ledger + credit_limit)

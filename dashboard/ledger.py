@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
 from dashboard.models import ImportBatch, MonthlyTotal, Transaction
-from dashboard.models.accounts import TransactionStatus
+from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import search_text
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
     Transaction.owner_id, Transaction.account_id, Transaction.date, Transaction.category,
-    Transaction.nominal_code, Transaction.currency, Transaction.amount,
+    Transaction.nominal_code, Transaction.currency, Transaction.amount, Transaction.transfer_id,
 )
 
 
@@ -47,6 +47,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         return 0
     for row in rows:
         row["search_text"] = search_text(row.get("description"), row.get("counterparty"))
+        row.setdefault("source", TransactionSource.IMPORT.value)
     if session.get_bind().dialect.name == "postgresql":
         inserted = _insert_through_copy(session, rows)
     else:
@@ -61,8 +62,9 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
 
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
-                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id")
-COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": ""}
+                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id", "source")
+COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": "",
+                 "source": TransactionSource.IMPORT.value}
 
 
 def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
@@ -83,7 +85,7 @@ def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
     return connection.execute(
         text(f"INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "  # nosec B608
              "ON CONFLICT (account_id, external_id) DO NOTHING "
-             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount")
+             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount, transfer_id")
         .columns(*TOTALS_INPUT)
     ).all()
 
@@ -136,7 +138,18 @@ def delete_batch_transactions(session: Session, batch: ImportBatch) -> int:
     return _delete(session, Transaction.owner_id == batch.owner_id, Transaction.batch_id == batch.id)
 
 
+def delete_account_transactions(session: Session, owner_id: int, account_id: int) -> int:
+    """Delete every row of one account (the account is going); the caller checked MANAGE on it."""
+    return _delete(session, Transaction.owner_id == owner_id, Transaction.account_id == account_id)
+
+
 def _delete(session: Session, *criteria) -> int:
+    """Delete the matching rows; their transfer partners are unlinked first, through the totals."""
+    doomed = select(Transaction.id).where(*criteria)
+    partners = session.scalars(select(Transaction.transfer_id).where(
+        *criteria, Transaction.transfer_id.is_not(None), Transaction.transfer_id.not_in(doomed))).all()
+    if partners:
+        _update(session, (Transaction.id.in_(partners),), {"transfer_id": None})
     deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
     apply_to_totals(session, deleted, sign=-1)
     return len(deleted)
@@ -153,7 +166,10 @@ def update_transactions(session: Session, scope: Scope, transaction_ids: Iterabl
     every total exact; a change of description or counterparty renews the
     text that search matches.
     """
-    criteria = (scope.rows(Transaction, WRITE), Transaction.id.in_(list(transaction_ids)))
+    return _update(session, (scope.rows(Transaction, WRITE), Transaction.id.in_(list(transaction_ids))), values)
+
+
+def _update(session: Session, criteria: tuple, values: dict) -> int:
     if "category" in values:
         values["category"] = values["category"] or None
     if SEARCHED_COLUMNS[0] in values or SEARCHED_COLUMNS[1] in values:
@@ -180,8 +196,9 @@ class _Delta:
 def apply_to_totals(session: Session, rows: Iterable[Sequence], sign: int) -> None:
     """Add (sign=1) or remove (sign=-1) rows shaped like ``TOTALS_INPUT`` from the monthly totals."""
     deltas: dict[tuple, _Delta] = defaultdict(_Delta)
-    for owner_id, account_id, day, category, nominal_code, currency, amount in rows:
-        delta = deltas[(owner_id, account_id, _first_of_month(day), category or "", nominal_code or "", currency)]
+    for owner_id, account_id, day, category, nominal_code, currency, amount, transfer_id in rows:
+        category = TRANSFER_CATEGORY if transfer_id is not None else category or ""
+        delta = deltas[(owner_id, account_id, _first_of_month(day), category, nominal_code or "", currency)]
         if amount > 0:
             delta.income += sign * amount
         else:
@@ -213,13 +230,21 @@ def _first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+def totals_category():
+    """The category a row is totalled under: a linked transfer counts as the reserved "Transfers" category,
+    so reports leave it out of income and expense whatever category it shows."""
+    return case((Transaction.transfer_id.is_not(None), TRANSFER_CATEGORY),
+                else_=func.coalesce(Transaction.category, ""))
+
+
 def totals_from_transactions(session: Session, owner_id: int | None = None):
     """The monthly totals recomputed from the transactions, as a SELECT."""
     month = month_start(Transaction.date)
+    category = totals_category()
     query = (
         select(
             Transaction.owner_id, Transaction.account_id, month.label("month"),
-            func.coalesce(Transaction.category, "").label("category"),
+            category.label("category"),
             func.coalesce(Transaction.nominal_code, "").label("nominal_code"),
             Transaction.currency,
             func.coalesce(func.sum(case((Transaction.amount > 0, Transaction.amount), else_=0)), 0).label("income"),
@@ -227,7 +252,7 @@ def totals_from_transactions(session: Session, owner_id: int | None = None):
             func.count().label("transactions"),
         )
         .group_by(Transaction.owner_id, Transaction.account_id, month,
-                  func.coalesce(Transaction.category, ""), func.coalesce(Transaction.nominal_code, ""),
+                  category, func.coalesce(Transaction.nominal_code, ""),
                   Transaction.currency)
     )
     if owner_id is not None:

@@ -26,6 +26,9 @@ def create_user(session: Session, email: str, role: Role = Role.USER, password: 
 
 
 def create_account(session: Session, owner: User, name: str = "Checking", currency: str = "GBP", **fields) -> Account:
+    """An account; one given a stated ``ledger_balance`` opens at it (rows added later move the computed balance)."""
+    if fields.get("ledger_balance") is not None:
+        fields.setdefault("opening_balance", fields["ledger_balance"])
     account = Account(owner_id=owner.id, name=name, currency=currency, **fields)
     session.add(account)
     session.flush()

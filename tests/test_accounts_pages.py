@@ -34,7 +34,8 @@ def _account(db, user, **fields):
 
 
 def test_account_page_shows_details_balances_and_the_table(auth_client, db, user):
-    account = _account(db, user, ledger_balance=Decimal("1000.00"), available_balance=Decimal("950.00"))
+    account = _account(db, user, ledger_balance=Decimal("1000.00"), available_balance=Decimal("950.00"),
+                      opening_balance=Decimal("-937.50"))  # the stated 1000 includes the three rows below
     factories.add_transactions(db.session, account, [("2024-03-01", "-12.50", "Tesco", "Groceries"),
                                                      ("2024-03-02", "2000", "Salary")])
     factories.add_pending(db.session, account, "2024-03-03", "-50.00", "Hotel hold")
@@ -121,8 +122,8 @@ def _many(db, account, count: int, start=date(2024, 1, 1)):
 
 
 def test_keyset_pages_walk_every_row_once_both_ways(auth_client, db, user):
-    account = _account(db, user, ledger_balance=Decimal(0))
-    _many(db, account, 60)
+    account = _account(db, user, ledger_balance=Decimal(0), opening_balance=Decimal(sum(range(1, 61))))
+    _many(db, account, 60)  # the stated 0 comes after these 60 payments
     url = f"/accounts/{account.id}?per_page=25"
     first = auth_client.get(url).get_data(as_text=True)
     second = auth_client.get(_link(first, "Next")).get_data(as_text=True)
@@ -281,7 +282,8 @@ def test_each_label_on_the_page_names_its_own_field(auth_client, db, user):
 
 def test_running_balance_counts_rows_after_the_balance_date_on_top_of_it(auth_client, db, user):
     """A statement said 1,000.00 on 31 January; a later file added February without a balance."""
-    account = _account(db, user, ledger_balance=Decimal("1000.00"), balance_as_of=datetime(2024, 1, 31, 23, 0))
+    account = _account(db, user, ledger_balance=Decimal("1000.00"), balance_as_of=datetime(2024, 1, 31, 23, 0),
+                       opening_balance=Decimal("1050.00"))  # 1000 on 31 January less the January rows
     factories.add_transactions(db.session, account, [("2024-01-10", "-100", "January shop"),
                                                      ("2024-01-31", "50", "Refund on the statement day"),
                                                      ("2024-02-05", "-30", "February shop"),

@@ -88,3 +88,54 @@ def test_every_page_loads_cleanly_in_chromium(live_server, browser):
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server}/login")
+
+
+def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_server, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/")
+
+    page.locator("#accounts-table").get_by_role("link", name="Rainy Day Savings").click()
+    page.get_by_role("link", name="Add transaction").click()
+    page.get_by_label("Date").fill("2025-03-04")
+    page.get_by_label("Description").fill("Birthday money")
+    page.get_by_label("Money").select_option("in")
+    page.get_by_label("Amount").fill("75.25")
+    page.get_by_role("button", name="Save transaction").click()
+    assert page.get_by_role("link", name="Birthday money").first.is_visible()
+
+    page.get_by_role("link", name="Birthday money").first.click()
+    page.get_by_role("link", name="Edit all fields").click()
+    page.get_by_label("Description").fill("Birthday gift")
+    page.get_by_role("button", name="Save transaction").click()
+    assert page.get_by_text("Transaction saved.").is_visible()
+
+    page.get_by_role("link", name="Birthday gift").first.click()
+    page.get_by_role("button", name="Delete transaction").click()
+    assert page.get_by_text("The transaction was deleted.").is_visible()
+    page.get_by_role("button", name="Undo").click()
+    assert page.get_by_text("Transaction restored.").is_visible()
+    assert page.get_by_role("link", name="Birthday gift").first.is_visible()
+
+    page.goto(f"{live_server}/transfers")
+    suggestions = page.locator("#transfer-suggestions tbody tr")
+    assert suggestions.count() > 0
+    linked = suggestions.first.inner_text()
+    suggestions.first.get_by_role("button", name="Link").click()
+    assert page.get_by_role("alert").get_by_text("Linked as a transfer:").is_visible()
+    assert linked not in page.locator("#transfer-suggestions tbody tr").all_inner_texts()
+
+    page.goto(f"{live_server}/")
+    page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").click()
+    page.get_by_role("link", name="Edit account").click()
+    page.get_by_role("button", name="Close account").click()
+    assert page.get_by_text("is closed").is_visible()
+    page.goto(f"{live_server}/")
+    assert not page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").count()
+    assert page.locator("#closed-accounts").get_by_text("Euro Travel Account").count() == 1
+    assert errors == []

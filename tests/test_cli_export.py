@@ -65,12 +65,15 @@ def test_accounts_list(runner, db, user):
     factories.add_transactions(db.session, checking, [("2024-01-01", "-1", "A"), ("2024-02-01", "-1", "B")])
     result = runner.invoke(args=["accounts", "list", "--user", user.email])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == \
-        "name,type,currency,ledger_balance,available_balance,balance_as_of,transactions"
+    assert result.output.splitlines()[0].startswith(
+        "name,type,currency,ledger_balance,available_balance,balance_as_of,transactions,balance")
     rows = {r["name"]: r for r in _rows(result.output)}
-    assert rows["Checking"] == {"name": "Checking", "type": "checking", "currency": "GBP", "ledger_balance": "1234.50",
-                                "available_balance": "-20.00", "balance_as_of": "2024-03-01T09:30:00",
-                                "transactions": "2"}
+    assert rows["Checking"] | {"balance": None, "pending": None, "opening_balance": None, "closed": None} == {
+        "name": "Checking", "type": "checking", "currency": "GBP", "ledger_balance": "1234.50",
+        "available_balance": "-20.00", "balance_as_of": "2024-03-01T09:30:00", "transactions": "2",
+        "balance": None, "pending": None, "opening_balance": None, "closed": None}
+    # Opened at the stated 1234.50, then two payments of 1.00.
+    assert (rows["Checking"]["balance"], rows["Checking"]["opening_balance"]) == ("1232.50", "1234.50")
     assert rows["Card"]["ledger_balance"] == "" and rows["Card"]["balance_as_of"] == ""
     assert rows["Card"]["transactions"] == "0"
 

@@ -194,3 +194,11 @@ def test_date_order_reads_an_ambiguous_csv_and_the_users_preference_is_the_defau
     assert import_file(runner, other, "--account", "Savings").exit_code == 0
     assert db.session.scalar(select(func.max(Transaction.date)).join(Account).where(Account.name == "Savings")
                              ).isoformat() == "2025-02-03"
+def test_an_ambiguous_account_name_is_refused(runner, db, user, bank_exports):
+    factories.create_account(db.session, user, "Everyday")
+    factories.create_account(db.session, user, "EVERYDAY")  # a clash from before names were made unique
+    db.session.commit()
+    result = import_file(runner, bank_exports / "ofx2-xml" / "stmtrs.ofx")
+    assert result.exit_code == 1
+    assert "2 accounts named 'Everyday'" in result.output
+    assert transactions(db) == (0, Decimal(0))

@@ -82,3 +82,23 @@ def test_totals_verify_command(runner, db, user):
 def test_search_text_folds_case_and_unicode():
     assert search_text("CAFÉ Nero", None) == "café nero"
     assert search_text("Straße", "ＡＢＣ") == "strasse abc"
+
+
+def test_a_linked_transfer_counts_under_the_transfers_category_until_unlinked(db, user):
+    from dashboard.models.accounts import TRANSFER_CATEGORY
+
+    checking = factories.create_account(db.session, user, "Checking")
+    savings = factories.create_account(db.session, user, "Savings")
+    factories.add_transactions(db.session, checking, [("2025-01-03", "-200", "to savings", "Savings plan")])
+    factories.add_transactions(db.session, savings, [("2025-01-04", "200", "from checking")])
+    out, into = db.session.scalars(select(Transaction).order_by(Transaction.amount)).all()
+    scope = Scope.of_user(user.id)
+    update_transactions(db.session, scope, [out.id], transfer_id=into.id)
+    update_transactions(db.session, scope, [into.id], transfer_id=out.id)
+    assert {category for _, category in _totals(db)} == {TRANSFER_CATEGORY}
+    assert verify_totals(db.session) == []
+    delete_transactions(db.session, scope, [into.id])  # the other side is unlinked, through the totals
+    db.session.expire_all()
+    assert db.session.get(Transaction, out.id).transfer_id is None
+    assert set(_totals(db)) == {(date(2025, 1, 1), "Savings plan")}
+    assert verify_totals(db.session) == []

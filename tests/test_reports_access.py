@@ -21,9 +21,11 @@ JANUARY = Period(date(2025, 1, 1), date(2025, 1, 1))
 def two_users(db, user):
     """Alice (the ``user``) and Bob, each with one GBP account: income on code 4000 and money out on food."""
     bob = factories.create_user(db.session, "bob@example.com")
+    # Each stated balance includes the rows below: the opening balances are what came before them.
     alice_account = factories.create_account(db.session, user, "Alice current", "GBP",
-                                             ledger_balance=Decimal("500.00"))
-    bob_account = factories.create_account(db.session, bob, "Bob current", "GBP", ledger_balance=Decimal("70.00"))
+                                             ledger_balance=Decimal("500.00"), opening_balance=Decimal("-388.89"))
+    bob_account = factories.create_account(db.session, bob, "Bob current", "GBP", ledger_balance=Decimal("70.00"),
+                                           opening_balance=Decimal("53.33"))
     factories.add_rows(db.session, alice_account, [
         {"date": date(2025, 1, 10), "amount": "1000.00", "category": "Salary", "nominal_code": "4000"},
         {"date": date(2025, 1, 12), "amount": "-111.11", "category": "Food", "nominal_code": ""}])

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard.models.accounts import AccountType
+from dashboard.balances import posted_sum
 from tests import factories
 from tests.html_tables import page_tables
 
@@ -57,6 +58,9 @@ def household(db, user):
     stranger = factories.create_user(db.session, "bob@example.com")
     factories.add_rows(db.session, factories.create_account(db.session, stranger, "Bob's secret", "GBP"),
                        [{"date": date(2025, 1, 5), "amount": "-777.77", "category": "Yachts"}])
+    for account in (current, savings, euro):  # each stated balance includes the rows above
+        account.opening_balance = account.ledger_balance - posted_sum(db.session, account.id)
+    db.session.flush()
     return {"current": current, "savings": savings, "euro": euro}
 
 

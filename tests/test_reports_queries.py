@@ -138,9 +138,7 @@ def test_spending_by_category_matches_python_sums_with_previous_period(ledger, d
 
 
 def _expected_balance(account, rows, point: date) -> Decimal:
-    anchor = account.ledger_balance
-    if anchor is None:
-        anchor = sum((r["amount"] for r in rows), Decimal(0))
+    anchor = account.opening_balance + sum((r["amount"] for r in rows), Decimal(0))
     return anchor - sum((r["amount"] for r in rows if r["date"] > point), Decimal(0))
 
 

@@ -4,3 +4,4 @@ bp = Blueprint("accounts", __name__)
 
 from dashboard.accounts import routes  # noqa: E402,F401  (routes attach themselves to bp)
 from dashboard.accounts import imports  # noqa: E402,F401  (import pages attach themselves to bp)
+from dashboard.accounts import manage  # noqa: E402,F401  (account and hand-entry pages attach themselves to bp)

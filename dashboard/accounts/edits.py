@@ -1,34 +1,164 @@
-"""What a user changes by hand: a new account, a transaction's category and note.
+"""What a user changes by hand in transactions: add, edit, delete (and undo it), categorise.
 
-Category changes go through the ledger so the monthly totals stay right. Each
-service takes the scope it may act in and the actor (who acts, from where);
-its audit events name the actor apart from the owner of the data.
+Every change goes through the ledger so the monthly totals stay exact. Each
+service takes the session, the scope it may act in, the actor (who acts, from
+where) and plain values; its audit events name the actor apart from the owner
+of the data. The web pages call these, and so may the JSON API.
 """
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope, transaction_ids_or_404
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.ledger import update_transactions
-from dashboard.models import Account, Transaction
-from dashboard.models.accounts import AccountSource
+from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
+from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
+from dashboard.models.accounts import TransactionSource, TransactionStatus
+
+TEXT_FIELDS = {"description": 500, "category": 120, "counterparty": 255, "note": 2000}
+FIELDS = ("date", "description", "amount", "status", *tuple(TEXT_FIELDS)[1:])
+FIXED_UNLESS_MANUAL = ("date", "amount", "status")
 
 
-def open_account(session: Session, scope: Scope, actor: Actor, name: str, type: str, currency: str,
-                 institution: str | None = None, last_four: str | None = None) -> Account:
-    """A new manual account for the scope's owner, audited; the caller commits."""
-    account = Account(owner_id=scope.owner_id, name=name.strip(), type=type, currency=currency.upper(),
-                      institution=(institution or "").strip() or None, last_four=last_four or None,
-                      source=AccountSource.MANUAL)
-    session.add(account)
+class TransactionError(ValueError):
+    """A change refused for a reason the user can fix; the message says which."""
+
+
+class NeedsConfirmation(TransactionError):
+    """The row lies in a period the user marked reconciled: ask before changing it."""
+
+
+def _clean(values: dict) -> dict:
+    cleaned = {}
+    for field, value in values.items():
+        if field not in FIELDS:
+            raise TransactionError(f"{field} cannot be set on a transaction.")
+        if field in TEXT_FIELDS:
+            value = (value or "").strip()[:TEXT_FIELDS[field]] or None
+            if field == "description":
+                value = value or ""
+        elif field == "amount":
+            value = Decimal(value)
+            if value == 0:
+                raise TransactionError("A transaction needs an amount: money in or money out.")
+        elif field == "status":
+            value = TransactionStatus(value).value
+        elif field == "date" and not isinstance(value, date):
+            raise TransactionError("A transaction needs a date.")
+        cleaned[field] = value
+    return cleaned
+
+
+def reconciled_through(session: Session, account_id: int) -> date | None:
+    """The last day of the periods the user marked reconciled in this account, if any."""
+    return session.scalar(select(func.max(StatedBalance.date)).where(
+        StatedBalance.account_id == account_id, StatedBalance.reconciled_at.is_not(None)))
+
+
+def add_transaction(session: Session, scope: Scope, actor: Actor, account: Account, values: dict) -> Transaction:
+    """A transaction entered by hand (``values``: date, amount, description, and optionally category,
+    counterparty, note, status) in an account the scope may write; audited."""
+    scope.check(account.owner_id, account.id, WRITE)
+    if account.closed:
+        raise TransactionError(f"{account.name} is closed: reopen it to add transactions.")
+    cleaned = _clean(values)
+    if "date" not in cleaned or "amount" not in cleaned:
+        raise TransactionError("A transaction needs a date and an amount.")
+    external_id = f"manual-{uuid.uuid4().hex}"
+    insert_transactions(session, [{
+        "owner_id": account.owner_id, "account_id": account.id, "external_id": external_id,
+        "currency": account.currency, "status": TransactionStatus.POSTED.value, "description": "",
+        "category": None, "counterparty": None, "note": None, **cleaned,
+        "source": TransactionSource.MANUAL.value,
+    }])
+    row = session.scalar(select(Transaction).where(Transaction.account_id == account.id,
+                                                   Transaction.external_id == external_id))
+    record_event(session, AuditAction.TRANSACTION_ADD, actor, owner_id=row.owner_id, target=f"transaction:{row.id}",
+                 details=_snapshot(row))
+    return row
+
+
+def update_transaction(session: Session, scope: Scope, actor: Actor, transaction: Transaction, values: dict,
+                       confirmed: bool = False) -> dict:
+    """Change fields of a transaction the scope may write; returns {field: [old, new]} (audited).
+
+    Imported and synced rows keep their date, amount and status (their source
+    stated them); a row in a reconciled period changes only when ``confirmed``.
+    """
+    scope.check(transaction.owner_id, transaction.account_id, WRITE)
+    cleaned = _clean(values)
+    changes = {field: [getattr(transaction, field), value] for field, value in cleaned.items()
+               if getattr(transaction, field) != value}
+    if not changes:
+        return {}
+    fixed = [field for field in FIXED_UNLESS_MANUAL if field in changes]
+    if fixed and transaction.source != TransactionSource.MANUAL:
+        raise TransactionError(f"This row came from {transaction.source}: its {' and '.join(fixed)} stay as stated.")
+    through = reconciled_through(session, transaction.account_id)
+    if not confirmed and through is not None and min(transaction.date, cleaned.get("date", transaction.date)) <= through:
+        raise NeedsConfirmation(f"This row is in a period you reconciled (up to {through.isoformat()}).")
+    update_transactions(session, scope, [transaction.id], **{field: new for field, (_, new) in changes.items()})
+    session.refresh(transaction)
+    record_event(session, AuditAction.TRANSACTION_EDIT, actor, owner_id=transaction.owner_id,
+                 target=f"transaction:{transaction.id}",
+                 details={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()})
+    return changes
+
+
+def delete_transaction(session: Session, scope: Scope, actor: Actor, transaction: Transaction) -> AuditEvent:
+    """Delete one row the scope may write; the audit event keeps it whole, so ``restore_transaction`` can undo."""
+    scope.check(transaction.owner_id, transaction.account_id, WRITE)
+    snapshot = _snapshot(transaction)
+    target = f"transaction:{transaction.id}"
+    delete_transactions(session, scope, [transaction.id])
+    session.expunge(transaction)
+    event = record_event(session, AuditAction.TRANSACTION_DELETE, actor, owner_id=snapshot["owner_id"],
+                         target=target, details=snapshot)
     session.flush()
-    record_event(session, AuditAction.ACCOUNT_CREATE, actor, owner_id=account.owner_id,
-                 target=f"account:{account.id}", details={"name": account.name, "currency": account.currency})
-    return account
+    return event
+
+
+def restore_transaction(session: Session, scope: Scope, actor: Actor, event_id: int) -> Transaction | None:
+    """Undo a deletion: put the row back from its deletion's audit event, with its identity (external id);
+    None when there is nothing to restore (no such deletion, or the row is back already)."""
+    event = session.get(AuditEvent, event_id)
+    if event is None or event.action != AuditAction.TRANSACTION_DELETE or not event.details:
+        return None
+    row = dict(event.details)
+    scope.check(row["owner_id"], row["account_id"], WRITE)
+    row["date"] = date.fromisoformat(row["date"])
+    row["amount"] = Decimal(row["amount"])
+    row.pop("id")
+    if not insert_transactions(session, [row]):
+        return None
+    restored = session.scalar(select(Transaction).where(Transaction.account_id == row["account_id"],
+                                                        Transaction.external_id == row["external_id"]))
+    record_event(session, AuditAction.TRANSACTION_RESTORE, actor, owner_id=restored.owner_id,
+                 target=f"transaction:{restored.id}", details={"deletion": event.id})
+    return restored
+
+
+SNAPSHOT = ("id", "owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
+            "category", "counterparty", "nominal_code", "note", "batch_id", "source")
+
+
+def _snapshot(row: Transaction) -> dict:
+    return {field: _plain(getattr(row, field)) for field in SNAPSHOT}
+
+
+def _plain(value):
+    """A value as JSON keeps it: dates ISO, money as a decimal string."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def edit_transaction(session: Session, scope: Scope, actor: Actor, transaction: Transaction, category: str | None,

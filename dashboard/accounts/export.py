@@ -19,7 +19,7 @@ from dashboard.models import Account, Transaction
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
                  "counterparty", "external_id")
 ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_balance", "balance_as_of",
-                   "transactions")
+                   "transactions", "balance", "pending", "opening_balance", "closed")
 STREAM_BATCH = 2000
 
 
@@ -42,10 +42,13 @@ def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
 
 
 def accounts_csv(summaries: Iterable[AccountSummary]) -> Iterator[str]:
-    """Accounts with balances as plain decimals (empty when unknown) and their transaction counts."""
+    """Accounts with the stated balances (empty when none), their transaction counts and the computed
+    balance (opening balance + posted rows), as plain decimals."""
     return csv_lines(ACCOUNTS_HEADER, (
         (s.account.name, s.account.type, s.account.currency, plain_amount(s.account.ledger_balance),
          plain_amount(s.account.available_balance),
-         s.account.balance_as_of.isoformat() if s.account.balance_as_of else "", s.transactions)
+         s.account.balance_as_of.isoformat() if s.account.balance_as_of else "", s.transactions,
+         plain_amount(s.balance), plain_amount(s.pending), plain_amount(s.account.opening_balance),
+         "yes" if s.account.closed else "")
         for s in summaries
     ))

@@ -2,6 +2,8 @@
 and the edit forms (POST, with CSRF). The import forms live in ``import_forms``."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from babel.numbers import list_currencies
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from dashboard.accounts.transaction_queries import (
     DEFAULT_PAGE_SIZE,
@@ -48,6 +50,17 @@ def _known_currency(form, field):
         raise ValidationError("Use a three-letter ISO 4217 currency code, such as GBP, EUR or USD.")
 
 
+def _amount_the_database_can_compare(form, field):
+    if field.data is not None and not storable_amount(field.data):
+        raise ValidationError("Not a valid amount: at most four decimal places and under 100 trillion.")
+
+
+def _no_nul_character(form, field):
+    """PostgreSQL refuses text with NUL characters, so such a value is reported, not sent."""
+    if field.data and "\x00" in field.data:
+        raise ValidationError("Not a valid value.")
+
+
 class AccountForm(FlaskForm):
     """Opening an account by hand, so a new user has somewhere to import a statement into."""
 
@@ -58,22 +71,57 @@ class AccountForm(FlaskForm):
     institution = StringField("Bank or institution", validators=[Optional(), Length(max=120)])
     last_four = StringField("Last four digits", validators=[Optional(), Regexp(r"^\d{4}$", message="Four digits.")],
                             render_kw={"inputmode": "numeric", "maxlength": 4})
+    opening_balance = DecimalField("Opening balance", places=None, default=0,
+                                   validators=[Optional(), _amount_the_database_can_compare],
+                                   description="What the account held before its first transaction here; "
+                                               "negative for a card or loan in debt.")
+    opening_date = DateField("Opening date", validators=[Optional()])
     submit = SubmitField("Add account")
+
+
+class AccountEditForm(AccountForm):
+    submit = SubmitField("Save account")
+
+
+class TransactionForm(FlaskForm):
+    """A transaction by hand: the amount is entered positive, with its direction."""
+
+    date = DateField("Date", validators=[DataRequired()])
+    description = StringField("Description", validators=[DataRequired(), Length(max=500), _no_nul_character])
+    direction = SelectField("Money", choices=[SelectChoice("out", "Out (spent)"), SelectChoice("in", "In (received)")],
+                            default="out")
+    amount = DecimalField("Amount", places=None, validators=[
+        DataRequired(), NumberRange(min=Decimal("0.0001"), message="Enter the amount as a positive number."),
+        _amount_the_database_can_compare])
+    category = StringField("Category", validators=[Optional(), Length(max=120)],
+                           render_kw={"list": "known-categories", "autocomplete": "off"})
+    counterparty = StringField("Counterparty", validators=[Optional(), Length(max=255)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    submit = SubmitField("Save transaction")
+
+    def values(self, manual: bool = True) -> dict:
+        """The service's values; an imported row's date and amount are not the form's to change."""
+        values = {"description": self.description.data, "category": self.category.data,
+                  "counterparty": self.counterparty.data, "note": self.note.data}
+        if manual:
+            values["date"] = self.date.data
+            values["amount"] = self.amount.data if self.direction.data == "in" else -self.amount.data
+        return values
+
+    def fill(self, row) -> None:
+        """Show an existing row: its amount as a positive figure and a direction."""
+        self.direction.data = "in" if row.amount > 0 else "out"
+        self.amount.data = abs(row.amount)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only posts (with CSRF): close, reopen, delete, undo, link, mark reconciled."""
+
+    submit = SubmitField("Confirm")
 
 
 def _coerce_account(value):
     return int(value) if value not in (None, "") else None
-
-
-def _amount_the_database_can_compare(form, field):
-    if field.data is not None and not storable_amount(field.data):
-        raise ValidationError("Not a valid amount: at most four decimal places and under 100 trillion.")
-
-
-def _no_nul_character(form, field):
-    """PostgreSQL refuses text with NUL characters, so such a value is reported, not sent."""
-    if field.data and "\x00" in field.data:
-        raise ValidationError("Not a valid value.")
 
 
 class TransactionFilterForm(Form):

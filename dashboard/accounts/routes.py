@@ -14,20 +14,20 @@ from flask_login import current_user, login_required
 
 from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, transaction_or_404
 from dashboard.accounts import bp
-from dashboard.accounts.edits import (
-    categorise_transactions,
-    edit_transaction,
-    open_account,
-)
+from dashboard.accounts.edits import categorise_transactions, edit_transaction
+from dashboard.accounts.services import AccountError, open_account
+from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
 from dashboard.accounts.export import export_rows, transaction_csv
 from dashboard.accounts.forms import (
     AccountForm,
     BulkCategoryForm,
+    ConfirmForm,
     TransactionEditForm,
     TransactionFilterForm,
 )
 from dashboard.accounts.queries import (
     account_summaries,
+    account_summary,
     latest_transactions,
     totals_by_currency,
     transaction_count,
@@ -58,8 +58,9 @@ def overview():
     summaries = account_summaries(db.session, scope)
     return render_template(
         "accounts/overview.html",
-        summaries=summaries,
-        currency_totals=totals_by_currency([s.account for s in summaries]),
+        summaries=[s for s in summaries if not s.account.closed],
+        closed=[s for s in summaries if s.account.closed],
+        currency_totals=totals_by_currency(summaries),
         latest=latest_transactions(db.session, scope),
     )
 
@@ -69,11 +70,16 @@ def overview():
 def new_account():
     form = AccountForm()
     if form.validate_on_submit():
-        account = open_account(db.session, scope_for(current_user), _actor(), form.name.data, form.type.data,
-                               form.currency.data, form.institution.data, form.last_four.data)
-        db.session.commit()
-        flash(f"{account.name} is ready: import a statement into it.", "success")
-        return redirect(url_for("accounts.import_file", account_id=account.id))
+        try:
+            account = open_account(db.session, scope_for(current_user), _actor(), form.name.data, form.type.data,
+                                   form.currency.data, form.institution.data, form.last_four.data,
+                                   form.opening_balance.data, form.opening_date.data)
+        except AccountError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{account.name} is ready: import a statement into it or add transactions by hand.", "success")
+            return redirect(url_for("accounts.import_file", account_id=account.id))
     return render_template("accounts/new_account.html", form=form), 400 if form.errors else 200
 
 
@@ -83,7 +89,9 @@ def account(account_id: int):
     scope = scope_for(current_user)
     account = account_or_404(db.session, scope, account_id, need=READ)
     batches = account_batches(db.session, scope, account.id, limit=5)
-    return _transaction_table_page("accounts/account.html", account, batches=batches)
+    return _transaction_table_page("accounts/account.html", account, batches=batches,
+                                   summary=account_summary(db.session, scope, account), confirm=ConfirmForm(),
+                                   undo=request.args.get("undo", type=int))
 
 
 @bp.get("/transactions")
@@ -118,7 +126,9 @@ def transaction(transaction_id: int):
         flash("Transaction saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(back)
     return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
-                           categories=categories_in_use(db.session, scope))
+                           categories=categories_in_use(db.session, scope), confirm=ConfirmForm(),
+                           other_side=transfer_other_side(db.session, scope, row),
+                           candidates=transfer_candidates(db.session, scope, row))
 
 
 @bp.post("/transactions/categorise")
@@ -160,10 +170,9 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     filters = form.to_filter(account.id if account else None)
     position = page_position(request.args.get("after"), request.args.get("before"),
                              request.args.get("last") == "1", filters.sort)
-    as_of = account.balance_as_of if account else None
+    summary = context.get("summary")
     page = transaction_page(db.session, scope, filters, position, per_page=form.page_size,
-                            ledger_balance=account.ledger_balance if account else None,
-                            balance_as_of=as_of.date() if as_of else None)
+                            ledger_balance=summary.balance + summary.pending if summary else None)
     page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,

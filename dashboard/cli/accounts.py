@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from dashboard.access import Scope
 from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
@@ -22,7 +21,6 @@ from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.csv_conventions import DATE_ORDERS
 from dashboard.importers.detect import FORMATS
 from dashboard.importers.records import ImportFileError
-from dashboard.models import Account
 
 accounts_cli = AppGroup("accounts", help="Accounts and their balances.")
 
@@ -50,6 +48,9 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
     A bad file is refused with its line number and nothing is written.
     """
     user = parameters.user_or_fail(email)
+    existing = parameters.one_account(user, account_name, required=False)
+    if existing is not None:
+        account_name = existing.name
     mapping = None
     if mapping_json:
         try:
@@ -94,9 +95,7 @@ def export_command(email: str, account_name: str | None):
     scope = Scope.of_user(parameters.user_or_fail(email).id)
     account_id = None
     if account_name is not None:
-        account_id = db.session.scalar(select(Account.id).where(scope.accounts(), Account.name == account_name))
-        if account_id is None:
-            raise click.ClickException(f"{email} has no account named {account_name!r}")
+        account_id = parameters.one_account(parameters.user_or_fail(email), account_name).id
     filters = TransactionFilter(account_id=account_id, descending=False)
     for chunk in transaction_csv(export_rows(db.session, scope, filters)):
         click.echo(chunk, nl=False)

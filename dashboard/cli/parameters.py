@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from babel.numbers import list_currencies
 
+from dashboard.accounts.services import accounts_named
 from dashboard.auth.services import find_user
 from dashboard.extensions import db
 from dashboard.models import Account, User
@@ -33,3 +34,14 @@ def currency_code(_ctx, _param, value: str) -> str:
     if code not in list_currencies():
         raise click.BadParameter(f"{value!r} is not an ISO 4217 currency code such as GBP, EUR or USD")
     return code
+
+
+def one_account(user: User, name: str, required: bool = True) -> Account | None:
+    """The user's account called ``name`` (ignoring case); a one-line error when none (if ``required``)
+    or when several are (names clashed before they were made unique)."""
+    named = accounts_named(db.session, user.id, name)
+    if len(named) > 1:
+        raise click.ClickException(f"{user.email} has {len(named)} accounts named {name!r}: rename one first")
+    if not named and required:
+        raise click.ClickException(f"{user.email} has no account named {name!r}")
+    return named[0] if named else None

@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from itertools import islice
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
+from dashboard.balances import open_from_stated, record_stated_balance
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.account_plans import clipped, further_account, plan_accounts, remember_file_account_id
 from dashboard.importers.bank_csv import ColumnMapping
 from dashboard.importers.identity import identified_transactions
-from dashboard.importers.records import POSTED, ParsedFile, ParsedStatement, ParsedTransaction
+from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import insert_transactions
-from dashboard.models import Account, ImportBatch
+from dashboard.models import Account, ImportBatch, Transaction
 
 CHUNK_ROWS = 5_000
 
@@ -40,6 +42,8 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
     (new and duplicate) and the rows read in all.
     """
     scope.check(account.owner_id, account.id, WRITE)
+    if account.closed:
+        raise ImportFileError(f"{account.name} is closed: reopen it to import into it")
     plans = plan_accounts(session, account, parsed)
     batch = ImportBatch(owner_id=account.owner_id, account_id=account.id, filename=(filename or "upload")[:255],
                         format=parsed.format, content_hash=content_hash(data),
@@ -51,6 +55,7 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
         target = plan.account or further_account(session, account, plan)
         if target is account and plan.file_account_id:
             remember_file_account_id(session, account, plan.file_account_id)
+        first_rows = not session.scalar(select(exists().where(Transaction.account_id == target.id)))
         rows = (
             _transaction_row(transaction, statement, external_id, target, batch.id)
             for transaction, statement, external_id in identified_transactions(plan.statements, target, parsed.format)
@@ -62,8 +67,10 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
             done += len(chunk)
             if progress is not None:
                 progress(done, batch.rows_read)
-        for statement in plan.statements:
-            update_balances(target, statement)
+        stated = [record_balance(session, target, statement, batch.id) for statement in plan.statements]
+        stated = [s for s in stated if s is not None]
+        if first_rows and plan.new and stated and target.opening_date is None:
+            open_from_stated(session, target, max(stated, key=lambda s: (s.as_of, s.id)))
     batch.rows_inserted = inserted
     batch.rows_duplicate = batch.rows_read - inserted
     if mapping is not None:
@@ -76,18 +83,13 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
     return batch
 
 
-def update_balances(account: Account, statement: ParsedStatement) -> None:
-    """Take the statement's balances unless the account already has newer ones."""
+def record_balance(session: Session, account: Account, statement: ParsedStatement, batch_id: int):
+    """Keep the balance the statement states (if any) for reconciliation; the account shows the newest kept."""
     as_of = _naive_utc(statement.balance_as_of)
-    if as_of is None or (statement.ledger_balance is None and statement.available_balance is None):
-        return
-    if account.balance_as_of is not None and as_of < account.balance_as_of:
-        return
-    if statement.ledger_balance is not None:
-        account.ledger_balance = statement.ledger_balance
-    if statement.available_balance is not None:
-        account.available_balance = statement.available_balance
-    account.balance_as_of = as_of
+    if as_of is None:
+        return None
+    return record_stated_balance(session, account, as_of, statement.ledger_balance, statement.available_balance,
+                                 batch_id)
 
 
 def content_hash(data: bytes) -> str:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.access import READ, WRITE, Scope
+from dashboard.balances import forget_batch_balances
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import delete_batch_transactions
 from dashboard.models import ImportBatch
@@ -16,7 +17,8 @@ class BatchAlreadyUndone(ValueError):
 
 
 def undo_batch(session: Session, scope: Scope, actor: Actor, batch: ImportBatch) -> int:
-    """Remove exactly the batch's rows (in every account it wrote to); returns how many. Audited.
+    """Remove exactly the batch's rows (in every account it wrote to) and the balances it stated; returns how
+    many rows went. Each account's stated balance becomes the one it had before. Audited.
 
     ``batch`` comes from ``access.batch_or_404``; the scope must grant WRITE on
     its account. The batch's row is locked first, so two undos of one batch at
@@ -27,6 +29,7 @@ def undo_batch(session: Session, scope: Scope, actor: Actor, batch: ImportBatch)
     if batch.undone_at is not None:
         raise BatchAlreadyUndone(f"the import of {batch.filename} was undone already")
     removed = delete_batch_transactions(session, batch)
+    forget_batch_balances(session, batch.id)
     batch.undone_at = utcnow()
     record_event(session, AuditAction.IMPORT_UNDO, actor, owner_id=batch.owner_id,
                  target=f"import_batch:{batch.id}",

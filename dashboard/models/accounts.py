@@ -5,11 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.models.base import Base, Money
-
 
 
 class AccountSource(StrEnum):
@@ -30,6 +29,18 @@ class AccountType(StrEnum):
     INVESTMENT = "investment"
     CASH = "cash"
     LEDGER = "ledger"  # postings to nominal codes (a Sage audit trail), not money held
+
+
+LIABILITY_TYPES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
+
+
+class TransactionSource(StrEnum):
+    """Where a transaction came from: only manual rows may change amount and date."""
+
+    MANUAL = "manual"
+    IMPORT = "import"
+    TELLER = "teller"
+    API = "api"
 
 
 class TransactionStatus(StrEnum):
@@ -61,9 +72,18 @@ class Account(Base):
     available_balance: Mapped[Decimal | None] = mapped_column(Money)
     balance_as_of: Mapped[datetime | None]
     csv_mapping: Mapped[dict | None] = mapped_column(JSON)  # remembered column mapping for CSV imports
+    # The balance before the first row: computed balance = opening balance + posted rows.
+    opening_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    opening_date: Mapped[date | None] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     owner = relationship("User")
+
+    @property
+    def liability(self) -> bool:
+        """Credit cards and loans: their balance is what is owed."""
+        return self.type in LIABILITY_TYPES
 
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.name}>"
@@ -106,6 +126,10 @@ class Transaction(Base):
     # Case-folded description and counterparty: Unicode-aware search on both engines.
     search_text: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16), default=TransactionSource.IMPORT,
+                                        server_default=TransactionSource.IMPORT.value)
+    # The other side of a transfer between the owner's own accounts; both rows point at each other.
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     account = relationship("Account")
@@ -138,3 +162,30 @@ class MonthlyTotal(Base):
     income: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     expense: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  # a positive figure
     transactions: Mapped[int] = mapped_column(default=0)
+
+
+class StatedBalance(Base):
+    """A balance a file or the bank stated for an account on a date, kept for reconciliation.
+
+    ``batch_id`` names the import that stated it (none for the bank or the demo),
+    so undoing the import removes what it stated and the account's stated
+    balance becomes the newest one left; ``reconciled_at`` marks the period up to this balance as
+    reconciled by the user.
+    """
+
+    __tablename__ = "stated_balances"
+    __table_args__ = (Index("ix_stated_balances_account_date", "account_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    # The balance at the end of ``date``: rows up to and including that day are summed against it.
+    amount: Mapped[Decimal] = mapped_column(Money)
+    available: Mapped[Decimal | None] = mapped_column(Money)
+    as_of: Mapped[datetime]
+    # This balance, less the rows, gave the account its opening balance: undoing the batch clears it.
+    gave_opening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reconciled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,8 +1,7 @@
 """Balances over time per account and net worth per currency.
 
-A past balance is the account's ledger balance less every movement after
-that point; an account without a ledger balance counts from zero before its
-first transaction. Nominal ledgers (Sage imports) hold postings to nominal
+A past balance is the account's computed balance (opening balance + every
+row, as on every page) less every movement after that point. Nominal ledgers (Sage imports) hold postings to nominal
 codes, not money, so they have no balance here, as on the dashboard. Movements are summed in SQL: suffix sums by window
 function over the monthly totals (monthly view) or over the period's raw
 transactions grouped by day (daily view, at most a year).
@@ -36,7 +35,7 @@ class AccountBalances:
     name: str
     currency: str
     balances: list[Decimal]
-    derived: bool  # no ledger balance known: counted from zero before the first transaction
+    derived: bool  # no balance stated by a file or the bank: the opening balance was entered or is zero
 
 
 @dataclass
@@ -72,7 +71,7 @@ def _net():
 
 
 def _accounts(session: Session, scope: Scope, account_id: int | None, currency: str | None):
-    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance)
+    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance, Account.opening_balance)
              .where(scope.accounts(), Account.type != AccountType.LEDGER).order_by(Account.name, Account.id))
     if account_id is not None:
         query = query.where(Account.id == account_id)
@@ -97,9 +96,7 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
     ).all())
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, scope, account_id, currency):
-        anchor = account.ledger_balance
-        if anchor is None:
-            anchor = all_time.get(account.id) or ZERO
+        anchor = account.opening_balance + (all_time.get(account.id) or ZERO)
         balances = [anchor - later(account.id, point) for point in points]
         by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
             AccountBalances(account.id, account.name, account.currency, balances, account.ledger_balance is None))

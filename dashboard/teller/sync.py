@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.balances import open_from_stated, record_stated_balance
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
-from dashboard.models import Account, Transaction
+from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
 from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
@@ -172,9 +173,10 @@ def _sync_account(session: Session, enrollment_id: int, owner_id: int, client: T
     session.commit()  # end the read-only transaction begun above (nothing written): the write starts with the lock
     _locked(session, enrollment_id)
     account = _upsert_account(session, enrollment_id, owner_id, remote)
-    if balances is not None:
-        _store_balances(account, balances)
+    stated = _store_balances(session, account, balances) if balances is not None else None
     _write_transactions(session, account, fetched, start, today, result)
+    if stated is not None and not has_rows:
+        open_from_stated(session, account, stated)  # the bank's history begins part-way: balance it from there
     if remote.get("status") == "closed":
         session.get(TellerAccount, account.id).status = TellerAccountStatus.CLOSED
     session.commit()
@@ -200,11 +202,13 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
     return account
 
 
-def _store_balances(account: Account, balances: dict) -> None:
-    ledger, available = balances.get("ledger"), balances.get("available")
-    account.ledger_balance = Decimal(ledger) if ledger is not None else None
-    account.available_balance = Decimal(available) if available is not None else None
-    account.balance_as_of = utcnow()
+def _store_balances(session: Session, account: Account, balances: dict) -> StatedBalance | None:
+    """Keep the bank's balance as a stated balance (reconciled like a file's) when it changed since the last."""
+    ledger, available = (Decimal(value) if value is not None else None
+                         for value in (balances.get("ledger"), balances.get("available")))
+    if (ledger, available) == (account.ledger_balance, account.available_balance):
+        return None
+    return record_stated_balance(session, account, utcnow(), ledger, available)
 
 
 def _row(account: Account, remote: dict) -> dict:

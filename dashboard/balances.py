@@ -1,0 +1,144 @@
+"""Stated balances and reconciliation: what files and banks said an account held, checked against its rows.
+
+An account's computed balance is its opening balance plus the sum of its
+posted rows. Every balance a source states is kept (``StatedBalance``) with
+its date; the account's ``ledger_balance`` is always the newest one kept, so
+undoing an import that stated a balance brings back the one it replaced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from dashboard.access import WRITE, Scope
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.models import Account, Money, StatedBalance, Transaction
+from dashboard.models.accounts import TransactionStatus
+from dashboard.models.base import utcnow
+
+ZERO = Decimal(0)
+
+
+def record_stated_balance(session: Session, account: Account, as_of: datetime, ledger: Decimal | None,
+                          available: Decimal | None, batch_id: int | None = None) -> StatedBalance | None:
+    """Keep one stated balance and make the account's stated balance the newest kept; None when none stated."""
+    if ledger is None and available is None:
+        return None
+    stated = StatedBalance(owner_id=account.owner_id, account_id=account.id, batch_id=batch_id, date=as_of.date(),
+                           as_of=as_of, amount=ledger if ledger is not None else available, available=available)
+    session.add(stated)
+    session.flush()
+    refresh_stated_balance(session, account)
+    return stated
+
+
+def refresh_stated_balance(session: Session, account: Account) -> None:
+    """The account's stated ledger and available balance: the newest stated balance kept, or none."""
+    newest = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)
+                             .order_by(StatedBalance.as_of.desc(), StatedBalance.id.desc()).limit(1)).first()
+    account.ledger_balance = newest.amount if newest else None
+    account.available_balance = newest.available if newest else None
+    account.balance_as_of = newest.as_of if newest else None
+
+
+def posted_sum(session: Session, account_id: int, through: date | None = None) -> Decimal:
+    """The sum of the account's posted rows, up to and including ``through`` when given."""
+    query = select(type_coerce(func.sum(Transaction.amount), Money)).where(
+        Transaction.account_id == account_id, Transaction.status == TransactionStatus.POSTED)
+    if through is not None:
+        query = query.where(Transaction.date <= through)
+    return session.scalar(query) or ZERO
+
+
+def open_from_stated(session: Session, account: Account, stated: StatedBalance) -> None:
+    """Give an account whose first rows came from this file the opening balance the file implies:
+    its stated balance less the posted rows up to that date."""
+    account.opening_balance = stated.amount - posted_sum(session, account.id, stated.date)
+    account.opening_date = session.scalar(select(func.min(Transaction.date))
+                                          .where(Transaction.account_id == account.id))
+    stated.gave_opening = True
+
+
+def forget_batch_balances(session: Session, batch_id: int) -> None:
+    """Undoing an import: drop what it stated, give each account it stated for the balance it had before."""
+    stated = session.scalars(select(StatedBalance).where(StatedBalance.batch_id == batch_id)).all()
+    accounts = {s.account_id: session.get(Account, s.account_id) for s in stated}
+    for balance in stated:
+        if balance.gave_opening:
+            accounts[balance.account_id].opening_balance = ZERO
+            accounts[balance.account_id].opening_date = None
+    session.execute(delete(StatedBalance).where(StatedBalance.batch_id == batch_id))
+    for account in accounts.values():
+        refresh_stated_balance(session, account)
+
+
+@dataclass
+class Check:
+    """One stated balance against the running sum up to its date."""
+
+    account: str
+    date: date
+    stated: Decimal
+    computed: Decimal
+    previous: date | None  # the stated balance before: a new difference arises between the two
+    reconciled: bool
+    stated_id: int
+
+    @property
+    def difference(self) -> Decimal:
+        return self.stated - self.computed
+
+
+def reconciliation(session: Session, scope: Scope, account_id: int | None = None) -> list[Check]:
+    """Every stated balance of the scope's accounts (or one), oldest first, each against opening balance +
+    posted rows up to its date. One query for the balances, one for the daily sums."""
+    query = (select(StatedBalance, Account.name, Account.opening_balance)
+             .join(Account, Account.id == StatedBalance.account_id)
+             .where(scope.accounts()).order_by(Account.name, Account.id, StatedBalance.date, StatedBalance.id))
+    if account_id is not None:
+        query = query.where(Account.id == account_id)
+    stated = session.execute(query).all()
+    ids = {balance.account_id for balance, _, _ in stated}
+    daily = session.execute(
+        select(Transaction.account_id, Transaction.date, type_coerce(func.sum(Transaction.amount), Money))
+        .where(scope.rows(Transaction), Transaction.account_id.in_(ids),
+               Transaction.status == TransactionStatus.POSTED)
+        .group_by(Transaction.account_id, Transaction.date).order_by(Transaction.account_id, Transaction.date)
+    ).all()
+    by_account: dict[int, list[tuple[date, Decimal]]] = {}
+    for owner_account, day, total in daily:
+        by_account.setdefault(owner_account, []).append((day, total))
+    checks, previous = [], {}
+    for balance, name, opening in stated:
+        through = sum((t for day, t in by_account.get(balance.account_id, ()) if day <= balance.date), ZERO)
+        checks.append(Check(name, balance.date, balance.amount, opening + through,
+                            previous.get(balance.account_id), balance.reconciled_at is not None, balance.id))
+        previous[balance.account_id] = balance.date
+    return checks
+
+
+def first_difference(checks: list[Check]) -> Check | None:
+    """The first stated balance whose difference is new (not carried from the one before): where to look."""
+    carried: dict[str, Decimal] = {}
+    for check in checks:
+        if check.difference != carried.get(check.account, ZERO):
+            return check
+        carried[check.account] = check.difference
+    return None
+
+
+def mark_reconciled(session: Session, scope: Scope, actor: Actor, account: Account, stated_id: int) -> bool:
+    """Mark the period up to one of the account's stated balances reconciled (it must agree); audited."""
+    scope.check(account.owner_id, account.id, WRITE)
+    check = next((c for c in reconciliation(session, scope, account.id) if c.stated_id == stated_id), None)
+    if check is None or check.difference != 0 or check.reconciled:
+        return False
+    session.get(StatedBalance, stated_id).reconciled_at = utcnow()
+    record_event(session, AuditAction.ACCOUNT_RECONCILE, actor, owner_id=account.owner_id,
+                 target=f"account:{account.id}", details={"through": check.date.isoformat(),
+                                                          "balance": str(check.stated)})
+    return True
