@@ -66,8 +66,6 @@ class AuditAction(StrEnum):
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
     TOKEN_USE = "token.use"  # the first use of a token each day
-    TRANSACTION_CREATE = "transaction.create"
-    TRANSACTION_DELETE = "transaction.delete"
     NOMINAL_CODES_SET = "nominal_codes.set"
 
 

@@ -24,6 +24,8 @@ from dashboard.models.accounts import TransactionSource, TransactionStatus
 TEXT_FIELDS = {"description": 500, "category": 120, "counterparty": 255, "note": 2000}
 FIELDS = ("date", "description", "amount", "status", *tuple(TEXT_FIELDS)[1:])
 FIXED_UNLESS_MANUAL = ("date", "amount", "status")
+# Rows a person typed in, on a page or through the API: every field may change and the row may be deleted.
+ENTERED_BY_HAND = (TransactionSource.MANUAL, TransactionSource.API)
 
 
 class TransactionError(ValueError):
@@ -61,21 +63,23 @@ def reconciled_through(session: Session, account_id: int) -> date | None:
         StatedBalance.account_id == account_id, StatedBalance.reconciled_at.is_not(None)))
 
 
-def add_transaction(session: Session, scope: Scope, actor: Actor, account: Account, values: dict) -> Transaction:
+def add_transaction(session: Session, scope: Scope, actor: Actor, account: Account, values: dict,
+                    source: TransactionSource = TransactionSource.MANUAL) -> Transaction:
     """A transaction entered by hand (``values``: date, amount, description, and optionally category,
-    counterparty, note, status) in an account the scope may write; audited."""
+    counterparty, note, status) in an account the scope may write, on a page or (``source`` API) through the
+    API; audited."""
     scope.check(account.owner_id, account.id, WRITE)
     if account.closed:
         raise TransactionError(f"{account.name} is closed: reopen it to add transactions.")
     cleaned = _clean(values)
     if "date" not in cleaned or "amount" not in cleaned:
         raise TransactionError("A transaction needs a date and an amount.")
-    external_id = f"manual-{uuid.uuid4().hex}"
+    external_id = f"{source}-{uuid.uuid4().hex}"
     insert_transactions(session, [{
         "owner_id": account.owner_id, "account_id": account.id, "external_id": external_id,
         "currency": account.currency, "status": TransactionStatus.POSTED.value, "description": "",
         "category": None, "counterparty": None, "note": None, **cleaned,
-        "source": TransactionSource.MANUAL.value,
+        "source": TransactionSource(source).value,
     }])
     row = session.scalar(select(Transaction).where(Transaction.account_id == account.id,
                                                    Transaction.external_id == external_id))
@@ -98,7 +102,7 @@ def update_transaction(session: Session, scope: Scope, actor: Actor, transaction
     if not changes:
         return {}
     fixed = [field for field in FIXED_UNLESS_MANUAL if field in changes]
-    if fixed and transaction.source != TransactionSource.MANUAL:
+    if fixed and transaction.source not in ENTERED_BY_HAND:
         raise TransactionError(f"This row came from {transaction.source}: its {' and '.join(fixed)} stay as stated.")
     through = reconciled_through(session, transaction.account_id)
     if not confirmed and through is not None and min(transaction.date, cleaned.get("date", transaction.date)) <= through:

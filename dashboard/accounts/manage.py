@@ -15,7 +15,8 @@ from dashboard.accounts.edits import (
     update_transaction,
 )
 from dashboard.accounts.forms import AccountEditForm, ConfirmForm, TransactionForm
-from dashboard.accounts.routes import _actor, _local_url
+from dashboard.accounts.routes import _actor
+from dashboard.redirects import local_url
 from dashboard.accounts.services import AccountError, delete_account, deletion_summary, set_closed, update_account
 from dashboard.accounts.transaction_queries import categories_in_use
 from dashboard.accounts.transfers import TransferError, link_transfer, suggested_transfers, unlink_transfer
@@ -176,7 +177,7 @@ def transfers():
     form = ConfirmForm()
     if form.validate_on_submit():
         _link(scope, request.form.get("out"), request.form.get("into"))
-        return redirect(_local_url(request.form.get("next")) or url_for("accounts.transfers"))
+        return redirect(local_url(request.form.get("next")) or url_for("accounts.transfers"))
     return render_template("accounts/transfers.html", pairs=suggested_transfers(db.session, scope), form=form)
 
 

@@ -1,28 +1,23 @@
 """Accounts and transactions as JSON: the account pages' queries and edits, behind a token's scope."""
 from __future__ import annotations
 
-import uuid
-
 from flask import g, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, UnprocessableEntity
 
 from dashboard.access import READ, WRITE, account_or_404, transaction_or_404
-from dashboard.accounts.edits import edit_transaction, open_account
+from dashboard.accounts.edits import ENTERED_BY_HAND, TransactionError, add_transaction, update_transaction
+from dashboard.accounts.edits import delete_transaction as remove_transaction
+from dashboard.accounts.services import AccountError, open_account
 from dashboard.accounts.transaction_queries import TransactionFilter, page_position, transaction_page
 from dashboard.api import actor, bp, scope
 from dashboard.api.documents import check_if_match, errors, with_etag
 from dashboard.api.schemas import (AccountIn, AccountList, AccountOut, Health, Me, TransactionIn, TransactionList,
                                    TransactionOut, TransactionPatch, TransactionQuery)
-from dashboard.audit import AuditAction, record_event
 from dashboard.extensions import db
-from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, Transaction
+from dashboard.models.accounts import TransactionSource
 
-# A transaction added through the API carries this external-id prefix and no batch: a "manual" row, which may
-# be edited in full and deleted (an imported row may only be recategorised and annotated).
-MANUAL_PREFIX = "api:"
-MANUAL_FIELDS = ("date", "description", "amount", "status", "counterparty")
 
 
 @bp.get("/health", endpoint="health")
@@ -59,8 +54,11 @@ def accounts():
 @errors(403, 415, 422)
 def create_account(values):
     """Open a manual account."""
-    account = open_account(db.session, scope(), actor(), values["name"], values["type"], values["currency"],
-                           institution=values["institution"])
+    try:
+        account = open_account(db.session, scope(), actor(), values["name"], values["type"], values["currency"],
+                               institution=values["institution"])
+    except AccountError as error:
+        raise UnprocessableEntity(str(error)) from None
     db.session.commit()
     return account
 
@@ -116,7 +114,7 @@ def _transaction(row: Transaction) -> dict:
 
 def _as_dict(row: Transaction) -> dict:
     return {column: getattr(row, column) for column in TransactionOut().fields if column != "manual"} | {
-        "manual": row.batch_id is None and row.external_id.startswith(MANUAL_PREFIX)}
+        "manual": row.source in ENTERED_BY_HAND}
 
 
 @bp.get("/transactions/<int:transaction_id>")
@@ -134,14 +132,10 @@ def transaction(transaction_id: int):
 def create_transaction(values, account_id: int):
     """Add a manual transaction, in the account's currency."""
     account = account_or_404(db.session, scope(), account_id, WRITE)
-    external_id = MANUAL_PREFIX + uuid.uuid4().hex
-    insert_transactions(db.session, [{
-        "owner_id": account.owner_id, "account_id": account.id, "external_id": external_id,
-        "currency": account.currency, **values}])
-    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id,
-                                                      Transaction.external_id == external_id))
-    record_event(db.session, AuditAction.TRANSACTION_CREATE, actor(), owner_id=account.owner_id,
-                 target=f"transaction:{row.id}", details={"amount": str(row.amount), "date": row.date.isoformat()})
+    try:
+        row = add_transaction(db.session, scope(), actor(), account, values, source=TransactionSource.API)
+    except TransactionError as error:
+        raise UnprocessableEntity(str(error)) from None
     db.session.commit()
     return _as_dict(row)
 
@@ -151,21 +145,15 @@ def create_transaction(values, account_id: int):
 @bp.response(200, TransactionOut)
 @errors(403, 404, 409, 412, 415, 422)
 def patch_transaction(values, transaction_id: int):
-    """Change a transaction's category and note; on a manual row also its date, description, amount, status and
-    counterparty. Send the ETag you read as If-Match to refuse a stale write (412)."""
+    """Change a transaction's category, note, description and counterparty; on a manual row also its date, amount
+    and status (the pages' rule). Send the ETag you read as If-Match to refuse a stale write (412); a row in a
+    period the user reconciled answers 409."""
     row = transaction_or_404(db.session, scope(), transaction_id, WRITE)
     check_if_match(_transaction(row))
-    manual_values = {name: values[name] for name in MANUAL_FIELDS if name in values}
-    if manual_values and not _as_dict(row)["manual"]:
-        raise Conflict(f"Only a manual transaction's {', '.join(manual_values)} may change; "
-                       "an imported one takes a category and a note.")
-    if "category" in values or "note" in values:
-        edit_transaction(db.session, scope(), actor(), row, values.get("category", row.category),
-                         values.get("note", row.note))
-    if manual_values:
-        update_transactions(db.session, scope(), [row.id], **manual_values)
-        record_event(db.session, AuditAction.TRANSACTION_EDIT, actor(), owner_id=row.owner_id,
-                     target=f"transaction:{row.id}", details={k: str(v) for k, v in manual_values.items()})
+    try:
+        update_transaction(db.session, scope(), actor(), row, values)
+    except TransactionError as error:
+        raise Conflict(str(error)) from None
     db.session.commit()
     db.session.refresh(row)
     return _as_dict(row)
@@ -177,12 +165,9 @@ def patch_transaction(values, transaction_id: int):
 def delete_transaction(transaction_id: int):
     """Delete a manual transaction (an imported one goes when its import is undone)."""
     row = transaction_or_404(db.session, scope(), transaction_id, WRITE)
-    if not _as_dict(row)["manual"]:
+    if row.source not in ENTERED_BY_HAND:
         raise Conflict("Only a manual transaction may be deleted; undo its import instead.")
-    details = {"amount": str(row.amount), "date": row.date.isoformat(), "description": row.description}
-    delete_transactions(db.session, scope(), [row.id])
-    record_event(db.session, AuditAction.TRANSACTION_DELETE, actor(), owner_id=row.owner_id,
-                 target=f"transaction:{transaction_id}", details=details)
+    remove_transaction(db.session, scope(), actor(), row)
     db.session.commit()
     return ""
 
