@@ -64,11 +64,11 @@ def _no_nul_character(form, field):
 class AccountForm(FlaskForm):
     """Opening an account by hand, so a new user has somewhere to import a statement into."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), _no_nul_character])
     type = SelectField("Type", choices=ACCOUNT_TYPES, default=AccountType.CHECKING.value)
     currency = StringField("Currency", validators=[DataRequired(), _known_currency], default="GBP",
                            render_kw={"maxlength": 3, "autocapitalize": "characters"})
-    institution = StringField("Bank or institution", validators=[Optional(), Length(max=120)])
+    institution = StringField("Bank or institution", validators=[Optional(), Length(max=120), _no_nul_character])
     last_four = StringField("Last four digits", validators=[Optional(), Regexp(r"^\d{4}$", message="Four digits.")],
                             render_kw={"inputmode": "numeric", "maxlength": 4})
     opening_balance = DecimalField("Opening balance", places=None, default=0,
@@ -176,9 +176,9 @@ class TransactionFilterForm(Form):
 
 
 class TransactionEditForm(FlaskForm):
-    category = StringField("Category", validators=[Optional(), Length(max=120)],
+    category = StringField("Category", validators=[Optional(), Length(max=120), _no_nul_character],
                            render_kw={"list": "known-categories", "autocomplete": "off"})
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000), _no_nul_character], render_kw={"rows": 3})
     submit = SubmitField("Save")
 
 
@@ -188,7 +188,8 @@ class BulkCategoryForm(FlaskForm):
     Its element ids differ from the filter form's on the same page, so each label names its own field.
     """
 
-    category = StringField("Set category of selected rows to", validators=[Optional(), Length(max=120)],
+    category = StringField("Set category of selected rows to",
+                           validators=[Optional(), Length(max=120), _no_nul_character],
                            id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"})
     next = StringField(id="bulk-next")
     submit = SubmitField("Apply to selected", id="bulk-submit")

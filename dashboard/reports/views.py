@@ -156,8 +156,9 @@ def profit_and_loss_page(context: ReportContext):
 
 def code_transactions_page(context: ReportContext, code: str):
     _form, filters = _filters(context, default_preset="year_to_date")
-    currency = request.args.get("currency")
-    if not currency:
+    currency = request.args.get("currency", "")
+    # A three-letter code or nothing reaches the database: PostgreSQL refuses a NUL with a 500.
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
         raise BadRequest("Choose a currency: a nominal code's transactions are listed one currency at a time.")
     found = profit_and_loss.code_transactions(db.session, context.scope, filters.period, filters.account_id,
                                               currency=currency, code=code)
