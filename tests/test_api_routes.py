@@ -73,6 +73,12 @@ def test_create_account(client, token):
     assert invalid.status_code == 422 and "currency" in invalid.json["detail"]
 
 
+def test_a_body_that_is_not_json_answers_415(client, token):
+    response = client.post("/api/v1/accounts", data="name=Cash", headers={**bearer(token), "Content-Type": "text/plain"})
+    assert response.status_code == 415 and response.mimetype == "application/problem+json"
+    assert "application/json" in response.json["detail"]
+
+
 def test_transactions_filter_sort_and_page(client, token, account):
     first = client.get("/api/v1/transactions?sort=amount&limit=2", headers=bearer(token)).json
     assert [t["amount"] for t in first["data"]] == ["-40.00", "-12.30"]

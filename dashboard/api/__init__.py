@@ -11,7 +11,7 @@ import hashlib
 
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized, UnsupportedMediaType
 
 from dashboard.access import Scope, scope_for
 from dashboard.api.tokens import authenticate
@@ -20,6 +20,8 @@ from dashboard.extensions import csrf, db, limiter
 
 PREFIX = "/api/v1"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+BODY_TYPES = {"application/json", "multipart/form-data"}  # JSON everywhere; a file upload for imports
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX, description="Accounts, transactions, imports and reports.")
 csrf.exempt(bp)
@@ -53,6 +55,9 @@ def _authenticate():
     g.api_token = token
     if token.read_only and request.method not in SAFE_METHODS:
         raise Forbidden("This token is read-only.")
+    if request.method in BODY_METHODS and request.content_length and request.mimetype not in BODY_TYPES:
+        raise UnsupportedMediaType(f"Send the body as application/json (imports: multipart/form-data), "
+                                   f"not {request.mimetype or 'an unnamed type'}.")
 
 
 PUBLIC_ENDPOINTS = {"api.health", "api.docs"}
