@@ -1,7 +1,7 @@
 """Probes for load balancers and orchestrators: /healthz (process) and /readyz (database)."""
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, redirect, url_for
 
 from dashboard.database import database_problem
 from dashboard.extensions import csrf, limiter
@@ -25,3 +25,9 @@ def readyz():
         log.warning("readyz: database unavailable: %s", problem)
         return jsonify(status="unavailable", reason="database unavailable"), 503
     return jsonify(status="ok")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without a link to one (a JSON document opened in a tab)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

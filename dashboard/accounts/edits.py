@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.access import WRITE, Scope, transaction_ids_or_404
+from dashboard.access import WRITE, Scope, storable_id, transaction_ids_or_404
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
@@ -131,7 +131,7 @@ def delete_transaction(session: Session, scope: Scope, actor: Actor, transaction
 def restore_transaction(session: Session, scope: Scope, actor: Actor, event_id: int) -> Transaction | None:
     """Undo a deletion: put the row back from its deletion's audit event, with its identity (external id);
     None when there is nothing to restore (no such deletion, or the row is back already)."""
-    event = session.get(AuditEvent, event_id)
+    event = session.get(AuditEvent, event_id) if storable_id(event_id) else None
     if event is None or event.action != AuditAction.TRANSACTION_DELETE or not event.details:
         return None
     row = dict(event.details)

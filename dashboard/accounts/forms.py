@@ -93,10 +93,10 @@ class TransactionForm(FlaskForm):
     amount = DecimalField("Amount", places=None, validators=[
         DataRequired(), NumberRange(min=Decimal("0.0001"), message="Enter the amount as a positive number."),
         _amount_the_database_can_compare])
-    category = StringField("Category", validators=[Optional(), Length(max=120)],
+    category = StringField("Category", validators=[Optional(), Length(max=120), _no_nul_character],
                            render_kw={"list": "known-categories", "autocomplete": "off"})
-    counterparty = StringField("Counterparty", validators=[Optional(), Length(max=255)])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    counterparty = StringField("Counterparty", validators=[Optional(), Length(max=255), _no_nul_character])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000), _no_nul_character], render_kw={"rows": 3})
     submit = SubmitField("Save transaction")
 
     def values(self, manual: bool = True) -> dict:

@@ -5,9 +5,10 @@ actor, and redirects to the list; a refusal (the last active admin, a taken emai
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard.access import storable_id
 from dashboard.admin import bp
 from dashboard.admin.forms import ROLE_CHOICES, PasswordResetForm, RoleForm, UserCreateForm, UserStatusForm
 from dashboard.audit import Actor
@@ -50,7 +51,7 @@ def create_user():
 
 def _apply(change, user_id: int, done: str, *args):
     """``change(session, actor, user, *args)`` committed and ``done`` flashed, or its refusal flashed."""
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     try:
         change(db.session, _actor(), user, *args)
     except ValueError as error:
@@ -87,10 +88,18 @@ def set_role(user_id: int):
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         return _apply(services.reset_password, user.id,
                       "Reset the password of {email}: they must choose a new one at their next login.",
                       form.password.data)
     return render_template("admin/user_password.html", user=user, form=form), 422 if form.errors else 200
+
+
+def _user_or_404(user_id: int) -> User:
+    """The user with this id, or 404 (an id no row can have, too)."""
+    user = db.session.get(User, user_id) if storable_id(user_id) else None
+    if user is None:
+        abort(404)
+    return user

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.access import storable_id
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.models import ApiToken, User
 from dashboard.models.base import utcnow
@@ -61,7 +62,7 @@ def user_tokens(session: Session, user_id: int) -> list[ApiToken]:
 
 def revoke_token(session: Session, actor: Actor, user_id: int, token_id: int) -> bool:
     """Revoke one of the user's own tokens, audited; False when it is not theirs or already revoked."""
-    token = session.get(ApiToken, token_id)
+    token = session.get(ApiToken, token_id) if storable_id(token_id) else None
     if token is None or token.owner_id != user_id or token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()

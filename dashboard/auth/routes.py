@@ -129,14 +129,15 @@ def change_password():
 
 
 PASSWORD_CHANGE_ALLOWS = frozenset({"auth.change_password", "auth.logout", "static", "health.healthz",
-                                    "health.readyz"})
+                                    "health.readyz", "health.favicon"})
 
 
 @bp.before_app_request
 def _require_new_password():
     """After an admin's reset, nothing opens until the user has chosen a new password."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in PASSWORD_CHANGE_ALLOWS):
+    if request.endpoint in PASSWORD_CHANGE_ALLOWS or request.blueprint == "api":
+        return None  # probes and static files never load the user (the database may be down); the API has tokens
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.change_password"))
     return None
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import encryption
-from dashboard.access import Scope
+from dashboard.access import Scope, storable_id
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.models.teller import EnrollmentStatus, TellerAccountStatus, TellerEnrollment
 from dashboard.teller.client import ClientSettings, TellerClient, TellerError
@@ -29,6 +29,8 @@ def enroll(session: Session, scope: Scope, actor: Actor, token: str, new_client:
     token = token.strip()
     if not token:
         raise EnrollmentRefused("Paste the access token Teller gave you.")
+    if not (token.isascii() and token.isprintable()) or len(token) > 512:
+        raise EnrollmentRefused("That is not a Teller access token: they are short plain letters and digits.")
     client = new_client(token)
     try:
         accounts = client.accounts()
@@ -81,7 +83,7 @@ def mark_disconnected(session: Session, actor: Actor, enrollment_id: str, reason
 
 def enrollment_of(session: Session, scope: Scope, enrollment_id: int) -> TellerEnrollment | None:
     """One of the scope's own enrollments (connections are never shared), or None."""
-    enrollment = session.get(TellerEnrollment, enrollment_id)
+    enrollment = session.get(TellerEnrollment, enrollment_id) if storable_id(enrollment_id) else None
     return enrollment if enrollment is not None and enrollment.owner_id == scope.user_id else None
 
 
