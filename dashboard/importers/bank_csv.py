@@ -74,7 +74,7 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
             raise
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
-    statement, skipped = statement_from_rows(rows, mapping, names)
+    statement, skipped, shifted = statement_from_rows(rows, mapping, names)
     details = {
         "encoding": encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -86,10 +86,18 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     if mapping.negate:
         details["signs"] = "inverted: money out is written as positive"
     if skipped:
-        details["skipped_rows"] = ", ".join(f"line {r.line}" for r in skipped)
+        details["skipped_rows"] = "; ".join(f'line {r.line} "{row_summary(r)}"' for r in skipped)
+    if shifted:
+        details["short_rows_realigned"] = ", ".join(f"line {line}" for line in shifted)
     settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
     return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
                       settled_mapping=mapping if settled else None)
+
+
+def row_summary(record: Record, width: int = 60) -> str:
+    """A skipped row as the preview lists it: its non-empty cells ("Summe -1.234,56"), cut to ``width``."""
+    text = " ".join(cell.strip() for cell in record.cells if cell.strip())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def fails_whatever_the_answer(needed: MappingNeeded, rows: list[Record], names: list[str]) -> None:
@@ -222,7 +230,7 @@ def row_transaction(record: Record, mapping: ColumnMapping, names: list[str]) ->
     amount = row_amount(record, mapping, names)
     if amount is None:
         return None
-    currency = record.cell(mapping.currency_column).upper()
+    currency = record.cell(mapping.currency_column).upper() or mapping.currency or ""
     return ParsedTransaction(
         date=day,
         amount=amount,
@@ -237,15 +245,42 @@ def row_transaction(record: Record, mapping: ColumnMapping, names: list[str]) ->
     )
 
 
+def realigned(record: Record, mapping: ColumnMapping, names: list[str]) -> Record | None:
+    """A row that is short of the header's cells, with the missing cells put back where its amount then reads.
+
+    A bank that drops an empty cell mid-row (ING's Rente rows lack the
+    Buchungstext) shifts the amount into the currency column. The gap is
+    looked for from the right, after the date; None when no place reads.
+    """
+    missing = len(names) - len(record.cells)
+    if missing <= 0:
+        return None
+    for gap in range(len(record.cells) - 1, mapping.date_column, -1):
+        candidate = Record(record.line, [*record.cells[:gap], *[""] * missing, *record.cells[gap:]])
+        currency = candidate.cell(mapping.currency_column)
+        if currency and not (len(currency) == 3 and currency.isalpha()):
+            continue
+        try:
+            if row_transaction(candidate, mapping, names) is not None:
+                return candidate
+        except ImportFileError:
+            continue
+    return None
+
+
 def statement_from_rows(
     rows: list[Record], mapping: ColumnMapping, names: list[str]
-) -> tuple[ParsedStatement, list[Record]]:
-    """The statement, and the rows skipped as not being transactions."""
+) -> tuple[ParsedStatement, list[Record], list[int]]:
+    """The statement, the rows skipped as not being transactions (totals, balances) and the lines realigned."""
     statement = ParsedStatement()
     skipped: list[Record] = []
+    shifted: list[int] = []
     balances: list[tuple[date, Decimal]] = []
     for record in rows:
         transaction = row_transaction(record, mapping, names)
+        if transaction is None and (fixed := realigned(record, mapping, names)) is not None:
+            record, transaction = fixed, row_transaction(fixed, mapping, names)
+            shifted.append(record.line)
         if transaction is None:
             skipped.append(record)
             continue
@@ -259,7 +294,7 @@ def statement_from_rows(
     currencies = {t.currency for t in statement.transactions}
     if len(currencies) == 1:
         statement.currency = currencies.pop()
-    return statement, skipped
+    return statement, skipped, shifted
 
 
 def latest_balance(balances: list[tuple[date, Decimal]]) -> tuple[date, Decimal]:
