@@ -494,3 +494,11 @@ def test_a_row_short_of_a_cell_mid_row_is_realigned_and_said_so() -> None:
     assert [(t.amount, t.currency) for t in parsed.transactions] == [
         (Decimal("-13.98"), "EUR"), (Decimal("2647.74"), "EUR")]
     assert parsed.details["short_rows_realigned"] == "line 3"
+
+
+def test_ofx_style_date_times_and_one_digit_years_are_read() -> None:
+    ofx_style = parse(b"DEBIT,20091224120000[0:GMT],SLICEHOST,-85.00\nCREDIT,20091223120000[-5:EST],Salary,3520.00\n")
+    assert [t.date for t in ofx_style.transactions] == [date(2009, 12, 24), date(2009, 12, 23)]
+    assert ofx_style.details["date_format"] == "OFX date-time"
+    short_years = parse(b"10-Nov-9,-123.12,TRANSFER\n09-Nov-10,123.12,SALARY\n")
+    assert [t.date for t in short_years.transactions] == [date(2009, 11, 10), date(2010, 11, 9)]

@@ -157,6 +157,27 @@ def _iso_datetime(text: str) -> date:
     return datetime.fromisoformat(text.replace(" ", "T", 1)).date()
 
 
+_OFX_DATETIME = re.compile(r"(\d{8})\d{6}(?:\.\d{3})?(?:\[[+-]?\d+(?:\.\d+)?(?::\w+)?\])?")
+_SHORT_YEAR_DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{1,2})")
+
+
+def _ofx_datetime(text: str) -> date:
+    """``20091224120000[0:GMT]``: the calendar date as written, whatever the zone (as OFX files are read)."""
+    match = _OFX_DATETIME.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    return datetime.strptime(match.group(1), "%Y%m%d").date()
+
+
+def _short_year_date(text: str) -> date:
+    """``10-Nov-9``: a year of one or two digits, read as ``%y`` reads two (00-68 are 2000-2068)."""
+    match = _SHORT_YEAR_DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    day, month, year = match.groups()
+    return datetime.strptime(f"{day}-{month}-{int(year):02d}", "%d-%b-%y").date()
+
+
 def _strptime(pattern: str):
     def parse(text: str) -> date:
         return datetime.strptime(text, pattern).date()
@@ -183,6 +204,8 @@ DATE_FORMATS = {
     "DD Mon YYYY": _strptime("%d %b %Y"),
     "DD-Mon-YY": _strptime("%d-%b-%y"),
     "DD-Mon-YYYY": _strptime("%d-%b-%Y"),
+    "DD-Mon-Y": _short_year_date,
+    "OFX date-time": _ofx_datetime,
     "Mon DD, YYYY": _strptime("%b %d, %Y"),
 }
 
