@@ -502,3 +502,15 @@ def test_ofx_style_date_times_and_one_digit_years_are_read() -> None:
     assert ofx_style.details["date_format"] == "OFX date-time"
     short_years = parse(b"10-Nov-9,-123.12,TRANSFER\n09-Nov-10,123.12,SALARY\n")
     assert [t.date for t in short_years.transactions] == [date(2009, 11, 10), date(2010, 11, 9)]
+
+
+def test_a_balance_stated_above_the_header_is_the_statements_balance() -> None:
+    dkb = ('"Girokonto";"DE42120300001033738756"\n\n"Kontostand vom 09.12.2025:";"4.093,32 €"\n""\n'
+           '"Buchungsdatum";"Wertstellung";"Verwendungszweck";"Betrag (€)"\n"08.12.25";"08.12.25";"Miete";"200"\n')
+    statement = parse(dkb.encode()).statements[0]
+    assert (statement.ledger_balance, statement.balance_as_of) == (Decimal("4093.32"), datetime(2025, 12, 9))
+    ing = "IBAN;DE89\nSaldo;66.331,90;EUR\n\nBuchung;Text;Betrag;Währung\n09.12.2025;Shop;-13,98;EUR\n"
+    parsed = parse(ing.encode())
+    assert (parsed.statements[0].ledger_balance, parsed.statements[0].balance_as_of) == (
+        Decimal("66331.90"), datetime(2025, 12, 9))
+    assert parsed.details["stated_balance"] == "66331.90 on line 2"

@@ -72,6 +72,8 @@ BALANCE_ROW_PREFIXES = (
     "neuer kontostand", "beginsaldo", "eindsaldo", "startsaldo", "ingaende saldo", "utgaende saldo",
     "indgaende saldo", "udgaende saldo",
 )
+# Labels of a balance stated above the header (DKB's "Kontostand vom 09.12.2025:", ING's "Saldo").
+PREAMBLE_BALANCE_LABELS = ("kontostand", "saldo", "balance", "closing balance", "current balance", "solde")
 TOTAL_ROWS = {"total", "totals", "totaal", "totale", "summe", "sum", "subtotal", "saldo", "solde", "balance"}
 PENDING_WORDS = (
     "pend", "vorgemerkt", "ausstehend", "en attente", "in sospeso", "in afwachting", "autoriz", "authori",
