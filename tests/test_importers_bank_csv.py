@@ -514,3 +514,10 @@ def test_a_balance_stated_above_the_header_is_the_statements_balance() -> None:
     assert (parsed.statements[0].ledger_balance, parsed.statements[0].balance_as_of) == (
         Decimal("66331.90"), datetime(2025, 12, 9))
     assert parsed.details["stated_balance"] == "66331.90 on line 2"
+
+
+def test_a_mapping_names_a_currency_only_as_a_three_letter_code() -> None:
+    mapping = ColumnMapping(date_column=0, date_format="YYYY-MM-DD", amount_column=1, currency="EUR")
+    assert ColumnMapping.from_dict(json.loads(json.dumps(mapping.to_dict()))) == mapping
+    with pytest.raises(ValueError, match="three-letter code"):
+        ColumnMapping(date_column=0, date_format="YYYY-MM-DD", amount_column=1, currency="€uro")

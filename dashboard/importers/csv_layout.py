@@ -78,6 +78,8 @@ class ColumnMapping:
             raise ValueError("a mapping needs either an amount column or debit/credit columns")
         if not all(isinstance(c, int) and c >= 0 for c in self.columns()):
             raise ValueError("columns are numbered from 0")
+        if self.currency is not None and not (len(self.currency) == 3 and self.currency.isalpha()):
+            raise ValueError(f"currency must be a three-letter code, not {self.currency!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
