@@ -23,10 +23,10 @@ from .csv_conventions import (
     date_or_none,
     date_order_of,
     decimal_separator_votes,
-    indicator_sign,
-    is_balance_row,
     fitting_date_formats,
     folded_text,
+    indicator_sign,
+    is_balance_row,
     is_pending,
     parse_amount,
     parse_date,
@@ -81,10 +81,7 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
     statement, skipped, shifted = statement_from_rows(rows, mapping, names)
-    stated = preamble_balance(records[:header_index], mapping) if header_index else None
-    if stated is not None and statement.ledger_balance is None and (stated[1] or statement.transactions):
-        line, as_of, statement.ledger_balance = stated
-        statement.balance_as_of = datetime.combine(as_of or max(t.date for t in statement.transactions), time())
+    stated_line = take_preamble_balance(statement, records[:header_index] if header_index else [], mapping)
     details = {
         "encoding": encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -99,8 +96,8 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
         details["skipped_rows"] = "; ".join(f'line {r.line} "{row_summary(r)}"' for r in skipped)
     if shifted:
         details["short_rows_realigned"] = ", ".join(f"line {line}" for line in shifted)
-    if stated is not None and statement.ledger_balance == stated[2]:
-        details["stated_balance"] = f"{stated[2]} on line {stated[0]}"
+    if stated_line is not None:
+        details["stated_balance"] = f"{statement.ledger_balance} on line {stated_line}"
     settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
     return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
                       settled_mapping=mapping if settled else None)
@@ -129,6 +126,22 @@ def preamble_balance(preamble: list[Record], mapping: ColumnMapping) -> tuple[in
             if amount is not None:
                 return record.line, stated_date(label, mapping), amount
     return None
+
+
+def take_preamble_balance(statement: ParsedStatement, preamble: list[Record], mapping: ColumnMapping) -> int | None:
+    """Give a statement without a balance column the balance stated above the header; its line, or None.
+
+    It stands as of the date its label names, else the latest transaction's.
+    """
+    stated = preamble_balance(preamble, mapping) if statement.ledger_balance is None else None
+    if stated is None:
+        return None
+    line, as_of, amount = stated
+    as_of = as_of or max((t.date for t in statement.transactions), default=None)
+    if as_of is None:
+        return None
+    statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(as_of, time())
+    return line
 
 
 def stated_date(label: str, mapping: ColumnMapping) -> date | None:
