@@ -249,10 +249,11 @@ def statement_from_rows(
         if transaction is None:
             skipped.append(record)
             continue
-        statement.transactions.append(transaction)
         balance = cell_amount(record, mapping.balance_column, mapping, names)
         if balance is not None:
             balances.append((transaction.date, balance))
+            transaction = replace(transaction, balance=balance)
+        statement.transactions.append(transaction)
     if balances:
         as_of, statement.ledger_balance = latest_balance(balances)
         statement.balance_as_of = datetime.combine(as_of, time())
