@@ -185,3 +185,21 @@ def test_opening_and_closing_balances_both_reconcile(runner, db, user, tmp_path)
     undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), batch)
     assert (account.opening_balance, account.ledger_balance) == (Decimal(0), None)
     assert db.session.scalar(select(StatedBalance.id).where(StatedBalance.account_id == account.id)) is None
+
+
+def test_a_brought_forward_row_opens_the_account_and_a_preamble_states_its_balance(runner, db, user, tmp_path):
+    brought = tmp_path / "brought.csv"
+    brought.write_text("Date,Description,Amount,Balance\n2025-01-01,Balance brought forward,,100.00\n"
+                       + "\n".join(OLDEST_FIRST.splitlines()[1:3]) + "\n")
+    assert _import(runner, brought).exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    assert (account.opening_balance, account.opening_date) == (Decimal("100.00"), date(2025, 1, 2))
+    assert (account.ledger_balance, account.balance_as_of) == (Decimal("1096.50"), datetime(2025, 1, 3))
+    german = tmp_path / "umsaetze.csv"
+    german.write_bytes("Konto;Girokonto\nKontostand:;1.234,56 EUR\n\nBuchungstag;Verwendungszweck;Betrag\n"
+                       "01.02.2025;Miete;-500,00\n03.02.2025;Gehalt;1.734,56\n".encode())
+    assert _import(runner, german, "Girokonto").exit_code == 0
+    giro = db.session.scalar(select(Account).where(Account.name == "Girokonto"))
+    assert (giro.ledger_balance, giro.balance_as_of, giro.opening_balance) == (
+        Decimal("1234.56"), datetime(2025, 2, 3), Decimal(0))
+    assert _reconcile(runner).exit_code == 0

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.access import Scope
+from dashboard.accounts.services import set_closed
 from dashboard.balances import first_departures
 from dashboard.audit import Actor
 from dashboard.ledger import update_transactions, verify_totals
@@ -215,3 +216,18 @@ def test_a_revoked_token_marks_the_enrollment_and_audits(db, user, enrollment, a
     assert enrollment.status == EnrollmentStatus.REVOKED
     assert "enrollment.disconnected.credentials_invalid" in enrollment.status_reason
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "teller.sync_failed"))
+
+
+def test_an_account_the_user_closed_is_not_synced_until_reopened(db, user, enrollment, api_url, bank):
+    _sync(db, enrollment, api_url)
+    checking = db.session.scalar(select(Account).where(Account.external_id == "acc_chk"))
+    set_closed(db.session, Scope.of_user(user.id), Actor(user.id), checking, True)
+    db.session.commit()
+    bank.add_transaction("acc_chk", "txn_late", "2025-03-19", "-4.00", "Bakery")
+    result = _sync(db, enrollment, api_url)
+    assert result.accounts[0].line() == ("Gringotts Checking ••1234: not synced "
+                                         "(closed in the dashboard: reopen it to sync)")
+    assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_late")) is None
+    set_closed(db.session, Scope.of_user(user.id), Actor(user.id), checking, False)
+    db.session.commit()
+    assert _sync(db, enrollment, api_url).accounts[0].added == 1

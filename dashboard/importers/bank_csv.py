@@ -17,8 +17,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from .csv_conventions import (
+    BALANCE_ROW_PREFIXES,
     combined_amount,
     date_order_of,
+    folded_text,
     indicator_sign,
     is_balance_row,
     is_pending,
@@ -75,6 +77,8 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
     statement, skipped = statement_from_rows(rows, mapping, names)
+    preamble = records[:header_index] if header_index is not None else records[:table_start(records)]
+    stated_outside_rows(statement, preamble, skipped, mapping)
     details = {
         "encoding": encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -274,3 +278,55 @@ def latest_balance(balances: list[tuple[date, Decimal]]) -> tuple[date, Decimal]
     on_latest = [balance for day, balance in balances if day == latest]
     newest_first = balances[0][0] > balances[-1][0]
     return latest, on_latest[0] if newest_first else on_latest[-1]
+
+
+# Balance rows that open a statement (the rest close one). Folded to plain lowercase.
+OPENING_ROW_PREFIXES = (
+    "saldo anterior", "saldo inicial", "saldo iniziale", "saldo precedente", "opening balance",
+    "balance brought forward", "brought forward", "solde initial", "solde precedent", "ancien solde",
+    "anfangssaldo", "alter kontostand", "beginsaldo", "startsaldo", "ingaende saldo", "indgaende saldo",
+)
+PREAMBLE_BALANCE_LABELS = ("balance", "current balance", "ledger balance", "saldo", "kontostand", "solde")
+
+
+def stated_outside_rows(statement: ParsedStatement, preamble: list[Record], skipped: list[Record],
+                        mapping: ColumnMapping) -> None:
+    """Balances the file states beside its transactions: an opening or closing row of the table ("Balance
+    brought forward" with its amount), or a line above the header ("Closing balance;1.234,56").
+
+    An opening balance stands before the first transaction's day; a closing one (kept only when no balance
+    column stated one) after the last. Text that does not read as an amount is left alone: these lines are
+    not transactions, so they never make a file fail.
+    """
+    days = [t.date for t in statement.transactions]
+    if not days:
+        return
+    found = [(folded_text(joined_text(r, mapping.description_columns)), False,
+              [r.cell(c) for c in (mapping.balance_column, mapping.amount_column, mapping.credit_column,
+                                   mapping.debit_column) if c is not None]) for r in skipped]
+    for record in preamble:
+        cells = [cell for cell in record.cells if cell.strip()]
+        found += [(folded_text(label), True, cells[number + 1:]) for number, label in enumerate(cells)]
+    for label, above_header, cells in found:
+        opening = label.startswith(OPENING_ROW_PREFIXES)
+        if not (opening or label.startswith(BALANCE_ROW_PREFIXES)
+                or above_header and label.rstrip(": ") in PREAMBLE_BALANCE_LABELS):
+            continue
+        amount = _first_amount(cells, mapping.decimal_separator)
+        if amount is None:
+            continue
+        if opening and statement.opening_balance is None:
+            statement.opening_balance, statement.opening_date = amount, min(days)
+        elif not opening and statement.ledger_balance is None:
+            statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(max(days), time())
+
+
+def _first_amount(cells: list[str], decimal_separator: str) -> Decimal | None:
+    for cell in cells:
+        try:
+            amount = parse_amount(cell, decimal_separator)
+        except ValueError:
+            continue
+        if amount is not None:
+            return amount
+    return None

@@ -61,6 +61,7 @@ class AccountResult:
     replaced: int = 0  # pending rows replaced by their sure posted twin
     to_review: int = 0  # posted rows that are likely, not surely, a pending row: on the review list
     error: str | None = None
+    skipped: str | None = None  # why the account was not synced (closed in the dashboard)
 
     @property
     def changed(self) -> bool:
@@ -69,6 +70,8 @@ class AccountResult:
     def line(self) -> str:
         if self.error:
             return f"{self.name}: failed: {self.error}"
+        if self.skipped:
+            return f"{self.name}: not synced ({self.skipped})"
         if not self.changed:
             return f"{self.name}: no changes"
         text = f"{self.name}: added {self.added}, updated {self.updated}, removed {self.removed}"
@@ -172,6 +175,9 @@ def _sync_account(session: Session, enrollment_id: int, owner_id: int, client: T
     link = session.get(TellerAccount, existing.id) if existing is not None else None
     result = AccountResult(existing.name if existing is not None else _account_name(remote))
     if link is not None and link.status != TellerAccountStatus.SYNCING:
+        return result
+    if existing is not None and existing.closed:
+        result.skipped = "closed in the dashboard: reopen it to sync"
         return result
     has_rows = existing is not None and session.scalar(
         select(Transaction.id).where(Transaction.account_id == existing.id).limit(1)) is not None
