@@ -149,7 +149,8 @@ def test_a_resync_fills_the_banks_category_only_where_the_row_has_none(db, user,
     update_transactions(db.session, Scope.of_user(user.id), [cafe.id], category="Coffee")
     db.session.commit()
     for row in bank.transactions["acc_chk"]:
-        row["details"]["category"] = {"txn_1": "food", "txn_bare": "shopping"}.get(row["id"], row["details"]["category"])
+        row["details"]["category"] = {"txn_1": "food", "txn_bare": "shopping"}.get(row["id"],
+                                                                                  row["details"]["category"])
     _sync(db, enrollment, api_url)
     categories = dict(db.session.execute(select(Transaction.external_id, Transaction.category)).all())
     assert (categories["txn_1"], categories["txn_bare"]) == ("Coffee", "shopping")
@@ -176,7 +177,8 @@ def test_a_new_bank_account_never_takes_a_name_the_user_already_has(db, user, en
     db.session.commit()
     _sync(db, enrollment, api_url)
     names = db.session.scalars(select(Account.name).where(Account.owner_id == user.id).order_by(Account.id)).all()
-    assert names == ["gringotts checking ••1234", "Gringotts Checking ••1234 (2)", "Gringotts Savings ••9999"]
+    assert names == ["gringotts checking ••1234", "Gringotts Checking ••1234 (2)",
+                     "Gringotts Savings ••9999"]
 
 
 def test_a_pending_row_that_vanishes_stays_until_the_window_then_goes(db, user, enrollment, api_url, bank):

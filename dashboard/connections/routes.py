@@ -39,8 +39,10 @@ def _new_client(token: str) -> TellerClient:
 @bp.get("/connections")
 @login_required
 def index():
-    return render_template("connections/index.html", enrollments=enrollments_of(db.session, scope_for(current_user)),
-                           form=ConnectionForm(), statuses=EnrollmentStatus)
+    scope = scope_for(current_user)
+    return render_template("connections/index.html", enrollments=enrollments_of(db.session, scope),
+                           form=ConnectionForm(), statuses=EnrollmentStatus,
+                           to_review=len(open_reviews(db.session, scope)))
 
 
 @bp.route("/connections/connect", methods=["GET", "POST"])

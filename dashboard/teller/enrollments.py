@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import encryption
-from dashboard.access import WRITE, Scope, storable_id
+from dashboard.access import Scope, storable_id
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.models import Account
 from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
@@ -125,6 +125,4 @@ def account_sync(session: Session, scope: Scope, account: Account) -> AccountSyn
     enrollment = link.enrollment
     can_sync = (enrollment.owner_id == scope.user_id and enrollment.status == EnrollmentStatus.CONNECTED
                 and link.status == TellerAccountStatus.SYNCING)
-    to_review = open_review_count(session, scope, account.id) if scope.allows(account.owner_id, account.id, WRITE) \
-        else 0
-    return AccountSync(enrollment, link.status, can_sync, to_review)
+    return AccountSync(enrollment, link.status, can_sync, open_review_count(session, scope, account.id))

@@ -17,9 +17,9 @@ from dashboard.models.teller import MatchReviewStatus, TellerMatchReview
 
 
 def open_reviews(session: Session, scope: Scope, account_id: int | None = None) -> list[TellerMatchReview]:
-    """The scope's matches waiting for a decision (in one account, or all), oldest first, rows loaded."""
+    """The matches waiting for a decision the scope may take (in one account, or all), oldest first."""
     query = (select(TellerMatchReview)
-             .where(scope.rows(TellerMatchReview), TellerMatchReview.status == MatchReviewStatus.OPEN)
+             .where(scope.rows(TellerMatchReview, WRITE), TellerMatchReview.status == MatchReviewStatus.OPEN)
              .options(joinedload(TellerMatchReview.pending), joinedload(TellerMatchReview.posted),
                       joinedload(TellerMatchReview.account))
              .order_by(TellerMatchReview.created_at, TellerMatchReview.id))
@@ -30,7 +30,7 @@ def open_reviews(session: Session, scope: Scope, account_id: int | None = None) 
 
 def open_review_count(session: Session, scope: Scope, account_id: int) -> int:
     return session.scalar(select(func.count()).where(
-        scope.rows(TellerMatchReview), TellerMatchReview.account_id == account_id,
+        scope.rows(TellerMatchReview, WRITE), TellerMatchReview.account_id == account_id,
         TellerMatchReview.status == MatchReviewStatus.OPEN))
 
 
