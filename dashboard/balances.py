@@ -206,7 +206,7 @@ def _first_departure(session: Session, scope: Scope, account: Account) -> RowDep
         of_day = list(of_day)
         attempts = [_departure_in_order(before_day[day], order) for order in (of_day, of_day[::-1])]
         if all(departure is not None for departure in attempts):
-            (agreed, row, computed), _ = sorted(attempts, key=lambda attempt: -attempt[0])
+            _, row, computed = max(attempts, key=lambda attempt: attempt[0])  # a tie: file order
             return RowDeparture(account.name, account.id, row.id, row.date, row.description, row.amount,
                                 row.stated_balance, computed)
     return None
