@@ -1,6 +1,7 @@
 """Reconciliation: every stated balance against opening balance + rows, on the page and from the CLI."""
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -203,3 +204,13 @@ def test_a_brought_forward_row_opens_the_account_and_a_preamble_states_its_balan
     assert (giro.ledger_balance, giro.balance_as_of, giro.opening_balance) == (
         Decimal("1234.56"), datetime(2025, 2, 3), Decimal(0))
     assert _reconcile(runner).exit_code == 0
+
+
+def test_a_newest_first_file_of_one_day_closes_at_its_first_rows_balance(runner, db, user):
+    """Every row on one day, newest first: the running balances, not the dates, say which row is last."""
+    real = Path(__file__).parent / "fixtures" / "real" / "csv" / "reckon-german_date_example.csv"
+    assert _import(runner, real).exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    assert (account.ledger_balance, account.opening_balance) == (Decimal("1750.06"), Decimal("2298.57"))
+    result = _reconcile(runner)
+    assert result.exit_code == 0, result.output

@@ -259,7 +259,7 @@ def statement_from_rows(
             transaction = replace(transaction, balance=balance)
         statement.transactions.append(transaction)
     if balances:
-        as_of, statement.ledger_balance = latest_balance(balances)
+        as_of, statement.ledger_balance = latest_balance(balances, statement.transactions)
         statement.balance_as_of = datetime.combine(as_of, time())
     currencies = {t.currency for t in statement.transactions}
     if len(currencies) == 1:
@@ -267,16 +267,23 @@ def statement_from_rows(
     return statement, skipped
 
 
-def latest_balance(balances: list[tuple[date, Decimal]]) -> tuple[date, Decimal]:
+def latest_balance(balances: list[tuple[date, Decimal]],
+                   transactions: list[ParsedTransaction]) -> tuple[date, Decimal]:
     """The balance after the last transaction on the latest date.
 
     Files run oldest first or newest first; within the latest day, the last
     transaction is the last row of an oldest-first file and the first row of
-    a newest-first one.
+    a newest-first one. When the dates do not tell (every row on one day), the
+    running balances do: in a newest-first file each row's balance is the next
+    row's plus its own amount.
     """
     latest = max(day for day, _ in balances)
     on_latest = [balance for day, balance in balances if day == latest]
     newest_first = balances[0][0] > balances[-1][0]
+    if balances[0][0] == balances[-1][0]:
+        chained = [t for t in transactions if t.balance is not None]
+        newest_first = len(chained) > 1 and all(
+            newer.balance == older.balance + newer.amount for newer, older in zip(chained, chained[1:]))
     return latest, on_latest[0] if newest_first else on_latest[-1]
 
 
