@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, NotFound
 
-from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.models import Account, ImportBatch, TellerMatchReview, Transaction
 
 LARGEST_ID = 2 ** 63  # SQLite refuses to bind a larger integer; PostgreSQL's BIGINT ends there too
 
@@ -153,6 +153,11 @@ def batch_or_404(session: Session, scope: Scope, batch_id: int, need: Need = REA
     if account is not None and batch.account_id != account.id:
         raise NotFound()
     return batch
+
+
+def match_review_or_404(session: Session, scope: Scope, review_id: int, need: Need = READ) -> TellerMatchReview:
+    """A pending-to-posted match on the Teller review list, if the scope sees its account and grants ``need``."""
+    return _account_row_or_404(session, scope, TellerMatchReview, review_id, need)
 
 
 def _account_row_or_404(session: Session, scope: Scope, model: type, row_id: int, need: Need):

@@ -63,6 +63,8 @@ class AuditAction(StrEnum):
     TELLER_SYNC_FAILED = "teller.sync_failed"
     TELLER_DISCONNECTED = "teller.disconnected"
     TELLER_REMOVE = "teller.remove"
+    TELLER_MATCH_CONFIRM = "teller.match_confirm"  # a likely pending-to-posted match confirmed: the pending row goes
+    TELLER_MATCH_DISMISS = "teller.match_dismiss"  # two rows, not one: both stay
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
     TOKEN_USE = "token.use"  # the first use of a token each day

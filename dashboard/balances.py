@@ -2,14 +2,19 @@
 
 An account's computed balance is its opening balance plus the sum of its
 posted rows. Every balance a source states is kept (``StatedBalance``) with
-its date; the account's ``ledger_balance`` is always the newest one kept, so
-undoing an import that stated a balance brings back the one it replaced.
+its date; the account's ``ledger_balance`` is always the newest closing one
+kept, so undoing an import that stated a balance brings back the one it
+replaced. An opening balance (camt ``OPBD``) is kept for reconciliation only.
+Where a source states the balance after each row (a CSV balance column,
+Teller's ``running_balance``), :func:`first_departures` names the first row
+where those depart from opening balance + rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import groupby
 
 from sqlalchemy import delete, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -36,9 +41,22 @@ def record_stated_balance(session: Session, account: Account, as_of: datetime, l
     return stated
 
 
+def record_opening_balance(session: Session, account: Account, day: date, amount: Decimal,
+                           batch_id: int | None = None) -> StatedBalance:
+    """Keep a balance stated before the rows of ``day`` (camt OPBD): checked as the balance at the end of the
+    day before, never shown as the account's stated balance."""
+    before = day - timedelta(days=1)
+    stated = StatedBalance(owner_id=account.owner_id, account_id=account.id, batch_id=batch_id, date=before,
+                           as_of=datetime.combine(before, time()), amount=amount, opening=True)
+    session.add(stated)
+    session.flush()
+    return stated
+
+
 def refresh_stated_balance(session: Session, account: Account) -> None:
-    """The account's stated ledger and available balance: the newest stated balance kept, or none."""
-    newest = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)
+    """The account's stated ledger and available balance: the newest closing balance kept, or none."""
+    newest = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id,
+                                                         StatedBalance.opening.is_(False))
                              .order_by(StatedBalance.as_of.desc(), StatedBalance.id.desc()).limit(1)).first()
     account.ledger_balance = newest.amount if newest else None
     account.available_balance = newest.available if newest else None
@@ -128,6 +146,83 @@ def first_difference(checks: list[Check]) -> Check | None:
         if check.difference != carried.get(check.account, ZERO):
             return check
         carried[check.account] = check.difference
+    return None
+
+
+@dataclass
+class RowDeparture:
+    """The first row after which the balance its source stated is not opening balance + rows."""
+
+    account: str
+    account_id: int
+    transaction_id: int
+    date: date
+    description: str
+    amount: Decimal
+    stated: Decimal  # the source's running balance after the row
+    computed: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.stated - self.computed
+
+
+def first_departures(session: Session, scope: Scope, account_id: int | None = None) -> list[RowDeparture]:
+    """For each of the scope's accounts (or one) whose rows carry the source's running balance, the first row
+    where it departs from opening balance + posted rows; accounts that agree throughout are left out.
+
+    Rows of one day may stand in the file in either order (oldest first or newest first), so a day agrees
+    when its running balances follow its rows in either order; when neither does, the row named is where
+    the order that agreed longer departs.
+    """
+    query = (select(Account).where(scope.accounts(), select(Transaction.id).where(
+        Transaction.account_id == Account.id, Transaction.stated_balance.is_not(None)).exists())
+        .order_by(Account.name, Account.id))
+    if account_id is not None:
+        query = query.where(Account.id == account_id)
+    departures = []
+    for account in session.scalars(query):
+        departure = _first_departure(session, scope, account)
+        if departure is not None:
+            departures.append(departure)
+    return departures
+
+
+def _first_departure(session: Session, scope: Scope, account: Account) -> RowDeparture | None:
+    posted = (scope.rows(Transaction), Transaction.account_id == account.id,
+              Transaction.status == TransactionStatus.POSTED)
+    daily = session.execute(select(Transaction.date, type_coerce(func.sum(Transaction.amount), Money))
+                            .where(*posted).group_by(Transaction.date)).all()
+    stated_days = select(Transaction.date).where(*posted, Transaction.stated_balance.is_not(None)).distinct()
+    rows = session.execute(select(Transaction.id, Transaction.date, Transaction.description, Transaction.amount,
+                                  Transaction.stated_balance)
+                           .where(*posted, Transaction.date.in_(stated_days))
+                           .order_by(Transaction.date, Transaction.id)).all()
+    before_day, running = {}, account.opening_balance
+    for day, total in sorted(daily):
+        before_day[day] = running
+        running += total
+    for day, of_day in groupby(rows, key=lambda row: row.date):
+        of_day = list(of_day)
+        attempts = [_departure_in_order(before_day[day], order) for order in (of_day, of_day[::-1])]
+        if all(departure is not None for departure in attempts):
+            _, row, computed = max(attempts, key=lambda attempt: attempt[0])  # a tie: file order
+            return RowDeparture(account.name, account.id, row.id, row.date, row.description, row.amount,
+                                row.stated_balance, computed)
+    return None
+
+
+def _departure_in_order(start: Decimal, rows: list) -> tuple[int, object, Decimal] | None:
+    """Running the rows in this order from ``start``: (rows agreeing before it, the departing row, the computed
+    balance after it), or None when every stated running balance agrees."""
+    running, agreed = start, 0
+    for row in rows:
+        running += row.amount
+        if row.stated_balance is None:
+            continue
+        if row.stated_balance != running:
+            return agreed, row, running
+        agreed += 1
     return None
 
 

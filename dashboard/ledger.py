@@ -62,7 +62,9 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
 
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
-                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id", "source")
+                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id", "source",
+                "stated_balance")
+MONEY_COLUMNS = ("amount", "stated_balance")
 COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": "",
                  "source": TransactionSource.IMPORT.value}
 
@@ -103,7 +105,7 @@ def _copy_text(rows: Sequence[dict]) -> io.StringIO:
         values = []
         for column in COPY_COLUMNS:
             value = row.get(column, COPY_DEFAULTS.get(column))
-            if column == "amount":
+            if column in MONEY_COLUMNS:
                 value = money.process_bind_param(value, None)
             values.append(r"\N" if value is None else str(value).translate(COPY_ESCAPES))
         buffer.write("\t".join(values) + "\n")

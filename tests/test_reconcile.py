@@ -1,15 +1,17 @@
 """Reconciliation: every stated balance against opening balance + rows, on the page and from the CLI."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from dashboard.access import Scope
 from dashboard.accounts.queries import account_summary
 from dashboard.audit import Actor
-from dashboard.balances import record_stated_balance
+from dashboard.balances import first_departures, record_stated_balance
 from dashboard.importers import undo
-from dashboard.models import Account, ImportBatch
+from dashboard.models import Account, ImportBatch, StatedBalance, Transaction
 from tests import factories
 from tests.test_importers_batches import load, parsed
 
@@ -71,3 +73,144 @@ def test_the_page_shows_each_check_and_marks_a_period_reconciled(auth_client, db
     db.session.expire_all()
     page = auth_client.get(f"/accounts/{account.id}/reconcile").get_data(as_text=True)
     assert "Mark reconciled" not in page
+
+
+def _import(runner, path, account="Everyday"):
+    return runner.invoke(args=["import", str(path), "--user", "alice@example.com", "--account", account])
+
+
+OLDEST_FIRST = """Date,Description,Amount,Balance
+2025-01-02,Salary,1000.00,1100.00
+2025-01-03,Coffee,-3.50,1096.50
+2025-01-03,Lunch,-12.00,1084.50
+2025-01-04,Rent,-500.00,584.50
+2025-01-05,Books,-20.00,564.50
+"""
+
+
+def test_a_csv_balance_column_is_kept_per_row_and_agrees(runner, db, user, tmp_path):
+    path = tmp_path / "statement.csv"
+    path.write_text(OLDEST_FIRST)
+    assert _import(runner, path).exit_code == 0
+    rows = db.session.execute(select(Transaction.description, Transaction.stated_balance)
+                              .order_by(Transaction.date, Transaction.id)).all()
+    assert [(d, str(b)) for d, b in rows] == [("Salary", "1100.00"), ("Coffee", "1096.50"), ("Lunch", "1084.50"),
+                                              ("Rent", "584.50"), ("Books", "564.50")]
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    assert account.opening_balance == Decimal("100.00")
+    assert first_departures(db.session, Scope.of_user(user.id)) == []
+    assert _reconcile(runner).exit_code == 0
+
+
+def test_rows_of_one_day_in_either_order_agree(runner, db, user, tmp_path):
+    """A newest-first file: the day's rows are stored in the file's order, the reverse of the balances' order."""
+    lines = OLDEST_FIRST.splitlines()
+    path = tmp_path / "newest-first.csv"
+    path.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    assert _import(runner, path).exit_code == 0
+    result = _reconcile(runner)
+    assert result.exit_code == 0, result.output
+    assert first_departures(db.session, Scope.of_user(user.id)) == []
+
+
+def test_the_first_row_where_the_running_balance_departs_is_named(runner, db, user, tmp_path):
+    factories.create_account(db.session, user, "Everyday", opening_balance=Decimal("100.00"),
+                             opening_date=date(2025, 1, 1))
+    db.session.commit()
+    path = tmp_path / "statement.csv"
+    path.write_text(OLDEST_FIRST.replace("2025-01-03,Coffee,-3.50,1096.50\n", ""))  # a row the export lost
+    assert _import(runner, path).exit_code == 0
+    (departure,) = first_departures(db.session, Scope.of_user(user.id))
+    assert (departure.description, departure.date.isoformat(), departure.stated, departure.computed) == (
+        "Lunch", "2025-01-03", Decimal("1084.50"), Decimal("1088.00"))
+    result = _reconcile(runner)
+    assert result.exit_code == 1
+    assert ("Everyday: the running balance first departs after the row of 2025-01-03 'Lunch' -12.00: "
+            "the source says 1084.50, the rows add up to 1088.00") in result.stderr
+
+
+def test_the_page_names_the_departing_row(auth_client, runner, db, user, tmp_path):
+    path = tmp_path / "statement.csv"
+    path.write_text(OLDEST_FIRST.replace("1084.50", "1080.50"))
+    assert _import(runner, path).exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    page = auth_client.get(f"/accounts/{account.id}/reconcile").get_data(as_text=True)
+    assert 'id="reconcile-departure"' in page and "Lunch" in page and "Every stated balance agrees" not in page
+
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.05{kind}.001.02">
+<{root}><GrpHdr><MsgId>1</MsgId><CreDtTm>2025-01-31T10:00:00</CreDtTm></GrpHdr>
+<{element}><Id>S1</Id><CreDtTm>2025-01-31T10:00:00</CreDtTm>
+<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>{opening}</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">250.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<Dt><Dt>2025-01-02</Dt></Dt></Bal>
+{closing}
+<Ntry><Amt Ccy="EUR">40.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2025-01-02</Dt></BookgDt>
+<AcctSvcrRef>R1</AcctSvcrRef><AddtlNtryInf>Groceries</AddtlNtryInf></Ntry>
+<Ntry><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2025-01-20</Dt></BookgDt>
+<AcctSvcrRef>R2</AcctSvcrRef><AddtlNtryInf>Refund</AddtlNtryInf></Ntry>
+</{element}></{root}></Document>
+"""
+CLOSING = """<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">220.00</Amt>
+<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-01-31</Dt></Dt></Bal>"""
+
+
+@pytest.mark.parametrize("kind, root, element, opening", [
+    ("3", "BkToCstmrStmt", "Stmt", "OPBD"), ("2", "BkToCstmrAcctRpt", "Rpt", "PRCD")])
+def test_a_camt_opening_balance_opens_the_account_it_creates(runner, db, user, tmp_path, kind, root, element,
+                                                             opening):
+    path = tmp_path / "statement.xml"
+    path.write_text(CAMT.format(kind=kind, root=root, element=element, opening=opening, closing=""))
+    assert _import(runner, path, "Girokonto").exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Girokonto"))
+    assert (account.opening_balance, account.opening_date) == (Decimal("250.00"), date(2025, 1, 2))
+    stated = db.session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)).all()
+    assert [(s.date, s.amount, s.opening, s.gave_opening) for s in stated] == [
+        (date(2025, 1, 1), Decimal("250.00"), True, True)]
+    assert account.ledger_balance is None  # an opening balance is not what the account holds now
+    assert _reconcile(runner).stdout.splitlines()[1:] == ["Girokonto,2025-01-01,250.00,250.00,0.00"]
+
+
+def test_opening_and_closing_balances_both_reconcile(runner, db, user, tmp_path):
+    path = tmp_path / "statement.xml"
+    path.write_text(CAMT.format(kind="3", root="BkToCstmrStmt", element="Stmt", opening="OPBD", closing=CLOSING))
+    assert _import(runner, path, "Girokonto").exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Girokonto"))
+    assert (account.opening_balance, account.ledger_balance) == (Decimal("250.00"), Decimal("220.00"))
+    result = _reconcile(runner)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == ["Girokonto,2025-01-01,250.00,250.00,0.00",
+                                              "Girokonto,2025-01-31,220.00,220.00,0.00"]
+    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.account_id == account.id))
+    undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), batch)
+    assert (account.opening_balance, account.ledger_balance) == (Decimal(0), None)
+    assert db.session.scalar(select(StatedBalance.id).where(StatedBalance.account_id == account.id)) is None
+
+
+def test_a_brought_forward_row_opens_the_account_and_a_preamble_states_its_balance(runner, db, user, tmp_path):
+    brought = tmp_path / "brought.csv"
+    brought.write_text("Date,Description,Amount,Balance\n2025-01-01,Balance brought forward,,100.00\n"
+                       + "\n".join(OLDEST_FIRST.splitlines()[1:3]) + "\n")
+    assert _import(runner, brought).exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    assert (account.opening_balance, account.opening_date) == (Decimal("100.00"), date(2025, 1, 2))
+    assert (account.ledger_balance, account.balance_as_of) == (Decimal("1096.50"), datetime(2025, 1, 3))
+    german = tmp_path / "umsaetze.csv"
+    german.write_bytes("Konto;Girokonto\nKontostand:;1.234,56 EUR\n\nBuchungstag;Verwendungszweck;Betrag\n"
+                       "01.02.2025;Miete;-500,00\n03.02.2025;Gehalt;1.734,56\n".encode())
+    assert _import(runner, german, "Girokonto").exit_code == 0
+    giro = db.session.scalar(select(Account).where(Account.name == "Girokonto"))
+    assert (giro.ledger_balance, giro.balance_as_of, giro.opening_balance) == (
+        Decimal("1234.56"), datetime(2025, 2, 3), Decimal(0))
+    assert _reconcile(runner).exit_code == 0
+
+
+def test_a_newest_first_file_of_one_day_closes_at_its_first_rows_balance(runner, db, user):
+    """Every row on one day, newest first: the running balances, not the dates, say which row is last."""
+    real = Path(__file__).parent / "fixtures" / "real" / "csv" / "reckon-german_date_example.csv"
+    assert _import(runner, real).exit_code == 0
+    account = db.session.scalar(select(Account).where(Account.name == "Everyday"))
+    assert (account.ledger_balance, account.opening_balance) == (Decimal("1750.06"), Decimal("2298.57"))
+    result = _reconcile(runner)
+    assert result.exit_code == 0, result.output

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from dashboard.access import Scope
 from dashboard.audit import Actor
-from dashboard.models import AuditEvent, Transaction
+from dashboard.models import Account, AuditEvent, TellerMatchReview, Transaction
 from dashboard.models.teller import EnrollmentStatus, TellerEnrollment
 from dashboard.teller.client import TellerClient, settings_from_config
 from dashboard.teller.enrollments import enroll
+from dashboard.teller.reviews import open_reviews
 from tests import factories
 from tests.teller_fixtures import TOKEN, api_url, app_config, bank  # noqa: F401  (fixtures)
 
@@ -55,6 +56,66 @@ def test_another_users_connection_is_404_and_untouched(app, db, user, auth_clien
     db.session.refresh(theirs)
     assert theirs.status == EnrollmentStatus.CONNECTED
     assert "Gringotts" not in auth_client.get("/connections").get_data(as_text=True)
+
+
+def _days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def test_the_account_page_syncs_now_and_leads_to_the_review_list(db, user, auth_client, bank):
+    bank.add_transaction("acc_chk", "txn_p", _days_ago(3), "-40.00", "BISTRO 42 PENDING", status="pending")
+    _connect(auth_client)
+    account = db.session.scalar(select(Account).where(Account.external_id == "acc_chk"))
+    enrollment = db.session.scalar(select(TellerEnrollment))
+    page = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Sync now" in page and "to review" not in page and "last sync" in page
+    bank.remove_transaction("acc_chk", "txn_p")
+    bank.add_transaction("acc_chk", "txn_posted", _days_ago(1), "-46.00", "BISTRO 42")
+    response = auth_client.post("/connections/sync", data={"connection": enrollment.id,
+                                                           "next": f"/accounts/{account.id}"})
+    assert response.headers["Location"].endswith(f"/accounts/{account.id}")
+    page = auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "1 to review" in page
+    reviews = auth_client.get(f"/connections/reviews?account={account.id}").get_data(as_text=True)
+    assert "BISTRO 42 PENDING" in reviews and "Yes, one" in reviews and "No, keep both" in reviews
+    (review,) = open_reviews(db.session, Scope.of_user(user.id))
+    page = auth_client.post("/connections/reviews/confirm", data={"review": review.id},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "Confirmed" in page and "Nothing to review" in page
+    descriptions = db.session.scalars(select(Transaction.description).where(
+        Transaction.account_id == account.id, Transaction.description.like("BISTRO%"))).all()
+    assert descriptions == ["BISTRO 42"]
+    assert "to review" not in auth_client.get(f"/accounts/{account.id}").get_data(as_text=True)
+
+
+def test_another_users_review_is_404_and_garbage_is_400(app, db, user, auth_client, bank):
+    bob = factories.create_user(db.session, "bob@example.com")
+    account = factories.create_account(db.session, bob, "Bob's")
+    factories.add_pending(db.session, account, "2025-03-01", "-5", "Pending")
+    factories.add_transactions(db.session, account, [("2025-03-02", "-6", "Posted")])
+    pending_id, posted_id = db.session.scalars(select(Transaction.id).where(Transaction.account_id == account.id)
+                                               .order_by(Transaction.id)).all()
+    review = TellerMatchReview(owner_id=bob.id, account_id=account.id, pending_id=pending_id, posted_id=posted_id)
+    db.session.add(review)
+    db.session.commit()
+    for path in ("/connections/reviews/confirm", "/connections/reviews/dismiss"):
+        assert auth_client.post(path, data={"review": review.id}).status_code == 404
+        assert auth_client.post(path, data={"review": 10 ** 30}).status_code in (400, 404)
+        assert auth_client.post(path, data={"review": "x"}).status_code == 400
+    assert "Pending" not in auth_client.get(f"/connections/reviews?account={account.id}").get_data(as_text=True)
+    assert auth_client.get("/connections/reviews?account=99999999999999999999").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(TellerMatchReview, review.id).status == "open"
+
+
+def test_the_dashboard_asks_to_reconnect_a_revoked_connection(db, user, auth_client, bank):
+    _connect(auth_client)
+    bank.tokens.clear()  # Teller now refuses the token: 401
+    enrollment = db.session.scalar(select(TellerEnrollment))
+    auth_client.post("/connections/sync", data={"connection": enrollment.id})
+    page = auth_client.get("/").get_data(as_text=True)
+    assert f'id="reconnect-{enrollment.id}"' in page and "Reconnect" in page
+    assert f"/connections/connect?reconnect={enrollment.id}" in page
 
 
 def test_only_the_connect_page_allows_tellers_script(auth_client):

@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.access import Scope
+from dashboard.accounts.services import set_closed
+from dashboard.balances import first_departures
 from dashboard.audit import Actor
 from dashboard.ledger import update_transactions, verify_totals
 from dashboard.models import Account, AuditEvent, Transaction
@@ -13,7 +15,9 @@ from dashboard.models.accounts import AccountSource, TransactionStatus
 from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus
 from dashboard.teller.client import ClientSettings, TellerClient
 from dashboard.teller.enrollments import enroll
+from dashboard.teller.reviews import confirm_match, dismiss_match, open_reviews
 from dashboard.teller.sync import sync_enrollment
+from tests import factories
 from tests.teller_fixtures import TOKEN, api_url, app_config, bank  # noqa: F401  (fixtures)
 
 TODAY = date(2025, 3, 20)
@@ -81,21 +85,100 @@ def test_a_changed_transaction_is_updated_in_place(db, user, enrollment, api_url
     assert verify_totals(db.session) == []
 
 
-def test_pending_replaced_by_its_posted_twin_with_a_new_id_and_a_tip(db, user, enrollment, api_url, bank):
-    bank.add_transaction("acc_chk", "txn_p", "2025-03-15", "-40.00", "BISTRO 42 PENDING", status="pending")
+def _pending_then_posted(db, user, enrollment, api_url, bank, pending: tuple, posted: tuple):
+    """A pending row synced and categorised by the user, then dropped by the bank for a posted one."""
+    bank.add_transaction("acc_chk", "txn_p", *pending, status="pending")
     _sync(db, enrollment, api_url)
-    pending = db.session.scalar(select(Transaction).where(Transaction.external_id == "txn_p"))
-    update_transactions(db.session, Scope.of_user(user.id), [pending.id], category="Eating out")
+    row = db.session.scalar(select(Transaction).where(Transaction.external_id == "txn_p"))
+    update_transactions(db.session, Scope.of_user(user.id), [row.id], category="Eating out")
     db.session.commit()
     bank.remove_transaction("acc_chk", "txn_p")
-    bank.add_transaction("acc_chk", "txn_posted", "2025-03-17", "-46.00", "BISTRO 42", counterparty=None)
-    result = _sync(db, enrollment, api_url)
-    assert result.accounts[0].replaced == 1 and result.accounts[0].added == 0
-    assert result.accounts[0].to_check  # the amount changed: listed for the user to check
-    rows = db.session.scalars(select(Transaction).where(Transaction.description.like("BISTRO%"))).all()
-    assert [(r.external_id, r.amount, r.status, r.category) for r in rows] == [
-        ("txn_posted", Decimal("-46.00"), TransactionStatus.POSTED, "Eating out")]
+    bank.add_transaction("acc_chk", "txn_posted", *posted, counterparty=None)
+    return _sync(db, enrollment, api_url)
+
+
+def _bistro(db):
+    return [(r.external_id, r.amount, r.status, r.category) for r in db.session.scalars(
+        select(Transaction).where(Transaction.description.like("BISTRO%")).order_by(Transaction.id))]
+
+
+def test_a_sure_posted_twin_replaces_its_pending_row_silently(db, user, enrollment, api_url, bank):
+    result = _pending_then_posted(db, user, enrollment, api_url, bank, ("2025-03-15", "-40.00", "BISTRO 42 LONDON"),
+                                  ("2025-03-17", "-40.00", "BISTRO 42 LONDON GB"))
+    assert (result.accounts[0].replaced, result.accounts[0].added, result.accounts[0].to_review) == (1, 0, 0)
+    assert _bistro(db) == [("txn_posted", Decimal("-40.00"), TransactionStatus.POSTED, "Eating out")]
+    assert open_reviews(db.session, Scope.of_user(user.id)) == []
     assert verify_totals(db.session) == []
+
+
+def test_a_likely_twin_with_a_tip_waits_for_review_and_confirming_keeps_the_category(db, user, enrollment,
+                                                                                    api_url, bank):
+    result = _pending_then_posted(db, user, enrollment, api_url, bank, ("2025-03-15", "-40.00", "BISTRO 42 PENDING"),
+                                  ("2025-03-17", "-46.00", "BISTRO 42"))
+    assert (result.accounts[0].replaced, result.accounts[0].added, result.accounts[0].to_review) == (0, 1, 1)
+    assert "1 to review" in result.accounts[0].line()
+    assert _bistro(db) == [("txn_p", Decimal("-40.00"), TransactionStatus.PENDING, "Eating out"),
+                           ("txn_posted", Decimal("-46.00"), TransactionStatus.POSTED, "dining")]
+    later = sync_enrollment(db.session, enrollment, _client(api_url), Actor.system(), today=date(2025, 4, 30))
+    assert later.accounts[0].removed == 0  # under review: the pending window leaves it alone
+    (review,) = open_reviews(db.session, Scope.of_user(user.id))
+    assert confirm_match(db.session, Scope.of_user(user.id), Actor(user.id), review)
+    db.session.commit()
+    assert _bistro(db) == [("txn_posted", Decimal("-46.00"), TransactionStatus.POSTED, "Eating out")]
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "teller.match_confirm"))
+    assert verify_totals(db.session) == []
+    assert [a.line() for a in _sync(db, enrollment, api_url).accounts][0].endswith("no changes")
+
+
+def test_dismissing_a_likely_twin_keeps_both_for_good(db, user, enrollment, api_url, bank):
+    _pending_then_posted(db, user, enrollment, api_url, bank, ("2025-03-15", "-40.00", "BISTRO 42 PENDING"),
+                         ("2025-03-17", "-46.00", "BISTRO 42"))
+    (review,) = open_reviews(db.session, Scope.of_user(user.id))
+    assert dismiss_match(db.session, Scope.of_user(user.id), Actor(user.id), review)
+    db.session.commit()
+    sync_enrollment(db.session, enrollment, _client(api_url), Actor.system(), today=date(2025, 4, 30))
+    assert [row[0] for row in _bistro(db)] == ["txn_p", "txn_posted"]
+    assert open_reviews(db.session, Scope.of_user(user.id)) == []
+    assert not confirm_match(db.session, Scope.of_user(user.id), Actor(user.id), review)
+
+
+def test_a_resync_fills_the_banks_category_only_where_the_row_has_none(db, user, enrollment, api_url, bank):
+    bank.add_transaction("acc_chk", "txn_bare", "2025-03-05", "-9.00", "Newsagent", category=None)
+    _sync(db, enrollment, api_url)
+    cafe = db.session.scalar(select(Transaction).where(Transaction.external_id == "txn_1"))
+    update_transactions(db.session, Scope.of_user(user.id), [cafe.id], category="Coffee")
+    db.session.commit()
+    for row in bank.transactions["acc_chk"]:
+        row["details"]["category"] = {"txn_1": "food", "txn_bare": "shopping"}.get(row["id"],
+                                                                                  row["details"]["category"])
+    _sync(db, enrollment, api_url)
+    categories = dict(db.session.execute(select(Transaction.external_id, Transaction.category)).all())
+    assert (categories["txn_1"], categories["txn_bare"]) == ("Coffee", "shopping")
+    assert verify_totals(db.session) == []
+
+
+def test_running_balances_are_kept_and_reconciled_row_by_row(db, user, enrollment, api_url, bank):
+    cafe, payroll = sorted(bank.transactions["acc_chk"], key=lambda r: r["date"])
+    cafe["running_balance"], payroll["running_balance"] = "-2412.50", "87.50"
+    bank.balances["acc_chk"]["ledger"] = "87.50"  # the account opens at -2,400.00: 87.50 less its two rows
+    _sync(db, enrollment, api_url)
+    stated = dict(db.session.execute(select(Transaction.external_id, Transaction.stated_balance)).all())
+    assert (stated["txn_1"], stated["txn_2"], stated["txn_3"]) == (Decimal("-2412.50"), Decimal("87.50"), None)
+    assert first_departures(db.session, Scope.of_user(user.id)) == []
+    cafe["running_balance"] = "-2410.00"  # the bank corrects a row's running balance: the resync takes it
+    _sync(db, enrollment, api_url)
+    (departure,) = first_departures(db.session, Scope.of_user(user.id))
+    assert (departure.description, departure.stated, departure.computed) == (
+        "Corner Cafe", Decimal("-2410.00"), Decimal("-2412.50"))
+
+
+def test_a_new_bank_account_never_takes_a_name_the_user_already_has(db, user, enrollment, api_url):
+    factories.create_account(db.session, user, "gringotts checking ••1234")
+    db.session.commit()
+    _sync(db, enrollment, api_url)
+    names = db.session.scalars(select(Account.name).where(Account.owner_id == user.id).order_by(Account.id)).all()
+    assert names == ["gringotts checking ••1234", "Gringotts Checking ••1234 (2)",
+                     "Gringotts Savings ••9999"]
 
 
 def test_a_pending_row_that_vanishes_stays_until_the_window_then_goes(db, user, enrollment, api_url, bank):
@@ -135,3 +218,18 @@ def test_a_revoked_token_marks_the_enrollment_and_audits(db, user, enrollment, a
     assert enrollment.status == EnrollmentStatus.REVOKED
     assert "enrollment.disconnected.credentials_invalid" in enrollment.status_reason
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "teller.sync_failed"))
+
+
+def test_an_account_the_user_closed_is_not_synced_until_reopened(db, user, enrollment, api_url, bank):
+    _sync(db, enrollment, api_url)
+    checking = db.session.scalar(select(Account).where(Account.external_id == "acc_chk"))
+    set_closed(db.session, Scope.of_user(user.id), Actor(user.id), checking, True)
+    db.session.commit()
+    bank.add_transaction("acc_chk", "txn_late", "2025-03-19", "-4.00", "Bakery")
+    result = _sync(db, enrollment, api_url)
+    assert result.accounts[0].line() == ("Gringotts Checking ••1234: not synced "
+                                         "(closed in the dashboard: reopen it to sync)")
+    assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_late")) is None
+    set_closed(db.session, Scope.of_user(user.id), Actor(user.id), checking, False)
+    db.session.commit()
+    assert _sync(db, enrollment, api_url).accounts[0].added == 1

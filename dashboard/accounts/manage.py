@@ -20,7 +20,7 @@ from dashboard.redirects import local_url
 from dashboard.accounts.services import AccountError, delete_account, deletion_summary, set_closed, update_account
 from dashboard.accounts.transaction_queries import categories_in_use
 from dashboard.accounts.transfers import TransferError, link_transfer, suggested_transfers, unlink_transfer
-from dashboard.balances import first_difference, mark_reconciled, reconciliation
+from dashboard.balances import first_departures, first_difference, mark_reconciled, reconciliation
 from dashboard.extensions import db
 from dashboard.models.accounts import TransactionSource
 
@@ -221,5 +221,6 @@ def reconcile(account_id: int):
             flash("Marked reconciled: editing a row in that period will ask first.", "success")
         return redirect(url_for("accounts.reconcile", account_id=account.id))
     checks = reconciliation(db.session, scope, account.id)
+    departure = next(iter(first_departures(db.session, scope, account.id)), None)
     return render_template("accounts/reconcile.html", account=account, checks=checks, form=form,
-                           first=first_difference(checks))
+                           first=first_difference(checks), departure=departure)

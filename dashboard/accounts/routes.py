@@ -44,6 +44,7 @@ from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
 from dashboard.redirects import local_url
+from dashboard.teller.enrollments import account_sync, needing_reconnect
 
 
 def _actor() -> Actor:
@@ -62,6 +63,7 @@ def overview():
         closed=[s for s in summaries if s.account.closed],
         currency_totals=totals_by_currency(summaries),
         latest=latest_transactions(db.session, scope),
+        broken_connections=needing_reconnect(db.session, scope),
     )
 
 
@@ -91,7 +93,8 @@ def account(account_id: int):
     batches = account_batches(db.session, scope, account.id, limit=5)
     return _transaction_table_page("accounts/account.html", account, batches=batches,
                                    summary=account_summary(db.session, scope, account), confirm=ConfirmForm(),
-                                   undo=request.args.get("undo", type=int))
+                                   undo=request.args.get("undo", type=int),
+                                   teller=account_sync(db.session, scope, account))
 
 
 @bp.get("/transactions")

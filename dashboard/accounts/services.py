@@ -26,7 +26,7 @@ class AccountError(ValueError):
 
 
 def accounts_named(session: Session, owner_id: int, name: str) -> list[Account]:
-    """The owner's accounts called ``name``, ignoring case (more than one only before the names were made unique)."""
+    """The owner's account called ``name``, ignoring case, as a list: at most one, as names are unique."""
     return list(session.scalars(select(Account).where(
         Account.owner_id == owner_id, func.lower(Account.name) == name.strip().lower()).order_by(Account.id)))
 

@@ -37,11 +37,9 @@ def currency_code(_ctx, _param, value: str) -> str:
 
 
 def one_account(user: User, name: str, required: bool = True) -> Account | None:
-    """The user's account called ``name`` (ignoring case); a one-line error when none (if ``required``)
-    or when several are (names clashed before they were made unique)."""
+    """The user's account called ``name`` (ignoring case: names are unique so, in the database too);
+    a one-line error when none (if ``required``)."""
     named = accounts_named(db.session, user.id, name)
-    if len(named) > 1:
-        raise click.ClickException(f"{user.email} has {len(named)} accounts named {name!r}: rename one first")
     if not named and required:
         raise click.ClickException(f"{user.email} has no account named {name!r}")
     return named[0] if named else None

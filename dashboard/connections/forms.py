@@ -15,3 +15,9 @@ class ConnectionForm(FlaskForm):
     """A POST naming one of the user's connections by id (the id travels in the form, with CSRF)."""
 
     connection = IntegerField(validators=[DataRequired()])
+
+
+class MatchReviewForm(FlaskForm):
+    """Confirm or dismiss one pending-to-posted match on the review list (its id travels in the form)."""
+
+    review = IntegerField(validators=[DataRequired()])

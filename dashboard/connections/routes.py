@@ -6,14 +6,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from dashboard import jobs
-from dashboard.access import scope_for
+from dashboard.access import WRITE, match_review_or_404, scope_for, storable_id
 from dashboard.audit import Actor
 from dashboard.connections import bp
-from dashboard.connections.forms import ConnectionForm, TokenForm
+from dashboard.connections.forms import ConnectionForm, MatchReviewForm, TokenForm
 from dashboard.extensions import csrf, db, talisman
 from dashboard.models.teller import EnrollmentStatus
 from dashboard.teller.client import TellerClient, settings_from_config
+from dashboard.redirects import local_url
 from dashboard.teller.enrollments import EnrollmentRefused, enroll, enrollment_of, enrollments_of, remove
+from dashboard.teller.reviews import confirm_match, dismiss_match, open_reviews
 from dashboard.teller.webhooks import enrollments_to_sync, first_delivery, signature_valid, signing_secrets
 
 CONNECT_SCRIPT = "https://cdn.teller.io"
@@ -37,8 +39,10 @@ def _new_client(token: str) -> TellerClient:
 @bp.get("/connections")
 @login_required
 def index():
-    return render_template("connections/index.html", enrollments=enrollments_of(db.session, scope_for(current_user)),
-                           form=ConnectionForm(), statuses=EnrollmentStatus)
+    scope = scope_for(current_user)
+    return render_template("connections/index.html", enrollments=enrollments_of(db.session, scope),
+                           form=ConnectionForm(), statuses=EnrollmentStatus,
+                           to_review=len(open_reviews(db.session, scope)))
 
 
 @bp.route("/connections/connect", methods=["GET", "POST"])
@@ -79,16 +83,51 @@ def _own_enrollment():
 @login_required
 def sync_now():
     enrollment = _own_enrollment()
+    back = local_url(request.form.get("next")) or url_for("connections.index")
     if enrollment.status != EnrollmentStatus.CONNECTED:
         flash("This connection needs reconnecting before it can sync.", "warning")
-        return redirect(url_for("connections.index"))
+        return redirect(back)
     result = jobs.enqueue_sync(enrollment.id)
     if result is None:
         flash("Sync queued: this page shows when it finished.", "info")
     else:
         flash("Sync finished: " + "; ".join(a.line() for a in result.accounts) if not result.error
               else f"Sync failed: {result.error}", "danger" if result.failed else "success")
-    return redirect(url_for("connections.index"))
+    return redirect(back)
+
+
+@bp.get("/connections/reviews")
+@login_required
+def reviews():
+    """Posted rows that are likely a pending row the bank dropped: one click says whether they are one."""
+    account_id = request.args.get("account", type=int)
+    scope = scope_for(current_user)
+    shown = open_reviews(db.session, scope, account_id if account_id and storable_id(account_id) else None)
+    return render_template("connections/reviews.html", reviews=shown, form=MatchReviewForm())
+
+
+@bp.post("/connections/reviews/confirm")
+@login_required
+def confirm_review():
+    return _decide(confirm_match, "Confirmed: the pending row is gone, its category kept on the posted one.")
+
+
+@bp.post("/connections/reviews/dismiss")
+@login_required
+def dismiss_review():
+    return _decide(dismiss_match, "Kept both: they are two transactions.")
+
+
+def _decide(decision, message: str):
+    form = MatchReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    scope = scope_for(current_user)
+    review = match_review_or_404(db.session, scope, form.review.data, need=WRITE)
+    if decision(db.session, scope, _actor(), review):
+        db.session.commit()
+        flash(message, "success")
+    return redirect(local_url(request.form.get("next")) or url_for("connections.reviews"))
 
 
 @bp.post("/connections/remove")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,10 +99,9 @@ def new_account_name(chosen_name: str, file_account_id: str) -> str:
 
 
 def named_account(session: Session, scope: Scope, name: str) -> Account | None:
-    """The scope's own account called ``name``, if it has one."""
-    return session.scalar(
-        select(Account).where(Account.owner_id == scope.owner_id, Account.name == name).order_by(Account.id).limit(1)
-    )
+    """The scope's own account called ``name`` (ignoring case, as names are unique), if it has one."""
+    return session.scalar(select(Account).where(
+        Account.owner_id == scope.owner_id, func.lower(Account.name) == name.strip().lower()).limit(1))
 
 
 def account_for_import(session: Session, scope: Scope, name: str, parsed: ParsedFile,

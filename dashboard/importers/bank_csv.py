@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from .csv_conventions import (
+    BALANCE_ROW_PREFIXES,
     PREAMBLE_BALANCE_LABELS,
     combined_amount,
     date_or_none,
@@ -81,6 +82,7 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
     statement, skipped, shifted = statement_from_rows(rows, mapping, names)
+    stated_in_table_rows(statement, skipped, mapping)
     stated_line = take_preamble_balance(statement, records[:header_index] if header_index else [], mapping)
     details = {
         "encoding": encoding,
@@ -344,12 +346,13 @@ def statement_from_rows(
         if transaction is None:
             skipped.append(record)
             continue
-        statement.transactions.append(transaction)
         balance = cell_amount(record, mapping.balance_column, mapping, names)
         if balance is not None:
             balances.append((transaction.date, balance))
+            transaction = replace(transaction, balance=balance)
+        statement.transactions.append(transaction)
     if balances:
-        as_of, statement.ledger_balance = latest_balance(balances)
+        as_of, statement.ledger_balance = latest_balance(balances, statement.transactions)
         statement.balance_as_of = datetime.combine(as_of, time())
     currencies = {t.currency for t in statement.transactions}
     if len(currencies) == 1:
@@ -357,14 +360,65 @@ def statement_from_rows(
     return statement, skipped, shifted
 
 
-def latest_balance(balances: list[tuple[date, Decimal]]) -> tuple[date, Decimal]:
+def latest_balance(balances: list[tuple[date, Decimal]],
+                   transactions: list[ParsedTransaction]) -> tuple[date, Decimal]:
     """The balance after the last transaction on the latest date.
 
     Files run oldest first or newest first; within the latest day, the last
     transaction is the last row of an oldest-first file and the first row of
-    a newest-first one.
+    a newest-first one. When the dates do not tell (every row on one day), the
+    running balances do: in a newest-first file each row's balance is the next
+    row's plus its own amount.
     """
     latest = max(day for day, _ in balances)
     on_latest = [balance for day, balance in balances if day == latest]
     newest_first = balances[0][0] > balances[-1][0]
+    if balances[0][0] == balances[-1][0]:
+        chained = [t for t in transactions if t.balance is not None]
+        newest_first = len(chained) > 1 and all(
+            newer.balance == older.balance + newer.amount for newer, older in zip(chained, chained[1:]))
     return latest, on_latest[0] if newest_first else on_latest[-1]
+
+
+# Balance rows that open a statement (the rest close one). Folded to plain lowercase.
+OPENING_ROW_PREFIXES = (
+    "saldo anterior", "saldo inicial", "saldo iniziale", "saldo precedente", "opening balance",
+    "balance brought forward", "brought forward", "solde initial", "solde precedent", "ancien solde",
+    "anfangssaldo", "alter kontostand", "beginsaldo", "startsaldo", "ingaende saldo", "indgaende saldo",
+)
+def stated_in_table_rows(statement: ParsedStatement, skipped: list[Record], mapping: ColumnMapping) -> None:
+    """Balances the table states in rows of their own ("Balance brought forward" with its amount).
+
+    An opening balance stands before the first transaction's day; a closing one (kept only when no balance
+    column stated one) after the last. Text that does not read as an amount is left alone: these rows are
+    not transactions, so they never make a file fail. A balance above the header is
+    :func:`take_preamble_balance`'s.
+    """
+    days = [t.date for t in statement.transactions]
+    if not days:
+        return
+    for record in skipped:
+        label = folded_text(joined_text(record, mapping.description_columns))
+        opening = label.startswith(OPENING_ROW_PREFIXES)
+        if not (opening or label.startswith(BALANCE_ROW_PREFIXES)):
+            continue
+        cells = [record.cell(c) for c in (mapping.balance_column, mapping.amount_column, mapping.credit_column,
+                                           mapping.debit_column) if c is not None]
+        amount = _first_amount(cells, mapping.decimal_separator)
+        if amount is None:
+            continue
+        if opening and statement.opening_balance is None:
+            statement.opening_balance, statement.opening_date = amount, min(days)
+        elif not opening and statement.ledger_balance is None:
+            statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(max(days), time())
+
+
+def _first_amount(cells: list[str], decimal_separator: str) -> Decimal | None:
+    for cell in cells:
+        try:
+            amount = parse_amount(cell, decimal_separator)
+        except ValueError:
+            continue
+        if amount is not None:
+            return amount
+    return None

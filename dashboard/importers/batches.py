@@ -11,20 +11,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
+from decimal import Decimal
 from itertools import islice
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
-from dashboard.balances import open_from_stated, record_stated_balance
+from dashboard.balances import open_from_stated, record_opening_balance, record_stated_balance
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.account_plans import clipped, further_account, plan_accounts, remember_file_account_id
 from dashboard.importers.bank_csv import ColumnMapping
-from dashboard.importers.identity import identified_transactions
+from dashboard.importers.identity import MONEY_QUANTUM, identified_transactions
 from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.models.base import LARGEST_AMOUNT
 
 CHUNK_ROWS = 5_000
 
@@ -67,10 +69,15 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
             done += len(chunk)
             if progress is not None:
                 progress(done, batch.rows_read)
+        openings = [record_opening_balance(session, target, statement.opening_date, statement.opening_balance,
+                                           batch.id) for statement in plan.statements if statement.opening_date]
         stated = [record_balance(session, target, statement, batch.id) for statement in plan.statements]
         stated = [s for s in stated if s is not None]
-        if first_rows and plan.new and stated and target.opening_date is None:
-            open_from_stated(session, target, max(stated, key=lambda s: (s.as_of, s.id)))
+        if first_rows and plan.new and target.opening_date is None and (openings or stated):
+            # The file's own opening balance opens the account; else its newest balance less its rows.
+            opened_by = min(openings, key=lambda s: (s.date, s.id)) if openings else \
+                max(stated, key=lambda s: (s.as_of, s.id))
+            open_from_stated(session, target, opened_by)
     batch.rows_inserted = inserted
     batch.rows_duplicate = batch.rows_read - inserted
     if mapping is not None:
@@ -119,7 +126,16 @@ def _transaction_row(transaction: ParsedTransaction, statement: ParsedStatement,
         "counterparty": clipped(transaction.counterparty, 255),
         "category": clipped(transaction.category, 120),
         "nominal_code": clipped(transaction.nominal_code, 16),
+        "stated_balance": _storable(transaction.balance),
     }
+
+
+def _storable(balance: Decimal | None) -> Decimal | None:
+    """A row's running balance as a Money column holds it; one it cannot hold is not kept (it checks nothing)."""
+    if balance is None or not balance.is_finite() or balance.copy_abs() >= LARGEST_AMOUNT \
+            or balance != balance.quantize(MONEY_QUANTUM):
+        return None
+    return balance
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:

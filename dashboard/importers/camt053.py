@@ -4,7 +4,8 @@ camt.053 statements (``BkToCstmrStmt/Stmt``), camt.052 account reports
 (``BkToCstmrDbtCdtNtfctn/Ntfctn``). All three carry the same ``Acct``, ``Bal``
 and ``Ntry`` elements, so one reader takes them; a report or notification
 usually states no closing balance (camt.052 gives ``PRCD`` and interim
-``ITBD`` balances), and then none is kept.
+``ITBD`` balances), and then none is kept. The opening balance (``OPBD``,
+else ``PRCD``) is kept as the balance before the statement's first day.
 
 Elements are matched on their local names, so every namespace version reads
 the same way. Choices a reader would otherwise have to guess:
@@ -45,6 +46,8 @@ from .records import (
 
 MESSAGES = ("BkToCstmrStmt/Stmt", "BkToCstmrAcctRpt/Rpt", "BkToCstmrDbtCdtNtfctn/Ntfctn")
 ENTRY_STATUSES = {"BOOK": POSTED, "PDNG": PENDING, "FUTR": PENDING, "INFO": None}
+# The balance before the first entries: OPBD opens a statement, PRCD (the previous closing) a camt.052 report.
+OPENING_BALANCES = ("OPBD", "PRCD")
 ACCOUNT_TYPES = {"CACC": "checking", "SVGS": "savings", "CARD": "credit_card", "LOAN": "loan"}
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _NOT_PROVIDED = "NOTPROVIDED"
@@ -118,14 +121,17 @@ def _statement(element: etree._Element, ignored_balances: list[str]) -> ParsedSt
     )
     for balance in balances:
         code = _text(balance, "Tp/CdOrPrtry/Cd")
-        if code not in ("CLBD", "CLAV"):
+        if code not in ("CLBD", "CLAV", *OPENING_BALANCES):
             continue
         amount, balance_currency = _signed_amount(balance)
         if balance_currency != currency:
             ignored_balances.append(f"{code} {abs(amount)} {balance_currency} (line {balance.sourceline})")
             continue
         as_of = _datetime(balance.find("Dt"))
-        if code == "CLBD":
+        if code in OPENING_BALANCES:
+            if as_of is not None and (code == "OPBD" or statement.opening_balance is None):
+                statement.opening_balance, statement.opening_date = amount, as_of.date()
+        elif code == "CLBD":
             statement.ledger_balance, statement.balance_as_of = amount, as_of
         else:
             statement.available_balance = amount

@@ -40,6 +40,7 @@ class ParsedTransaction:
     status: str = POSTED
     currency: str | None = None  # when the row states one; else the statement's
     memo: str | None = None
+    balance: Decimal | None = None  # the running balance the file states after this row
 
 
 @dataclass
@@ -54,6 +55,9 @@ class ParsedStatement:
     ledger_balance: Decimal | None = None
     available_balance: Decimal | None = None
     balance_as_of: datetime | None = None
+    # The balance before the statement's first day's rows (camt OPBD, or PRCD in a camt.052), on that day.
+    opening_balance: Decimal | None = None
+    opening_date: date | None = None
 
 
 @dataclass

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, func
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.models.base import Base, Money
@@ -56,6 +56,8 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("owner_id", "source", "external_id"),
         Index("ix_accounts_owner_name", "owner_id", "name"),
+        # Names are unique per owner ignoring case, so `--account NAME` always names one account.
+        Index("uq_accounts_owner_id_lower_name", "owner_id", text("lower(name)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +125,9 @@ class Transaction(Base):
     counterparty: Mapped[str | None] = mapped_column(String(255))
     nominal_code: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # The balance the source stated after this row (a CSV balance column, Teller's running_balance):
+    # reconciliation names the first row where these depart from opening balance + rows.
+    stated_balance: Mapped[Decimal | None] = mapped_column(Money)
     # Case-folded description and counterparty: Unicode-aware search on both engines.
     search_text: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
@@ -187,5 +192,8 @@ class StatedBalance(Base):
     as_of: Mapped[datetime]
     # This balance, less the rows, gave the account its opening balance: undoing the batch clears it.
     gave_opening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An opening balance (camt OPBD, or PRCD in a camt.052): the balance before the rows of the day after
+    # ``date``, so it is checked against the rows up to ``date`` like any other.
+    opening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reconciled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,10 +1,11 @@
-"""Teller enrollments (a user's connection to one bank), the accounts each feeds, and webhook events seen."""
+"""Teller enrollments (a user's connection to one bank), the accounts each feeds, pending-to-posted matches
+for the user to review, and webhook events seen."""
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.encryption import register_encrypted_column
@@ -58,6 +59,36 @@ class TellerAccount(Base):
 
     enrollment = relationship("TellerEnrollment", back_populates="accounts")
     account = relationship("Account")
+
+
+class MatchReviewStatus(StrEnum):
+    OPEN = "open"  # waiting for the user
+    DISMISSED = "dismissed"  # the user said they are two transactions: both stay
+
+
+class TellerMatchReview(Base):
+    """A posted row that probably, but not surely, is a pending row the bank dropped.
+
+    Both rows stay until the user decides: confirming deletes the pending row
+    (its category passes to the posted one), dismissing keeps both. A pending
+    row under review is never removed by the pending window.
+    """
+
+    __tablename__ = "teller_match_reviews"
+    __table_args__ = (Index("ix_teller_match_reviews_owner_status", "owner_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    pending_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), unique=True)
+    posted_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MatchReviewStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    resolved_at: Mapped[datetime | None]
+
+    account = relationship("Account")
+    pending = relationship("Transaction", foreign_keys=[pending_id])
+    posted = relationship("Transaction", foreign_keys=[posted_id])
 
 
 class TellerWebhookEvent(Base):

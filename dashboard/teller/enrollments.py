@@ -6,6 +6,7 @@ decrypts it, to build the client a sync uses.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 from dashboard import encryption
 from dashboard.access import Scope, storable_id
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.models.teller import EnrollmentStatus, TellerAccountStatus, TellerEnrollment
+from dashboard.models import Account
+from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
 from dashboard.teller.client import ClientSettings, TellerClient, TellerError
+from dashboard.teller.reviews import open_review_count
 
 ClientFactory = Callable[[str], TellerClient]
 
@@ -92,5 +95,34 @@ def enrollments_of(session: Session, scope: Scope) -> list[TellerEnrollment]:
                                 .order_by(TellerEnrollment.created_at, TellerEnrollment.id)))
 
 
+def needing_reconnect(session: Session, scope: Scope) -> list[TellerEnrollment]:
+    """The scope's connections the bank or Teller broke (revoked or disconnected): the dashboard asks to reconnect."""
+    return list(session.scalars(select(TellerEnrollment).where(
+        TellerEnrollment.owner_id == scope.user_id,
+        TellerEnrollment.status.in_([EnrollmentStatus.DISCONNECTED, EnrollmentStatus.REVOKED]))
+        .order_by(TellerEnrollment.id)))
+
+
 def client_for(enrollment: TellerEnrollment, settings: ClientSettings) -> TellerClient:
     return TellerClient(encryption.decrypt(enrollment.access_token), settings)
+
+
+@dataclass
+class AccountSync:
+    """What an account page shows of the bank connection that feeds the account."""
+
+    enrollment: TellerEnrollment
+    status: str  # the account's own: syncing, closed at the bank, or stopped
+    can_sync: bool  # the viewer owns the connection and it is connected
+    to_review: int  # pending-to-posted matches waiting for the viewer
+
+
+def account_sync(session: Session, scope: Scope, account: Account) -> AccountSync | None:
+    """The connection feeding ``account`` as the scope sees it; None for an account no bank feeds."""
+    link = session.get(TellerAccount, account.id)
+    if link is None:
+        return None
+    enrollment = link.enrollment
+    can_sync = (enrollment.owner_id == scope.user_id and enrollment.status == EnrollmentStatus.CONNECTED
+                and link.status == TellerAccountStatus.SYNCING)
+    return AccountSync(enrollment, link.status, can_sync, open_review_count(session, scope, account.id))

@@ -3,12 +3,16 @@
 Network reads happen first; then each account is written in one database
 transaction that begins by locking its enrollment row, so two workers syncing
 the same enrollment write one after the other and the second finds nothing to
-change. Transactions are upserted by Teller id. Teller gives a pending
-transaction a new id when it posts, so a new posted row first looks for a
-pending twin that vanished from the bank (same account, amount within a
-tolerance, date a few days later, similar description) and replaces it in
-place, keeping the user's category and note; a pending row that neither
-posts nor reappears within ``PENDING_WINDOW`` is removed. Each sync re-reads
+change. Transactions are upserted by Teller id; a resync fills the bank's
+category only into a row that has none, so the user's (or a rule's) stays.
+Teller gives a pending transaction a new id when it posts, so a new posted row
+first looks for a pending twin that vanished from the bank (same account,
+amount within a tolerance, date a few days later, similar description). A sure
+twin (same amount, very similar description) is replaced in place, keeping the
+user's category and note; a likely one is inserted beside it and both go on
+the review list (``dashboard.teller.reviews``) for the user to confirm or
+dismiss. A pending row that neither posts nor reappears within
+``PENDING_WINDOW`` is removed, unless it is under review. Each sync re-reads
 ``TRAILING_WINDOW`` to catch late changes.
 """
 from __future__ import annotations
@@ -28,7 +32,13 @@ from dashboard.ledger import delete_transactions, insert_transactions, update_tr
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
-from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
+from dashboard.models.teller import (
+    EnrollmentStatus,
+    TellerAccount,
+    TellerAccountStatus,
+    TellerEnrollment,
+    TellerMatchReview,
+)
 from dashboard.teller.client import TellerClient, TellerError
 
 TRAILING_WINDOW = timedelta(days=30)
@@ -37,7 +47,7 @@ POSTING_DELAY = timedelta(days=5)  # a pending row posts at most this long after
 AMOUNT_TOLERANCE = Decimal("0.25")  # a tip may add up to a quarter
 SURE_SIMILARITY = 0.8
 LIKELY_SIMILARITY = 0.5
-COMPARED = ("date", "description", "amount", "status", "category", "counterparty")
+COMPARED = ("date", "description", "amount", "status", "counterparty", "stated_balance")
 ACCOUNT_TYPES = {"checking": AccountType.CHECKING, "savings": AccountType.SAVINGS,
                  "credit_card": AccountType.CREDIT_CARD, "credit": AccountType.CREDIT_CARD}
 
@@ -48,9 +58,10 @@ class AccountResult:
     added: int = 0
     updated: int = 0
     removed: int = 0
-    replaced: int = 0  # pending rows replaced by their posted twin
-    to_check: list[str] = field(default_factory=list)  # replacements that were likely, not sure
+    replaced: int = 0  # pending rows replaced by their sure posted twin
+    to_review: int = 0  # posted rows that are likely, not surely, a pending row: on the review list
     error: str | None = None
+    skipped: str | None = None  # why the account was not synced (closed in the dashboard)
 
     @property
     def changed(self) -> bool:
@@ -59,11 +70,13 @@ class AccountResult:
     def line(self) -> str:
         if self.error:
             return f"{self.name}: failed: {self.error}"
+        if self.skipped:
+            return f"{self.name}: not synced ({self.skipped})"
         if not self.changed:
             return f"{self.name}: no changes"
         text = f"{self.name}: added {self.added}, updated {self.updated}, removed {self.removed}"
         text += f", pending replaced {self.replaced}" if self.replaced else ""
-        return text + (f" (check: {'; '.join(self.to_check)})" if self.to_check else "")
+        return text + (f", {self.to_review} to review" if self.to_review else "")
 
 
 @dataclass
@@ -163,6 +176,9 @@ def _sync_account(session: Session, enrollment_id: int, owner_id: int, client: T
     result = AccountResult(existing.name if existing is not None else _account_name(remote))
     if link is not None and link.status != TellerAccountStatus.SYNCING:
         return result
+    if existing is not None and existing.closed:
+        result.skipped = "closed in the dashboard: reopen it to sync"
+        return result
     has_rows = existing is not None and session.scalar(
         select(Transaction.id).where(Transaction.account_id == existing.id).limit(1)) is not None
     start = today - TRAILING_WINDOW if has_rows else None
@@ -187,7 +203,8 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
     account = _find_account(session, owner_id, remote["id"])
     if account is None:
         account = Account(
-            owner_id=owner_id, name=_account_name(remote), source=AccountSource.TELLER, external_id=remote["id"],
+            owner_id=owner_id, name=_free_name(session, owner_id, _account_name(remote)),
+            source=AccountSource.TELLER, external_id=remote["id"],
             type=ACCOUNT_TYPES.get(remote.get("subtype"), ACCOUNT_TYPES.get(remote.get("type"), AccountType.CHECKING)),
             subtype=(remote.get("subtype") or None), currency=(remote.get("currency") or "USD").upper(),
             institution=((remote.get("institution") or {}).get("name") or None),
@@ -200,6 +217,16 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
     else:
         link.enrollment_id = enrollment_id
     return account
+
+
+def _free_name(session: Session, owner_id: int, name: str) -> str:
+    """``name``, or "name (2)", "name (3)", ... when the owner has an account of that name (ignoring case)."""
+    taken = {other.lower() for other in session.scalars(select(Account.name).where(Account.owner_id == owner_id))}
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name[:110]} ({number})"
+    return candidate
 
 
 def _store_balances(session: Session, account: Account, balances: dict) -> StatedBalance | None:
@@ -220,6 +247,7 @@ def _row(account: Account, remote: dict) -> dict:
         "status": TransactionStatus.PENDING if remote.get("status") == "pending" else TransactionStatus.POSTED,
         "category": details.get("category") or None,
         "counterparty": ((details.get("counterparty") or {}).get("name") or None),
+        "stated_balance": Decimal(remote["running_balance"]) if remote.get("running_balance") else None,
     }
 
 
@@ -233,11 +261,16 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
     remote_rows = [_row(account, remote) for remote in fetched]
     remote_ids = {row["external_id"] for row in remote_rows}
     vanished = [row for ext, row in local.items() if row.status == TransactionStatus.PENDING and ext not in remote_ids]
-    new = []
+    reviewed = set(session.scalars(select(TellerMatchReview.pending_id)
+                                   .where(TellerMatchReview.account_id == account.id)))
+    vanished = [row for row in vanished if row.id not in reviewed]
+    new, likely = [], []
     for row in remote_rows:
         current = local.get(row["external_id"])
         if current is not None:
             changed = {name: row[name] for name in COMPARED if getattr(current, name) != row[name]}
+            if current.category is None and row["category"]:
+                changed["category"] = row["category"]  # the bank's category fills a gap, never replaces
             if changed:
                 result.updated += update_transactions(session, scope, [current.id], **changed)
             continue
@@ -247,16 +280,33 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
             continue
         pending, sure = twin
         vanished.remove(pending)
+        if not sure:
+            new.append(row)
+            likely.append((pending, row["external_id"]))
+            continue
         values = {name: row[name] for name in ("external_id", *COMPARED)}
         values["category"] = pending.category or row["category"]  # the user's category wins
         values["counterparty"] = row["counterparty"] or pending.counterparty
         update_transactions(session, scope, [pending.id], **values)
         result.replaced += 1
-        if not sure:
-            result.to_check.append(f"{pending.description} {pending.amount} -> {row['description']} {row['amount']}")
+    # Rules (the rules engine) apply here, to ``new`` before it is inserted, so a synced row is categorised
+    # the way an imported one is: one call, taking the account and these row dicts.
     result.added += insert_transactions(session, new)
+    result.to_review += _queue_reviews(session, account, likely)
     stale = [row.id for row in vanished if row.date < today - PENDING_WINDOW]
     result.removed += delete_transactions(session, scope, stale) if stale else 0
+
+
+def _queue_reviews(session: Session, account: Account, likely: list[tuple[Transaction, str]]) -> int:
+    """Put each (pending row, new posted row's Teller id) on the review list."""
+    if not likely:
+        return 0
+    posted_ids = dict(session.execute(select(Transaction.external_id, Transaction.id).where(
+        Transaction.account_id == account.id, Transaction.external_id.in_([ext for _, ext in likely]))).all())
+    session.add_all(TellerMatchReview(owner_id=account.owner_id, account_id=account.id, pending_id=pending.id,
+                                      posted_id=posted_ids[external_id]) for pending, external_id in likely)
+    session.flush()
+    return len(likely)
 
 
 def _pending_twin(posted: dict, vanished: list[Transaction]) -> tuple[Transaction, bool] | None:
