@@ -105,19 +105,15 @@ def edit_category(session: Session, scope: Scope, actor: Actor, category_id: int
     parent = _parent(session, scope, parent_id, category)
     old_name, old_parent = category.name, category.parent.name if category.parent else None
     category.parent_id = parent.id if parent else None
-    renamed = 0
+    moved = {}
     if name != old_name:
         category.name = name
         session.flush()
-        renamed = _recategorise(session, scope, old_name, name)
-        rules = _rename_in_rules(session, scope.owner_id, old_name, name)
-    else:
-        rules = 0
+        moved = _rename_everywhere(session, scope, old_name, name)
     session.flush()
     record_event(session, AuditAction.CATEGORY_EDIT, actor, owner_id=scope.owner_id, target=f"category:{category.id}",
-                 details={"name": [old_name, name], "parent": [old_parent, parent.name if parent else None],
-                          "transactions": renamed, "rules": rules})
-    return renamed
+                 details={"name": [old_name, name], "parent": [old_parent, parent.name if parent else None], **moved})
+    return moved.get("transactions", 0)
 
 
 def merge_categories(session: Session, scope: Scope, actor: Actor, source_id: int, target_id: int) -> int:
@@ -129,8 +125,7 @@ def merge_categories(session: Session, scope: Scope, actor: Actor, source_id: in
     target = category_or_404(session, scope, target_id)
     if source.id == target.id:
         raise CategoryError("Choose another category to merge into.")
-    moved = _recategorise(session, scope, source.name, target.name)
-    rules = _rename_in_rules(session, scope.owner_id, source.name, target.name)
+    moved = _rename_everywhere(session, scope, source.name, target.name)
     session.execute(update(CategoryMapping).where(CategoryMapping.category_id == source.id)
                     .values(category_id=target.id))
     new_parent = target.id if target.parent_id is None else target.parent_id
@@ -138,12 +133,12 @@ def merge_categories(session: Session, scope: Scope, actor: Actor, source_id: in
                     .values(parent_id=new_parent))
     if target.parent_id == source.id:
         target.parent_id = source.parent_id
-    details = {"from": source.name, "into": target.name, "transactions": moved, "rules": rules}
+    details = {"from": source.name, "into": target.name, **moved}
     session.delete(source)
     session.flush()
     record_event(session, AuditAction.CATEGORY_MERGE, actor, owner_id=scope.owner_id, target=f"category:{target.id}",
                  details=details)
-    return moved
+    return moved["transactions"]
 
 
 def _parent(session: Session, scope: Scope, parent_id: int | None, category: Category | None) -> Category | None:
@@ -158,6 +153,12 @@ def _parent(session: Session, scope: Scope, parent_id: int | None, category: Cat
     if category is not None and session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)):
         raise CategoryError(f"{category.name} has categories inside it, so it stays at the top level.")
     return parent
+
+
+def _rename_everywhere(session: Session, scope: Scope, old_name: str, new_name: str) -> dict[str, int]:
+    """Everything that names a category by name follows it to ``new_name``; how many of each changed."""
+    return {"transactions": _recategorise(session, scope, old_name, new_name),
+            "rules": _rename_in_rules(session, scope.owner_id, old_name, new_name)}
 
 
 def _recategorise(session: Session, scope: Scope, old_name: str, new_name: str) -> int:

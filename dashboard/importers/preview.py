@@ -73,6 +73,8 @@ class Preview:
         if self.currency_warnings:
             return (" ".join(self.currency_warnings) + " Import it into an account in "
                     f"{' or '.join(self.foreign_currencies)}, or create one; nothing was imported.")
+        if self.read and not self.new and self.skipped:
+            return "Your rules skip every new transaction in this file; there is nothing to import."
         if self.read and not self.new:
             return "Every transaction in this file is already imported; there is nothing to import."
         return None
