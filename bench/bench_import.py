@@ -156,6 +156,9 @@ def run(url: str, rows: int, rule_count: int) -> None:
         with_rules, ruled = timed_import(user, "Bench with rules", data)
         categorised = db.session.scalar(select(func.count()).where(Transaction.batch_id == ruled.id,
                                                                    Transaction.category.is_not(None)))
+        print(f"rules: {rule_count} rules over the same {rows:,} rows: {with_rules:.2f} s against "
+              f"{without_rules:.2f} s without, +{(with_rules / without_rules - 1) * 100:.0f} % "
+              f"(target at most +25 %); {categorised:,} rows categorised", flush=True)
         db.session.execute(delete(Account).where(Account.owner_id == user.id))
         db.session.execute(delete(Rule).where(Rule.owner_id == user.id))
         db.session.execute(text("DELETE FROM monthly_totals WHERE account_id NOT IN (SELECT id FROM accounts)"))
@@ -171,9 +174,6 @@ def run(url: str, rows: int, rule_count: int) -> None:
     print(f"COPY:             {copy_seconds:6.2f} s  {rows / copy_seconds:>10,.0f} rows/s")
     print(f"ratio: the database load takes {load_seconds / copy_seconds:.1f}x COPY; "
           f"the whole import {total / copy_seconds:.1f}x")
-    print(f"rules: {rule_count} rules over the same {rows:,} rows: {with_rules:.2f} s against {without_rules:.2f} s "
-          f"without, +{(with_rules / without_rules - 1) * 100:.0f} % (target at most +25 %); "
-          f"{categorised:,} rows categorised")
 
 
 def main() -> None:
