@@ -91,9 +91,11 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard import api
     from dashboard.admin import bp as admin_bp
     from dashboard.auth import bp as auth_bp
+    from dashboard.categories.routes import bp as categories_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
     from dashboard.reports import bp as reports_bp
+    from dashboard.rules.routes import bp as rules_bp
     from dashboard.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
@@ -103,6 +105,8 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(categories_bp)
+    app.register_blueprint(rules_bp)
     api.init_app(app)
 
 

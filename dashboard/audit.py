@@ -69,6 +69,17 @@ class AuditAction(StrEnum):
     TOKEN_REVOKE = "token.revoke"
     TOKEN_USE = "token.use"  # the first use of a token each day
     NOMINAL_CODES_SET = "nominal_codes.set"
+    CATEGORY_CREATE = "category.create"
+    CATEGORY_EDIT = "category.edit"
+    CATEGORY_MERGE = "category.merge"
+    CATEGORY_MAPPING_SET = "category.mapping_set"
+    TRANSACTION_CATEGORISE_UNDO = "transaction.categorise_undo"
+    RULE_CREATE = "rule.create"
+    RULE_EDIT = "rule.edit"
+    RULE_DELETE = "rule.delete"
+    RULE_MOVE = "rule.move"
+    RULE_IMPORT = "rule.import"
+    RULE_APPLY = "rule.apply"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
     ("reports.index", "Reports", False),
+    ("rules.index", "Rules", False),
     ("connections.index", "Bank sync", False),
     ("settings.tokens", "API tokens", False),
     ("admin.index", "Admin", True),

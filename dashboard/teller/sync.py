@@ -14,6 +14,8 @@ the review list (``dashboard.teller.reviews``) for the user to confirm or
 dismiss. A pending row that neither posts nor reappears within
 ``PENDING_WINDOW`` is removed, unless it is under review. Each sync re-reads
 ``TRAILING_WINDOW`` to catch late changes.
+Every fetched row passes through the owner's category mapping and rules first
+(``dashboard.rules``), so a new row arrives categorised and a row a rule skips is not added.
 """
 from __future__ import annotations
 
@@ -31,7 +33,9 @@ from dashboard.balances import open_from_stated, record_stated_balance
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
+from dashboard.rules.application import Categoriser
 from dashboard.models.base import utcnow
+from dashboard.models.categories import CategorySource
 from dashboard.models.teller import (
     EnrollmentStatus,
     TellerAccount,
@@ -260,6 +264,8 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
     local = {row.external_id: row for row in session.scalars(select(Transaction).where(*window))}
     remote_rows = [_row(account, remote) for remote in fetched]
     remote_ids = {row["external_id"] for row in remote_rows}
+    categoriser = Categoriser(session, account.owner_id, CategorySource.TELLER)
+    skipped = {row["external_id"] for row in remote_rows if not categoriser.categorise(row, account.name)}
     vanished = [row for ext, row in local.items() if row.status == TransactionStatus.PENDING and ext not in remote_ids]
     reviewed = set(session.scalars(select(TellerMatchReview.pending_id)
                                    .where(TellerMatchReview.account_id == account.id)))
@@ -276,7 +282,8 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
             continue
         twin = _pending_twin(row, vanished) if row["status"] == TransactionStatus.POSTED else None
         if twin is None:
-            new.append(row)
+            if row["external_id"] not in skipped:
+                new.append(row)
             continue
         pending, sure = twin
         vanished.remove(pending)
@@ -289,10 +296,9 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
         values["counterparty"] = row["counterparty"] or pending.counterparty
         update_transactions(session, scope, [pending.id], **values)
         result.replaced += 1
-    # Rules (the rules engine) apply here, to ``new`` before it is inserted, so a synced row is categorised
-    # the way an imported one is: one call, taking the account and these row dicts.
     result.added += insert_transactions(session, new)
     result.to_review += _queue_reviews(session, account, likely)
+    categoriser.finish()
     stale = [row.id for row in vanished if row.date < today - PENDING_WINDOW]
     result.removed += delete_transactions(session, scope, stale) if stale else 0
 
