@@ -153,7 +153,7 @@ def test_a_resync_fills_the_banks_category_only_where_the_row_has_none(db, user,
                                                                                   row["details"]["category"])
     _sync(db, enrollment, api_url)
     categories = dict(db.session.execute(select(Transaction.external_id, Transaction.category)).all())
-    assert (categories["txn_1"], categories["txn_bare"]) == ("Coffee", "shopping")
+    assert (categories["txn_1"], categories["txn_bare"]) == ("Coffee", "Shopping")  # mapped onto the list
     assert verify_totals(db.session) == []
 
 
