@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import case, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,31 @@ TOTALS_INPUT = (
     Transaction.owner_id, Transaction.account_id, Transaction.date, Transaction.category,
     Transaction.nominal_code, Transaction.currency, Transaction.amount, Transaction.transfer_id,
 )
+
+
+ANALYZE_AFTER_ROWS = 1_000  # a commit that wrote at least this many rows refreshes the planner's statistics
+ROWS_WRITTEN = "ledger_rows_written"  # session.info key: rows this transaction wrote through the ledger
+
+
+def _count_written(session: Session, rows: int) -> None:
+    session.info[ROWS_WRITTEN] = session.info.get(ROWS_WRITTEN, 0) + rows
+
+
+@event.listens_for(Session, "before_commit")
+def _analyze_after_bulk_write(session: Session) -> None:
+    """PostgreSQL: after a bulk write (import, sync, demo load, undo), ANALYZE before the rows are seen.
+
+    Autovacuum gets to it minutes later; until then the planner plans the
+    account page as if the table were empty (a bitmap AND over two indexes
+    reading every row: 43 ms instead of 0.3 ms at 100,000 rows).
+    """
+    if session.info.pop(ROWS_WRITTEN, 0) >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE transactions, monthly_totals"))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_writes(session: Session) -> None:
+    session.info.pop(ROWS_WRITTEN, None)
 
 
 def _dialect_insert(session: Session, table):
@@ -58,6 +83,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         )
         inserted = session.execute(statement, list(rows)).all()
     apply_to_totals(session, inserted, sign=1)
+    _count_written(session, len(inserted))
     return len(inserted)
 
 
@@ -126,6 +152,7 @@ def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int
         else:
             session.execute(Transaction.__table__.insert(), rows[start:start + chunk])
     rebuild_totals(session, owner_id)
+    _count_written(session, len(rows))
 
 
 def delete_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int]) -> int:
@@ -152,6 +179,7 @@ def _delete(session: Session, *criteria) -> int:
         _update(session, (Transaction.id.in_(partners),), {"transfer_id": None})
     deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
     apply_to_totals(session, deleted, sign=-1)
+    _count_written(session, len(deleted))
     return len(deleted)
 
 
@@ -183,6 +211,7 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
     session.execute(update(Transaction).where(*criteria).values(**values).execution_options(synchronize_session="fetch"))
     after = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
     apply_to_totals(session, after, sign=1)
+    _count_written(session, len(after))
     return len(after)
 
 
