@@ -15,8 +15,9 @@ PENDING_INDEX = "ix_transactions_account_pending"
 
 
 def upgrade():
-    op.create_index(PENDING_INDEX, "transactions", ["account_id"], unique=False,
-                    postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+    op.create_index(PENDING_INDEX, "transactions", ["owner_id", "account_id"], unique=False,
+                    postgresql_include=["amount"], postgresql_where=sa.text("status = 'pending'"),
+                    sqlite_where=sa.text("status = 'pending'"))
 
 
 def downgrade():
