@@ -93,7 +93,7 @@ def test_banco_do_brasil_latin1_skips_the_opening_balance_row(bank_exports: Path
     assert parsed.encoding == "iso-8859-1"
     assert len(parsed.transactions) == 22  # 23 rows, less "Saldo Anterior"
     assert sum(amounts(parsed)) == Decimal("805.00")
-    assert parsed.details["skipped_rows"] == "line 2"
+    assert parsed.details["skipped_rows"] == 'line 2 "10/31/2012 Saldo Anterior 0 100.00"'
     first = parsed.transactions[0]
     assert (first.line, first.date, first.amount) == (3, date(2012, 11, 1), Decimal("100.00"))
     assert first.description == "Transferência on line - 01/11 4885 256620-6 XXXXXXXXXXXXX"
@@ -161,7 +161,7 @@ def test_venmo_fragment_with_a_mapping_skips_the_multi_line_summary(bank_exports
     assert transaction.amount == Decimal("-21.59")
     assert transaction.description == "Lyft, Inc"
     assert transaction.external_id == "311053760"
-    assert parsed.details["skipped_rows"] == "line 2"
+    assert parsed.details["skipped_rows"] == 'line 2 "$23.40 $0.00 $0.00 In case of errors or questions about you…"'
 
 
 def test_nationwide_paid_out_and_paid_in_told_apart_by_the_balance(bank_exports: Path) -> None:
@@ -422,3 +422,102 @@ def test_a_file_that_fails_whatever_the_date_order_says_so_with_its_line_before_
         parse(data)
     assert not isinstance(error.value, MappingNeeded)
     assert error.value.line == 3 and "is not an amount" in error.value.reason
+
+
+@pytest.mark.parametrize(("header", "currency"), [
+    ("Betrag (€)", "EUR"), ("Amount (EUR)", "EUR"), ("Amount [GBP]", "GBP"), ("Betrag", None), ("Amount ($)", None)])
+def test_a_currency_named_in_the_amount_header_is_the_statements_currency(header: str, currency: str | None) -> None:
+    data = f"Buchungsdatum;Verwendungszweck;{header}\n08.12.25;Miete;-200\n09.12.25;Gehalt;1.000,50\n".encode()
+    parsed = parse(data)
+    assert amounts(parsed) == [Decimal("-200"), Decimal("1000.50")]
+    assert parsed.statements[0].currency == currency
+    assert {t.currency for t in parsed.transactions} == {currency}
+
+
+def test_a_currency_column_wins_over_the_header() -> None:
+    parsed = parse("Date;Text;Amount (EUR);Currency\n2024-01-02;A;-1,00;CHF\n".encode())
+    assert parsed.statements[0].currency == "CHF"
+
+
+def test_the_booking_date_is_the_date_whichever_comes_first_and_the_value_date_is_named() -> None:
+    data = b"Wertstellung;Buchung;Text;Betrag\n17.11.2025;18.11.2025;ATM;-500,00\n01.12.2025;28.11.2025;Rente;2.647,74\n"
+    parsed = parse(data)
+    assert [t.date for t in parsed.transactions] == [date(2025, 11, 18), date(2025, 11, 28)]
+    assert parsed.details["columns"].startswith("value_date: Wertstellung, date: Buchung")
+    only_value_date = parse(b"Valutadatum;Text;Betrag\n17.11.2025;ATM;-500,00\n")
+    assert only_value_date.transactions[0].date == date(2025, 11, 17)
+
+
+def test_a_repeated_column_name_is_kept_apart() -> None:
+    data = b"Date,Description,Amount,Description\n2024-01-02,Shop,-1.00,card 1234\n2024-01-03,Bank,2.00,transfer\n"
+    parsed = parse(data)
+    assert [(t.description, t.amount) for t in parsed.transactions] == [
+        ("Shop card 1234", Decimal("-1.00")), ("Bank transfer", Decimal("2.00"))]
+    assert parsed.details["columns"] == (
+        "date: Date, description: Description, amount: Amount, description: Description (2)")
+    with pytest.raises(MappingNeeded) as needed:
+        parse(b"A,B,B\nx,y,z\n")
+    assert needed.value.columns == ["A", "B", "B (2)"]
+
+
+def test_summary_rows_are_skipped_and_listed() -> None:
+    data = ("Datum;Text;Betrag;Saldo\n01.03.2024;Miete;-500,00;1.500,00\n02.03.2024;Gehalt;2.000,00;3.500,00\n"
+            "31.03.2024;Saldo;;3.500,00\n;Summe;1.500,00;\nTotal;;1.500,00;\n").encode()
+    parsed = parse(data)
+    assert amounts(parsed) == [Decimal("-500.00"), Decimal("2000.00")]
+    assert parsed.details["skipped_rows"] == (
+        'line 4 "31.03.2024 Saldo 3.500,00"; line 5 "Summe 1.500,00"; line 6 "Total 1.500,00"')
+
+
+def test_pending_rows_import_as_pending_in_a_status_or_info_column() -> None:
+    sparkasse = ('"Buchungstag";"Verwendungszweck";"Betrag";"Waehrung";"Info"\n'
+                 '"05.12.25";"Shop";"-99,80";"EUR";"Umsatz vorgemerkt"\n"05.12.25";"Kosten";"-5,95";"EUR";"Umsatz gebucht"\n')
+    assert [t.status for t in parse(sparkasse.encode()).transactions] == [PENDING, POSTED]
+    paypal = ('"Datum","Name","Status","Währung","Netto"\n"14.07.2025","PayPal","Ausstehend","EUR","-13,21"\n'
+              '"14.07.2025","Shop","Abgeschlossen","EUR","-13,21"\n')
+    assert [t.status for t in parse(paypal.encode()).transactions] == [PENDING, POSTED]
+    free_text_info = b"Date,Text,Amount,Info\n2024-01-02,A,-1.00,authorised by phone\n2024-01-03,B,-1.00,\n"
+    assert [t.status for t in parse(free_text_info).transactions] == [POSTED, POSTED]
+
+
+def test_money_out_and_in_columns_without_a_balance_are_told_apart_by_their_signs() -> None:
+    data = b"03.11.2025;Lastschrift;-24,00;;\n04.11.2025;Entgelt;-6,95;;\n10.11.2025;Gutschrift;;83,16;\n"
+    parsed = parse(data)
+    assert amounts(parsed) == [Decimal("-24.00"), Decimal("-6.95"), Decimal("83.16")]
+
+
+def test_a_row_short_of_a_cell_mid_row_is_realigned_and_said_so() -> None:
+    data = ("Buchung;Wertstellungsdatum;Auftraggeber/Empfänger;Buchungstext;Verwendungszweck;Betrag;Währung\n"
+            "29.11.2025;29.11.2025;Shop;Lastschrift;Kauf;-13,98;EUR\n"
+            "28.11.2025;28.11.2025;Rente;RV-RENTE 11.2025;2.647,74;EUR\n").encode()
+    parsed = parse(data)
+    assert [(t.amount, t.currency) for t in parsed.transactions] == [
+        (Decimal("-13.98"), "EUR"), (Decimal("2647.74"), "EUR")]
+    assert parsed.details["short_rows_realigned"] == "line 3"
+
+
+def test_ofx_style_date_times_and_one_digit_years_are_read() -> None:
+    ofx_style = parse(b"DEBIT,20091224120000[0:GMT],SLICEHOST,-85.00\nCREDIT,20091223120000[-5:EST],Salary,3520.00\n")
+    assert [t.date for t in ofx_style.transactions] == [date(2009, 12, 24), date(2009, 12, 23)]
+    assert ofx_style.details["date_format"] == "OFX date-time"
+    short_years = parse(b"10-Nov-9,-123.12,TRANSFER\n09-Nov-10,123.12,SALARY\n")
+    assert [t.date for t in short_years.transactions] == [date(2009, 11, 10), date(2010, 11, 9)]
+
+
+def test_a_balance_stated_above_the_header_is_the_statements_balance() -> None:
+    dkb = ('"Girokonto";"DE42120300001033738756"\n\n"Kontostand vom 09.12.2025:";"4.093,32 €"\n""\n'
+           '"Buchungsdatum";"Wertstellung";"Verwendungszweck";"Betrag (€)"\n"08.12.25";"08.12.25";"Miete";"200"\n')
+    statement = parse(dkb.encode()).statements[0]
+    assert (statement.ledger_balance, statement.balance_as_of) == (Decimal("4093.32"), datetime(2025, 12, 9))
+    ing = "IBAN;DE89\nSaldo;66.331,90;EUR\n\nBuchung;Text;Betrag;Währung\n09.12.2025;Shop;-13,98;EUR\n"
+    parsed = parse(ing.encode())
+    assert (parsed.statements[0].ledger_balance, parsed.statements[0].balance_as_of) == (
+        Decimal("66331.90"), datetime(2025, 12, 9))
+    assert parsed.details["stated_balance"] == "66331.90 on line 2"
+
+
+def test_a_mapping_names_a_currency_only_as_a_three_letter_code() -> None:
+    mapping = ColumnMapping(date_column=0, date_format="YYYY-MM-DD", amount_column=1, currency="EUR")
+    assert ColumnMapping.from_dict(json.loads(json.dumps(mapping.to_dict()))) == mapping
+    with pytest.raises(ValueError, match="three-letter code"):
+        ColumnMapping(date_column=0, date_format="YYYY-MM-DD", amount_column=1, currency="€uro")

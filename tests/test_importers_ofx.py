@@ -355,3 +355,32 @@ def test_two_different_transactions_sharing_one_fitid_are_both_kept() -> None:
 
     assert [(t.amount, t.external_id, t.description) for t in parsed.transactions] == [
         (Decimal("-1.00"), None, "Tom & Jerry"), (Decimal("-2.00"), None, "Shop")]
+
+
+WRAPPED_AND_MISORDERED = b"""OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+
+<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD
+<BANKACCTFROM><BANKID>1<ACCTID>2<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20200101<DTEND>20200131
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20200105<TRNAMT>
+ -1.50<FITID>a1<NAME>COFFEE SHOP
+  DOWNTOWN<MEMO>card
+payment 1234</STMTTRN>
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20200106<TRNAMT>-2.50<FITID>a2<NAME>BAKERY</MEMO></STMTTRN>
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20200107<TRNAMT>3.50<FITID>a3<NAME>REFUND</NAME></BANKTRANLIST></STMTTRN>
+<LEDGERBAL><BALAMT>10.00<DTASOF>20200131</STMTRS></LEDGERBAL></STMTTRNRS></BANKMSGSRSV1></OFX>
+"""
+
+
+def test_values_wrapped_over_lines_are_joined_and_misordered_end_tags_are_read_as_sgml() -> None:
+    """A leaf closed by another's end tag, a list closed before its last row, a balance closed after its statement."""
+    (statement,) = ofx.parse(WRAPPED_AND_MISORDERED).statements
+
+    assert [(t.date, t.amount, t.description, t.memo, t.line) for t in statement.transactions] == [
+        (date(2020, 1, 5), Decimal("-1.50"), "COFFEE SHOP DOWNTOWN", "card payment 1234", 8),
+        (date(2020, 1, 6), Decimal("-2.50"), "BAKERY", None, 12),
+        (date(2020, 1, 7), Decimal("3.50"), "REFUND", None, 13),
+    ]
+    assert statement.ledger_balance == Decimal("10.00")

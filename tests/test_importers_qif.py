@@ -264,3 +264,17 @@ def test_windows_1252_and_bom_are_decoded():
 def test_quicken_dates_in_every_y2k_form(written: str, meant: date) -> None:
     parsed = qif.parse(f"!Type:Bank\nD{written}\nT-1.00\nPShop\n^\n".encode())
     assert parsed.transactions[0].date == meant
+
+
+def test_lists_options_and_investment_sections_are_skipped_and_a_double_caret_ends_a_record():
+    data = (b"!Option:AutoSwitch\n!Account\nNChecking\nTBank\n^\n!Clear:AutoSwitch\n!Type:Class\nNBusiness\n^\n"
+            b"!Type:Cat\nNFood\nE\n^\n!Account\nNChecking\nTBank\n^\n"
+            b"!Type:Bank\nD01/02/2024\nT-3.50\nPCoffee\n\nMMorning\n^^\nD01/03/2024\nT-4.00\nPTea\n^\n"
+            b"!Type:Invst\nD01/04/2024\nNBuy\nYACME\nI10.00\nQ5\nT50.00\n^\n")
+    parsed = qif.parse(data)
+
+    assert [(s.account_id, [(t.date, t.amount, t.description, t.memo, t.line) for t in s.transactions])
+            for s in parsed.statements] == [("Checking", [
+                (date(2024, 1, 2), Decimal("-3.50"), "Coffee", "Morning", 19),  # the blank line stays inside
+                (date(2024, 1, 3), Decimal("-4.00"), "Tea", None, 25)])]
+    assert parsed.details["skipped sections"] == "Clear:AutoSwitch, Option:AutoSwitch, Type:Cat, Type:Class, Type:Invst"

@@ -23,6 +23,7 @@ from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.records import ImportFileError
 from dashboard.models import Transaction
+from dashboard.models.accounts import TransactionStatus
 from tests import factories
 
 REAL = Path(__file__).parent / "fixtures" / "real"
@@ -39,7 +40,7 @@ def test_the_manifest_lists_every_file_and_the_issue_asks_for_forty_from_ten_pro
 
     assert files == {row["file"] for row in MANIFEST}
     assert len(imported) >= 40
-    assert len({row["file"].split("/")[1].split("-")[0] for row in imported}) >= 8
+    assert len({row["file"].split("/")[1].split("-")[0] for row in imported}) >= 10
     sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
     assert all(Path(row["file"]).name in sources for row in MANIFEST)
 
@@ -72,3 +73,28 @@ def test_a_real_file_imports_exactly_once(db, user, row):
     if given(row["balance"]):
         assert account.ledger_balance == Decimal(row["balance"])
     assert (first.rows_read, first.rows_inserted, second.rows_inserted) == (count, count, 0)
+
+
+@pytest.mark.parametrize(("name", "pending"), [
+    ("csv/rechnungspilot-sparkasse-lzo-camt-v2.csv", 3),  # "Umsatz vorgemerkt" in the Info column
+    ("csv/rechnungspilot-sparkasse-lzo-mt940.csv", 3),
+    ("csv/rechnungspilot-paypal.csv", 2),  # Status "Ausstehend"
+    ("csv/rechnungspilot-dkb.csv", 0),  # Status "Gebucht"
+])
+def test_pending_rows_of_real_files_import_as_pending(db, user, name, pending):
+    account = factories.create_account(db.session, user, "Imported", currency="EUR")
+    services.import_file(db.session, Scope.of_user(user.id), Actor(user.id), (REAL / name).read_bytes(),
+                         Path(name).name, account=account)
+    statuses = db.session.scalars(select(Transaction.status).where(Transaction.account_id == account.id)).all()
+
+    assert statuses.count(TransactionStatus.PENDING) == pending
+
+
+def test_a_currency_named_in_a_real_header_is_refused_in_an_account_in_another(db, user):
+    """DKB's `Betrag (€)` states euros: a US-dollar account gets the choice, not a silent mix."""
+    account = factories.create_account(db.session, user, "Checking", currency="USD")
+    preview, _ = services.preview_file(db.session, Scope.of_user(user.id), account,
+                                       (REAL / "csv/rechnungspilot-dkb.csv").read_bytes(), "dkb.csv")
+
+    assert preview.foreign_currencies == ["EUR"]
+    assert "The file states EUR but Checking is in USD" in preview.refusal

@@ -161,3 +161,44 @@ def test_a_saved_mapping_that_does_not_fit_asks_again(bank_exports):
     wrong = ColumnMapping(date_column=0, date_format="DD/MM/YYYY", amount_column=1).to_dict()
     with pytest.raises(MappingNeeded):
         services.parse_upload(data, "venmo.csv", saved_mapping=wrong)
+
+
+AMBIGUOUS_DATES = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,2000.00\n"
+
+
+def imported_dates(db, account: Account) -> list[str]:
+    return [d.isoformat() for d in db.session.scalars(
+        select(Transaction.date).where(Transaction.account_id == account.id).order_by(Transaction.date))]
+
+
+@pytest.mark.parametrize(("preferences", "browser", "currency", "dates"), [
+    ({}, None, "USD", ["2025-02-03", "2025-04-05"]),  # US dollars: month first
+    ({}, None, "EUR", ["2025-03-02", "2025-05-04"]),  # any other currency: day first
+    ({}, "en-GB", "USD", ["2025-03-02", "2025-05-04"]),  # the browser's locale before the currency
+    ({"locale": "en_US"}, "en-GB", "EUR", ["2025-02-03", "2025-04-05"]),  # the user's locale before the browser's
+    ({"locale": "sv_SE"}, None, "USD", ["2025-02-03", "2025-04-05"]),  # a year-first locale decides nothing
+    ({"date_order": "dmy", "locale": "en_US"}, None, "USD", ["2025-03-02", "2025-05-04"]),  # the setting first
+])
+def test_without_a_setting_the_date_order_comes_from_the_locale_then_the_currency(db, user, preferences, browser,
+                                                                                   currency, dates):
+    user.preferences = preferences
+    account = factories.create_account(db.session, user, "Imported", currency=currency)
+
+    services.import_file(db.session, Scope.of_user(user.id), Actor(user.id), AMBIGUOUS_DATES, "bank.csv",
+                         account=account, preferred_date_order=services.preferred_date_order(user, browser))
+
+    assert imported_dates(db, account) == dates
+    assert account.csv_mapping["date_format"] == ("MM/DD/YYYY" if dates[0] == "2025-02-03" else "DD/MM/YYYY")
+
+
+def test_a_new_account_with_no_preference_still_asks_for_the_date_order(db, user):
+    with pytest.raises(MappingNeeded, match="which is it"):
+        services.import_file(db.session, Scope.of_user(user.id), Actor(user.id), AMBIGUOUS_DATES, "bank.csv",
+                             account_name="New", preferred_date_order=services.preferred_date_order(user))
+    assert written(db) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(("locale", "order"), [("en_US", "mdy"), ("en-GB", "dmy"), ("de_DE", "dmy"), ("pt_BR", "dmy"),
+                                               ("ja_JP", None), ("xx-nonsense", None), (None, None)])
+def test_a_locales_date_order(locale, order):
+    assert services.locale_date_order(locale) == order

@@ -37,7 +37,7 @@ def import_file(account_id: int):
     account = account_or_404(db.session, scope_for(current_user), account_id, need=WRITE)
     form = UploadForm()
     if request.method == "GET":
-        form.date_order.data = services.preferred_date_order(current_user) or ""
+        form.date_order.data = _preferred_date_order() or ""
     if not form.validate_on_submit():
         return render_template("accounts/import_upload.html", account=account, form=form), 400 if form.errors else 200
     _remember_date_order(form.date_order.data)
@@ -97,7 +97,7 @@ def import_confirm(account_id: int):
         batch = services.import_file(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), data,
                                      filename, account=account, file_format=form.format.data, mapping=mapping,
                                      date_order=date_order,
-                                     preferred_date_order=services.preferred_date_order(current_user),
+                                     preferred_date_order=_preferred_date_order(),
                                      refuse_as_preview=True)
     except services.ImportRefused as refused:
         flash(refused.reason, "warning")
@@ -153,6 +153,11 @@ def _carried_mapping(form: ConfirmImportForm) -> ColumnMapping | None:
         abort(400, "The column mapping could not be read; choose the file again.")
 
 
+def _preferred_date_order() -> str | None:
+    """The user's date order for ambiguous files; without a setting, their locale's, else the browser's language's."""
+    return services.preferred_date_order(current_user, request.accept_languages.best)
+
+
 def _remember_date_order(date_order: str) -> None:
     """The upload form's "Date order for ambiguous files" is the user's setting: keep it when it changed."""
     if (current_user.preferences or {}).get("date_order", "") != date_order:
@@ -162,7 +167,7 @@ def _remember_date_order(date_order: str) -> None:
 
 def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: str, token: str,
                     mapping: ColumnMapping | None = None, date_order: str | None = None):
-    preferred = services.preferred_date_order(current_user)
+    preferred = _preferred_date_order()
     try:
         preview, used_mapping = services.preview_file(db.session, scope_for(current_user), account, data, filename,
                                                       file_format=file_format, mapping=mapping,

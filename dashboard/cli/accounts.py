@@ -40,7 +40,8 @@ PROGRESS_BAR_ROWS = 10_000
                    '{"date_column": 0, "date_format": "DD/MM/YYYY", "description_columns": [1], "amount_column": 2}')
 @click.option("--date-order", type=click.Choice(DATE_ORDERS),
               help="Read dates that could be either way (every day 12 or less) as day-month-year or month-day-year; "
-                   "default: the account's last CSV import, else the user's preference.")
+                   "default: the account's last CSV import, else the user's preference or locale, "
+                   "else the account's currency (US dollars month first, any other day first).")
 def import_command(file: Path, email: str, account_name: str, file_format: str, default_currency: str,
                    mapping_json: str | None, date_order: str | None):
     """Import a bank or accounting export; ends with `read N, inserted N, duplicates N`.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
@@ -17,10 +18,15 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from .csv_conventions import (
+    PREAMBLE_BALANCE_LABELS,
     combined_amount,
+    date_or_none,
     date_order_of,
+    decimal_separator_votes,
     indicator_sign,
     is_balance_row,
+    fitting_date_formats,
+    folded_text,
     is_pending,
     parse_amount,
     parse_date,
@@ -74,7 +80,11 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
             raise
     elif max(mapping.columns()) >= len(names):
         raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
-    statement, skipped = statement_from_rows(rows, mapping, names)
+    statement, skipped, shifted = statement_from_rows(rows, mapping, names)
+    stated = preamble_balance(records[:header_index], mapping) if header_index else None
+    if stated is not None and statement.ledger_balance is None and (stated[1] or statement.transactions):
+        line, as_of, statement.ledger_balance = stated
+        statement.balance_as_of = datetime.combine(as_of or max(t.date for t in statement.transactions), time())
     details = {
         "encoding": encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -86,10 +96,55 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     if mapping.negate:
         details["signs"] = "inverted: money out is written as positive"
     if skipped:
-        details["skipped_rows"] = ", ".join(f"line {r.line}" for r in skipped)
+        details["skipped_rows"] = "; ".join(f'line {r.line} "{row_summary(r)}"' for r in skipped)
+    if shifted:
+        details["short_rows_realigned"] = ", ".join(f"line {line}" for line in shifted)
+    if stated is not None and statement.ledger_balance == stated[2]:
+        details["stated_balance"] = f"{stated[2]} on line {stated[0]}"
     settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
     return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
                       settled_mapping=mapping if settled else None)
+
+
+STATED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def preamble_balance(preamble: list[Record], mapping: ColumnMapping) -> tuple[int, date | None, Decimal] | None:
+    """A balance stated above the header: its line, the date its label names (if any) and the amount.
+
+    DKB writes ``"Kontostand vom 09.12.2025:";"4.093,32 €"``, ING ``Saldo;66.331,90;EUR``.
+    """
+    for record in preamble:
+        label = folded_text(record.cell(0)).rstrip(":").strip()
+        if not any(label == word or label.startswith(word + " ") for word in PREAMBLE_BALANCE_LABELS):
+            continue
+        for column in range(1, len(record.cells)):
+            cell = record.cell(column)
+            votes = decimal_separator_votes([cell])
+            separator = max(votes, key=votes.get) if any(votes.values()) else mapping.decimal_separator
+            try:
+                amount = parse_amount(cell, separator)
+            except ValueError:
+                continue
+            if amount is not None:
+                return record.line, stated_date(label, mapping), amount
+    return None
+
+
+def stated_date(label: str, mapping: ColumnMapping) -> date | None:
+    """The date in a balance's label, read in the order of the file's own dates."""
+    found = STATED_DATE.search(label)
+    if not found:
+        return None
+    formats, _ = fitting_date_formats([found.group()])
+    same_order = [f for f in formats if date_order_of(f) == date_order_of(mapping.date_format)]
+    return date_or_none(found.group(), (same_order or formats or [mapping.date_format])[0])
+
+
+def row_summary(record: Record, width: int = 60) -> str:
+    """A skipped row as the preview lists it: its non-empty cells ("Summe -1.234,56"), cut to ``width``."""
+    text = " ".join(cell.strip() for cell in record.cells if cell.strip())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def fails_whatever_the_answer(needed: MappingNeeded, rows: list[Record], names: list[str]) -> None:
@@ -222,7 +277,7 @@ def row_transaction(record: Record, mapping: ColumnMapping, names: list[str]) ->
     amount = row_amount(record, mapping, names)
     if amount is None:
         return None
-    currency = record.cell(mapping.currency_column).upper()
+    currency = record.cell(mapping.currency_column).upper() or mapping.currency or ""
     return ParsedTransaction(
         date=day,
         amount=amount,
@@ -237,15 +292,42 @@ def row_transaction(record: Record, mapping: ColumnMapping, names: list[str]) ->
     )
 
 
+def realigned(record: Record, mapping: ColumnMapping, names: list[str]) -> Record | None:
+    """A row that is short of the header's cells, with the missing cells put back where its amount then reads.
+
+    A bank that drops an empty cell mid-row (ING's Rente rows lack the
+    Buchungstext) shifts the amount into the currency column. The gap is
+    looked for from the right, after the date; None when no place reads.
+    """
+    missing = len(names) - len(record.cells)
+    if missing <= 0:
+        return None
+    for gap in range(len(record.cells) - 1, mapping.date_column, -1):
+        candidate = Record(record.line, [*record.cells[:gap], *[""] * missing, *record.cells[gap:]])
+        currency = candidate.cell(mapping.currency_column)
+        if currency and not (len(currency) == 3 and currency.isalpha()):
+            continue
+        try:
+            if row_transaction(candidate, mapping, names) is not None:
+                return candidate
+        except ImportFileError:
+            continue
+    return None
+
+
 def statement_from_rows(
     rows: list[Record], mapping: ColumnMapping, names: list[str]
-) -> tuple[ParsedStatement, list[Record]]:
-    """The statement, and the rows skipped as not being transactions."""
+) -> tuple[ParsedStatement, list[Record], list[int]]:
+    """The statement, the rows skipped as not being transactions (totals, balances) and the lines realigned."""
     statement = ParsedStatement()
     skipped: list[Record] = []
+    shifted: list[int] = []
     balances: list[tuple[date, Decimal]] = []
     for record in rows:
         transaction = row_transaction(record, mapping, names)
+        if transaction is None and (fixed := realigned(record, mapping, names)) is not None:
+            record, transaction = fixed, row_transaction(fixed, mapping, names)
+            shifted.append(record.line)
         if transaction is None:
             skipped.append(record)
             continue
@@ -259,7 +341,7 @@ def statement_from_rows(
     currencies = {t.currency for t in statement.transactions}
     if len(currencies) == 1:
         statement.currency = currencies.pop()
-    return statement, skipped
+    return statement, skipped, shifted
 
 
 def latest_balance(balances: list[tuple[date, Decimal]]) -> tuple[date, Decimal]:

@@ -25,7 +25,7 @@ HEADER_NAMES = {
         datum buchungstag buchungsdatum fecha fechaoperacion fechadeoperacion fechacontable data
         datadolancamento datalancamento datamovimento datadeoperacao dataoperazione datacontabile
         boekdatum boekingsdatum transactiedatum dato bogforingsdato bokforingsdag bokforingsdatum
-        transaktionsdatum transaktionsdato bokfortdato""",
+        transaktionsdatum transaktionsdato bokfortdato buchung""",
     "value_date": """valuedate datedevaleur datevaleur wertstellung wertstellungsdatum valutadatum fechavalor
         datavalor datavaluta rentedatum rentedato valutadato""",
     "description": """description details narrative transactiondescription transactiondetails particulars
@@ -37,13 +37,13 @@ HEADER_NAMES = {
         recipient beneficiaire tiers contrepartie empfanger auftraggeberempfanger zahlungsempfanger
         begunstigter begunstigterzahlungspflichtiger auftraggeber beneficiario ordenante contraparte
         favorecido controparte naam naamomschrijving tegenpartij naamtegenpartij begunstigde modtager
-        mottagare mottaker navn namn betalningsmottagare""",
+        mottagare mottaker navn namn betalningsmottagare namezahlungsbeteiligter beguenstigterzahlungspflichtiger""",
     "memo": """memo note notes comment comments subject remarks additionalinformation detail
         detaildelecriture commentaire informationscomplementaires notiz bemerkung kommentar observaciones
         comentario notas observacao observacoes nota complemento dettaglio notitie opmerking notat
         anteckning bemerkning""",
     "amount": """amount transactionamount value net netamount montant montantdeloperation montantoperation betrag
-        umsatz buchungsbetrag importe cantidad monto valor montante quantia importo ammontare bedrag
+        umsatz buchungsbetrag netto importe cantidad monto valor montante quantia importo ammontare bedrag
         transactiebedrag belob beloeb belopp""",
     "debit": """debit debits debitamount withdrawal withdrawals paidout moneyout outflow soll ausgang belastung
         cargo cargos debe debito saida saidas addebiti addebito uscite dare af debet udbetaling uttag""",
@@ -51,12 +51,14 @@ HEADER_NAMES = {
         abonos haber ingreso ingresos credito entrada entradas accrediti accredito entrate avere bij
         indsat indbetaling insattning""",
     "balance": """balance runningbalance bookedbalance solde soldeapresoperation saldo kontostand
-        saldonachbuchung saldonamutatie bogfortsaldo""",
-    "currency": """currency ccy currencycode devise monnaie monn wahrung moneda divisa moeda valuta""",
+        saldonachbuchung saldonamutatie bogfortsaldo guthaben""",
+    "currency": """currency ccy currencycode devise monnaie monn wahrung waehrung moneda divisa moeda valuta""",
     "id": """id transactionid transactionnumber transactionreference fitid uniqueid ndetransaction
         numerodetransaction referencia riferimento referentie transaktionsid transaktionsnummer
-        buchungsreferenz idtransazione reference ref""",
+        buchungsreferenz idtransazione transaktionscode reference ref""",
     "status": "status state statut etat estado stato situacao tilstand",
+    # A column named so generically that it is the status only when every cell is one (Sparkasse's "Info").
+    "status_note": "info",
     "category": "category categorie kategorie categoria kategori rubrique",
 }
 ROLE_BY_HEADER = {name.lower(): role for role, names in HEADER_NAMES.items() for name in names.split()}
@@ -70,13 +72,16 @@ BALANCE_ROW_PREFIXES = (
     "neuer kontostand", "beginsaldo", "eindsaldo", "startsaldo", "ingaende saldo", "utgaende saldo",
     "indgaende saldo", "udgaende saldo",
 )
+# Labels of a balance stated above the header (DKB's "Kontostand vom 09.12.2025:", ING's "Saldo").
+PREAMBLE_BALANCE_LABELS = ("kontostand", "saldo", "balance", "closing balance", "current balance", "solde")
 TOTAL_ROWS = {"total", "totals", "totaal", "totale", "summe", "sum", "subtotal", "saldo", "solde", "balance"}
 PENDING_WORDS = (
     "pend", "vorgemerkt", "ausstehend", "en attente", "in sospeso", "in afwachting", "autoriz", "authori",
 )
 DEBIT_WORDS = {"debit", "dr", "db", "debet"}
 CREDIT_WORDS = {"credit", "cr", "kredit"}
-STATUS_WORDS = {"posted", "pending", "complete", "completed", "cleared", "booked", "settled"}
+STATUS_WORDS = {"posted", "pending", "complete", "completed", "cleared", "booked", "settled", "gebucht",
+                "vorgemerkt", "umsatz gebucht", "umsatz vorgemerkt", "abgeschlossen", "ausstehend"}
 LETTER_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe", "đ": "d", "ł": "l"})
 DATE_SAMPLE_SIZE = 50
 THOUSANDS_MARKS = ("'", "’", " ", "\u00a0", "\u202f")
@@ -154,6 +159,27 @@ def _iso_datetime(text: str) -> date:
     return datetime.fromisoformat(text.replace(" ", "T", 1)).date()
 
 
+_OFX_DATETIME = re.compile(r"(\d{8})\d{6}(?:\.\d{3})?(?:\[[+-]?\d+(?:\.\d+)?(?::\w+)?\])?")
+_SHORT_YEAR_DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{1,2})")
+
+
+def _ofx_datetime(text: str) -> date:
+    """``20091224120000[0:GMT]``: the calendar date as written, whatever the zone (as OFX files are read)."""
+    match = _OFX_DATETIME.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    return datetime.strptime(match.group(1), "%Y%m%d").date()
+
+
+def _short_year_date(text: str) -> date:
+    """``10-Nov-9``: a year of one or two digits, read as ``%y`` reads two (00-68 are 2000-2068)."""
+    match = _SHORT_YEAR_DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    day, month, year = match.groups()
+    return datetime.strptime(f"{day}-{month}-{int(year):02d}", "%d-%b-%y").date()
+
+
 def _strptime(pattern: str):
     def parse(text: str) -> date:
         return datetime.strptime(text, pattern).date()
@@ -180,6 +206,8 @@ DATE_FORMATS = {
     "DD Mon YYYY": _strptime("%d %b %Y"),
     "DD-Mon-YY": _strptime("%d-%b-%y"),
     "DD-Mon-YYYY": _strptime("%d-%b-%Y"),
+    "DD-Mon-Y": _short_year_date,
+    "OFX date-time": _ofx_datetime,
     "Mon DD, YYYY": _strptime("%b %d, %Y"),
 }
 
@@ -257,8 +285,33 @@ def folded_text(text: str) -> str:
     return " ".join("".join(ch for ch in folded if not unicodedata.combining(ch)).split())
 
 
+# What a header puts in brackets after its name: the currency ("Betrag (€)", "Amount [EUR]") or a
+# qualifier ("BIC (SWIFT-Code)", a repeated name's "(2)").
+HEADER_QUALIFIER = re.compile(r"\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]\s*$")
+CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₺": "TRY", "₽": "RUB"}
+
+
+def header_currency(name: str) -> str | None:
+    """The currency a header names in brackets: ``Betrag (€)`` -> EUR, ``Amount (EUR)`` -> EUR.
+
+    A bare ``$`` names no one currency (US, Canadian, Australian dollars...), so it names none.
+    """
+    match = HEADER_QUALIFIER.search(name)
+    if not match:
+        return None
+    qualifier = match.group(1).strip()
+    if qualifier in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[qualifier]
+    return qualifier if len(qualifier) == 3 and qualifier.isalpha() and qualifier.isupper() else None
+
+
 def header_role(name: str) -> str | None:
-    """The role a header name gives its column: "date", "amount", "debit", ... or None."""
+    """The role a header name gives its column: "date", "amount", "debit", ... or None.
+
+    A bracketed qualifier after the name does not change its role: ``Betrag (€)`` is an amount.
+    """
+    if HEADER_QUALIFIER.search(name) and (unqualified := HEADER_QUALIFIER.sub("", name)):
+        name = unqualified
     key = header_key(name)
     if key in ROLE_BY_HEADER:
         return ROLE_BY_HEADER[key]

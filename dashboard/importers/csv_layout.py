@@ -24,6 +24,7 @@ from .csv_conventions import (
     folded_text,
     combined_amount,
     has_currency_mark,
+    header_currency,
     header_role,
     parse_amount,
 )
@@ -62,6 +63,8 @@ class ColumnMapping:
     category_column: int | None = None
     status_column: int | None = None
     indicator_column: int | None = None  # C/D, Af/Bij...: the sign of an unsigned amount
+    value_date_column: int | None = None  # next to a booking date, which is the transaction's date
+    currency: str | None = None  # named by the amount's header ("Betrag (€)") when no column states one
     decimal_separator: str = "."
     negate: bool = False  # card exports that write purchases as positive
     has_header: bool = True
@@ -75,6 +78,8 @@ class ColumnMapping:
             raise ValueError("a mapping needs either an amount column or debit/credit columns")
         if not all(isinstance(c, int) and c >= 0 for c in self.columns()):
             raise ValueError("columns are numbered from 0")
+        if self.currency is not None and not (len(self.currency) == 3 and self.currency.isalpha()):
+            raise ValueError(f"currency must be a three-letter code, not {self.currency!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -160,8 +165,15 @@ def header_row(records: list[Record], named_header: int | None, mapping: ColumnM
 
 
 def column_names(header: list[str], width: int) -> list[str]:
+    """The columns' names; a name the header repeats is numbered ("Betrag", "Betrag (2)") so the two stay apart."""
     named = [" ".join(cell.split()) for cell in header] + [""] * (width - len(header))
-    return [name or f"Column {number}" for number, name in enumerate(named, start=1)]
+    seen: Counter[str] = Counter()
+    names = []
+    for number, name in enumerate(named, start=1):
+        name = name or f"Column {number}"
+        seen[name] += 1
+        names.append(f"{name} ({seen[name]})" if seen[name] > 1 else name)
+    return names
 
 
 def described_columns(mapping: ColumnMapping) -> list[tuple[str, int]]:
@@ -197,6 +209,13 @@ def unique_id_column(columns: list[int], rows: list[Record]) -> int | None:
     return None
 
 
+def status_column(named: list[int], generic: list[int], rows: list[Record]) -> int | None:
+    """A column named as the status, else a generically named one ("Info") whose every cell is a status."""
+    if named:
+        return named[0]
+    return next((c for c in generic if rows and all(folded_text(r.cell(c)) in STATUS_WORDS for r in rows)), None)
+
+
 def currency_column(columns: list[int], rows: list[Record]) -> int | None:
     for column in columns:
         if all(len(v) == 3 and v.isalpha() for r in rows if (v := r.cell(column))):
@@ -219,17 +238,21 @@ def mapping_from_header(names: list[str], rows: list[Record], date_order: str | 
     for column, name in enumerate(names):
         if role := header_role(name):
             by_role.setdefault(role, []).append(column)
-    date_column = first(by_role.get("date", []) + by_role.get("value_date", []))
+    booking_date, value_date = first(by_role.get("date", [])), first(by_role.get("value_date", []))
+    date_column = value_date if booking_date is None else booking_date
     rows = [r for r in rows if has_digit(r.cell(date_column))]
+    money_names = [names[c] for role in ("amount", "debit", "credit") for c in by_role.get(role, [])]
     draft: dict[str, Any] = {
         "date_column": date_column,
+        "value_date_column": value_date if booking_date is not None else None,
+        "currency": next((code for name in money_names if (code := header_currency(name))), None),
         **text_roles(varying(by_role.get("description", []), rows), by_role.get("memo", []),
                      first(by_role.get("counterparty", []))),
         "balance_column": first(by_role.get("balance", [])),
         "currency_column": currency_column(by_role.get("currency", []), rows),
         "id_column": unique_id_column(by_role.get("id", []), rows),
         "category_column": first(by_role.get("category", [])),
-        "status_column": first(by_role.get("status", [])),
+        "status_column": status_column(by_role.get("status", []), by_role.get("status_note", []), rows),
     }
     if "amount" in by_role:
         draft["amount_column"] = by_role["amount"][0]
@@ -307,6 +330,8 @@ def money_roles(money: list[int], rows: list[Record], separator: str, problems: 
         for roles in (out_first, in_first):
             if balance is not None and balances_follow(rows, roles, separator):
                 return roles
+            if signs_tell_apart(rows, roles, separator):
+                return roles
         problems.append("two amount columns: which one is money out?")
         return out_first
     if not money:
@@ -314,6 +339,17 @@ def money_roles(money: list[int], rows: list[Record], separator: str, problems: 
         return {}
     problems.append(f"{len(money)} columns hold amounts: which is the transaction amount?")
     return {"amount_column": money[0]}
+
+
+def signs_tell_apart(rows: list[Record], roles: dict[str, int], separator: str) -> bool:
+    """True when the money-out column holds only negative amounts and the money-in column only positive ones."""
+    def signs(column: int) -> set[bool]:
+        return {amount < 0 for r in rows if (amount := parse_amount(r.cell(column), separator))}
+
+    try:
+        return signs(roles["debit_column"]) == {True} and signs(roles["credit_column"]) == {False}
+    except ValueError:
+        return False
 
 
 def balances_follow(rows: list[Record], roles: dict[str, int], separator: str) -> bool:

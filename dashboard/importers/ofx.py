@@ -53,6 +53,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # An opening tag as ofxtools' TreeBuilder reads one; CDATA is matched only to be skipped.
 _OPENING_TAG = re.compile(r"<!\[CDATA\[.*?\]\]>|<([A-Z0-9._ ][A-Z0-9./_ ]*)>", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# A value wrapped over several lines by the bank's generator: its line breaks (and the indentation after them).
+_WRAPPED = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 _PARSE_ERROR = re.compile(r"^(?P<what>.*?)(?: in .*)? - position=\[(?P<start>\d+):", re.DOTALL)
 
 
@@ -299,11 +301,11 @@ def _posted_date(document: _Document, element: ET.Element, posted: str) -> date:
 
 
 def _text(parent: ET.Element | None, path: str) -> str | None:
-    """An element's text with HTML entities decoded once; None when absent or empty."""
+    """An element's text with HTML entities decoded once and wrapped lines joined; None when absent or empty."""
     element = parent.find(path) if parent is not None else None
     if element is None or element.text is None:
         return None
-    value = _ENTITY.sub(lambda match: html.unescape(match.group()), element.text).strip()
+    value = _ENTITY.sub(lambda match: html.unescape(match.group()), _WRAPPED.sub(" ", element.text.strip()))
     return value or None
 
 

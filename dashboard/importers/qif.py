@@ -113,7 +113,7 @@ class _SectionReader:
             self.start_section(line, number)
         elif self.section is None:
             raise ImportFileError("not a QIF file: expected a header such as !Type:Bank", number)
-        elif line == "^":
+        elif not line.strip("^"):  # "^" ends a record; some writers end records with "^^"
             self.finish_record()
         elif self.section != "skip":
             self.record = self.record or _Record(line=number)

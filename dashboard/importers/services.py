@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from babel import Locale, UnknownLocaleError
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
@@ -46,7 +47,8 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
     mapping when it fits. ``progress`` is called after each chunk with the rows
     done so far and the rows read in all. ``date_order`` ("dmy"/"mdy") settles
     ambiguous dates; without it the account's remembered order, else
-    ``preferred_date_order`` (the user's setting, see :func:`preferred_date_order`).
+    ``preferred_date_order`` (the user's setting or locale, see :func:`preferred_date_order`),
+    else the account's currency (see :func:`currency_date_order`).
     ``refuse_as_preview`` raises :class:`ImportRefused`, with nothing written, for a
     file the preview refuses (another currency; nothing new): the confirm step,
     which so parses the file once instead of once to check and once to import.
@@ -59,7 +61,7 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
         account = named_account(session, scope, account_name)
     parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
                                         account.csv_mapping if account is not None else None,
-                                        date_order or remembered_date_order(account) or preferred_date_order)
+                                        deciding_date_order(account, date_order, preferred_date_order))
     try:
         if account is None:
             account = account_for_import(session, scope, account_name, parsed, default_currency)
@@ -94,14 +96,40 @@ def preview_file(session: Session, scope: Scope, account: Account, data: bytes, 
     scope.check(account.owner_id, account.id, WRITE)
     parsed, used_mapping = parse_upload(data, filename, file_format, mapping,
                                         account.csv_mapping if saved_mapping else None,
-                                        date_order or remembered_date_order(account) or preferred_date_order)
+                                        deciding_date_order(account, date_order, preferred_date_order))
     return preview_import(session, scope, account, parsed, data), used_mapping
 
 
-def preferred_date_order(user: User) -> str | None:
-    """The user's "Date order for ambiguous files" (``preferences["date_order"]``), when set."""
-    order = (user.preferences or {}).get("date_order")
-    return order if order in DATE_ORDERS else None
+def deciding_date_order(account: Account | None, given: str | None, preferred: str | None) -> str | None:
+    """The order that reads ambiguous dates: the one given, the account's last, the user's, its currency's."""
+    return given or remembered_date_order(account) or preferred or currency_date_order(account)
+
+
+def preferred_date_order(user: User, locale: str | None = None) -> str | None:
+    """The user's "Date order for ambiguous files" (``preferences["date_order"]``), when set; else their
+    locale's (``preferences["locale"]``, else ``locale``, e.g. the browser's language)."""
+    preferences = user.preferences or {}
+    order = preferences.get("date_order")
+    return order if order in DATE_ORDERS else locale_date_order(preferences.get("locale") or locale)
+
+
+def locale_date_order(locale: str | None) -> str | None:
+    """ "mdy" for en_US, "dmy" for en_GB or de; None for a locale that writes the year first (sv, ja) or none."""
+    try:
+        pattern = Locale.parse(locale.replace("-", "_")).date_formats["short"].pattern
+    except (AttributeError, TypeError, ValueError, UnknownLocaleError):
+        return None
+    day, month, year = (pattern.find(letter) for letter in "dMy")
+    if min(day, month) < 0 or year < min(day, month):
+        return None
+    return "dmy" if day < month else "mdy"
+
+
+def currency_date_order(account: Account | None) -> str | None:
+    """An account in US dollars reads ambiguous dates month first, any other currency day first."""
+    if account is None:
+        return None
+    return "mdy" if account.currency == "USD" else "dmy"
 
 
 def remembered_date_order(account: Account | None) -> str | None:
