@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, event, func, select, text, update
+from sqlalchemy import case, column, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -94,10 +94,11 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
             .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
             .returning(*TOTALS_INPUT)
         )
-        inserted = session.execute(statement, list(rows)).all()
-    apply_to_totals(session, inserted, sign=1)
-    _count_written(session, len(inserted))
-    return len(inserted)
+        returned = session.execute(statement, list(rows)).all()
+        apply_to_totals(session, returned, sign=1)
+        inserted = len(returned)
+    _count_written(session, inserted)
+    return inserted
 
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
@@ -106,11 +107,13 @@ COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "s
                  "source": TransactionSource.IMPORT.value}
 
 
-def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
+def _insert_through_copy(session: Session, rows: Sequence[dict]) -> int:
     """PostgreSQL: COPY the rows into a scratch table, then one INSERT .. SELECT .. ON CONFLICT DO NOTHING.
 
     Several times faster than multi-row INSERTs for a large import, with the
-    same outcome: the unique constraint still decides what is a duplicate.
+    same outcome: the unique constraint still decides what is a duplicate. The
+    same statement sums what went in per monthly-totals key, so a few dozen
+    deltas come back instead of every row. Returns how many rows went in.
     """
     columns = ", ".join(COPY_COLUMNS)
     connection = session.connection()
@@ -121,12 +124,20 @@ def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
     )
     connection.exec_driver_sql("TRUNCATE transaction_load")
     _copy_into(session, "transaction_load", rows)
-    return connection.execute(
-        text(f"INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "  # nosec B608
+    sums = connection.execute(
+        text(f"WITH inserted AS (INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "  # nosec B608
              "ON CONFLICT (account_id, external_id) DO NOTHING "
-             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount, transfer_id")
-        .columns(*TOTALS_INPUT)
+             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount, transfer_id) "
+             "SELECT owner_id, account_id, CAST(date_trunc('month', date) AS DATE), "
+             "CASE WHEN transfer_id IS NOT NULL THEN :transfers ELSE COALESCE(category, '') END, "
+             "COALESCE(nominal_code, ''), currency, COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0), "
+             "COALESCE(-SUM(amount) FILTER (WHERE amount <= 0), 0), COUNT(*) FROM inserted GROUP BY 1, 2, 3, 4, 5, 6")
+        .bindparams(transfers=TRANSFER_CATEGORY)
+        .columns(*(column(name) for name in TOTALS_KEY), column("income", Money()), column("expense", Money()),
+                 column("transactions"))
     ).all()
+    _store_deltas(session, {tuple(row[:6]): _Delta(row.income, row.expense, row.transactions) for row in sums}, sign=1)
+    return sum(row.transactions for row in sums)
 
 
 def _copy_into(session: Session, table: str, rows: Sequence[dict]) -> None:
@@ -246,6 +257,11 @@ def apply_to_totals(session: Session, rows: Iterable[Sequence], sign: int) -> No
         else:
             delta.expense -= sign * amount
         delta.transactions += sign
+    _store_deltas(session, deltas, sign)
+
+
+def _store_deltas(session: Session, deltas: dict[tuple, _Delta], sign: int) -> None:
+    """Add the deltas (keyed like ``TOTALS_KEY``) to the monthly totals; after removals, drop emptied totals."""
     if not deltas:
         return
     table = MonthlyTotal.__table__
