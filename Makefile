@@ -33,10 +33,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# The whole benchmark in one run (under 20 minutes at the default BENCH_ROWS=1000000; BENCH_ROWS=100000 for a quick
+# one; BENCH_PEER=0 leaves out Fava): writes bench/results.json and prints one table. See bench/bench.py.
 bench: install
-	$(BIN)/python bench/bench_pages.py --no-plans
-	$(BIN)/python bench/bench_reports.py
-	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench.py
 
 # Not part of `make test`: a minute of locust against two gunicorn workers on loopback.
 load: install

@@ -9,14 +9,16 @@ one), so a write can never reach rows the scope may not change.
 from __future__ import annotations
 
 import io
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import case, column, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
@@ -30,6 +32,42 @@ TOTALS_INPUT = (
     Transaction.owner_id, Transaction.account_id, Transaction.date, Transaction.category,
     Transaction.nominal_code, Transaction.currency, Transaction.amount, Transaction.transfer_id,
 )
+
+
+logger = logging.getLogger(__name__)
+ANALYZE_AFTER_ROWS = 1_000  # a commit that wrote at least this many rows refreshes the planner's statistics
+ROWS_WRITTEN = "ledger_rows_written"  # session.info key: rows this transaction wrote through the ledger
+
+
+def _count_written(session: Session, rows: int) -> None:
+    session.info[ROWS_WRITTEN] = session.info.get(ROWS_WRITTEN, 0) + rows
+
+
+@event.listens_for(Session, "after_commit")
+def _analyze_after_bulk_write(session: Session) -> None:
+    """PostgreSQL: once a bulk write (import, sync, demo load, undo) is committed, ANALYZE the tables it changed.
+
+    Autovacuum gets to it minutes later; until then the planner plans the
+    account page as if the table were empty (a bitmap AND over two indexes
+    reading every row: 43 ms instead of 0.3 ms at 100,000 rows). It runs after
+    the commit, on a connection of its own, so the audit chain's lock (taken
+    by the write's last event, held to its commit) is not held through it.
+    """
+    if session.info.pop(ROWS_WRITTEN, 0) < ANALYZE_AFTER_ROWS:
+        return
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE transactions, monthly_totals")
+    except SQLAlchemyError as error:  # the write is committed; stale statistics only slow pages until autovacuum
+        logger.warning("ANALYZE after a bulk write failed: %s", error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_writes(session: Session) -> None:
+    session.info.pop(ROWS_WRITTEN, None)
 
 
 def _dialect_insert(session: Session, table):
@@ -56,9 +94,11 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
             .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
             .returning(*TOTALS_INPUT)
         )
-        inserted = session.execute(statement, list(rows)).all()
-    apply_to_totals(session, inserted, sign=1)
-    return len(inserted)
+        returned = session.execute(statement, list(rows)).all()
+        apply_to_totals(session, returned, sign=1)
+        inserted = len(returned)
+    _count_written(session, inserted)
+    return inserted
 
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
@@ -69,11 +109,13 @@ COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "s
                  "source": TransactionSource.IMPORT.value}
 
 
-def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
+def _insert_through_copy(session: Session, rows: Sequence[dict]) -> int:
     """PostgreSQL: COPY the rows into a scratch table, then one INSERT .. SELECT .. ON CONFLICT DO NOTHING.
 
     Several times faster than multi-row INSERTs for a large import, with the
-    same outcome: the unique constraint still decides what is a duplicate.
+    same outcome: the unique constraint still decides what is a duplicate. The
+    same statement sums what went in per monthly-totals key, so a few dozen
+    deltas come back instead of every row. Returns how many rows went in.
     """
     columns = ", ".join(COPY_COLUMNS)
     connection = session.connection()
@@ -84,12 +126,20 @@ def _insert_through_copy(session: Session, rows: Sequence[dict]) -> list:
     )
     connection.exec_driver_sql("TRUNCATE transaction_load")
     _copy_into(session, "transaction_load", rows)
-    return connection.execute(
-        text(f"INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "  # nosec B608
+    sums = connection.execute(
+        text(f"WITH inserted AS (INSERT INTO transactions ({columns}) SELECT {columns} FROM transaction_load "  # nosec B608
              "ON CONFLICT (account_id, external_id) DO NOTHING "
-             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount, transfer_id")
-        .columns(*TOTALS_INPUT)
+             "RETURNING owner_id, account_id, date, category, nominal_code, currency, amount, transfer_id) "
+             "SELECT owner_id, account_id, CAST(date_trunc('month', date) AS DATE), "
+             "CASE WHEN transfer_id IS NOT NULL THEN :transfers ELSE COALESCE(category, '') END, "
+             "COALESCE(nominal_code, ''), currency, COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0), "
+             "COALESCE(-SUM(amount) FILTER (WHERE amount <= 0), 0), COUNT(*) FROM inserted GROUP BY 1, 2, 3, 4, 5, 6")
+        .bindparams(transfers=TRANSFER_CATEGORY)
+        .columns(*(column(name) for name in TOTALS_KEY), column("income", Money()), column("expense", Money()),
+                 column("transactions"))
     ).all()
+    _store_deltas(session, {tuple(row[:6]): _Delta(row.income, row.expense, row.transactions) for row in sums}, sign=1)
+    return sum(row.transactions for row in sums)
 
 
 def _copy_into(session: Session, table: str, rows: Sequence[dict]) -> None:
@@ -128,6 +178,7 @@ def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int
         else:
             session.execute(Transaction.__table__.insert(), rows[start:start + chunk])
     rebuild_totals(session, owner_id)
+    _count_written(session, len(rows))
 
 
 def delete_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int]) -> int:
@@ -154,6 +205,7 @@ def _delete(session: Session, *criteria) -> int:
         _update(session, (Transaction.id.in_(partners),), {"transfer_id": None})
     deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
     apply_to_totals(session, deleted, sign=-1)
+    _count_written(session, len(deleted))
     return len(deleted)
 
 
@@ -185,6 +237,7 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
     session.execute(update(Transaction).where(*criteria).values(**values).execution_options(synchronize_session="fetch"))
     after = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
     apply_to_totals(session, after, sign=1)
+    _count_written(session, len(after))
     return len(after)
 
 
@@ -206,6 +259,11 @@ def apply_to_totals(session: Session, rows: Iterable[Sequence], sign: int) -> No
         else:
             delta.expense -= sign * amount
         delta.transactions += sign
+    _store_deltas(session, deltas, sign)
+
+
+def _store_deltas(session: Session, deltas: dict[tuple, _Delta], sign: int) -> None:
+    """Add the deltas (keyed like ``TOTALS_KEY``) to the monthly totals; after removals, drop emptied totals."""
     if not deltas:
         return
     table = MonthlyTotal.__table__

@@ -93,17 +93,15 @@ def import_confirm(account_id: int):
         abort(400, "The confirmation form was incomplete or expired; choose the file again.")
     mapping = _carried_mapping(form)
     date_order = form.date_order.data or None
-    try:
-        preview, _ = services.preview_file(db.session, scope_for(current_user), account, data, filename,
-                                           file_format=form.format.data, mapping=mapping, date_order=date_order,
-                                           preferred_date_order=_preferred_date_order())
-        if preview.refusal:  # the page offered no import button; a forged or stale post gets the same answer
-            flash(preview.refusal, "warning")
-            return redirect(url_for("accounts.import_file", account_id=account.id))
+    try:  # the page offered no import button for a refused file; a forged or stale post gets the same answer
         batch = services.import_file(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), data,
                                      filename, account=account, file_format=form.format.data, mapping=mapping,
                                      date_order=date_order,
-                                     preferred_date_order=_preferred_date_order())
+                                     preferred_date_order=_preferred_date_order(),
+                                     refuse_as_preview=True)
+    except services.ImportRefused as refused:
+        flash(refused.reason, "warning")
+        return redirect(url_for("accounts.import_file", account_id=account.id))
     except ImportFileError as error:
         return _upload_page_with_error(account, error, filename)
     return redirect(url_for("accounts.import_result", account_id=account.id, batch_id=batch.id))

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 CURRENCY_MARKS = re.compile(r"[£$€¥₹₩₺₽¢]|\b[A-Z]{3}\b|\b(?:kr|Fr)\.?(?!\w)")
 
@@ -238,12 +239,18 @@ def date_order_of(date_format: str) -> str | None:
 
 def parse_date(text: str, date_format: str) -> date:
     """The date in ``text`` under ``date_format`` (a key of DATE_FORMATS); ValueError otherwise."""
-    return DATE_FORMATS[date_format](" ".join(text.split()))
+    day = date_or_none(text, date_format)
+    if day is None:
+        raise ValueError(f"{text!r} is not a date in the format {date_format}")
+    return day
 
 
+@lru_cache(maxsize=65_536)
 def date_or_none(text: str, date_format: str) -> date | None:
+    """Cached: a file repeats a few thousand dates over its rows, and layout detection, the check of the
+    rest and the rows read the same cells, so strptime runs once per distinct cell and format."""
     try:
-        return parse_date(text, date_format)
+        return DATE_FORMATS[date_format](" ".join(text.split()))
     except ValueError:
         return None
 

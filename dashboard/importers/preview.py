@@ -57,27 +57,44 @@ class Preview:
 
     @property
     def currency_warnings(self) -> list[str]:
-        """A file in another currency than the account: the wrong account was chosen, so it is refused."""
-        return [
-            f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}."
-            for plan in self.accounts if plan.foreign_currencies
-        ]
+        return currency_warnings(self.accounts)
 
     @property
     def foreign_currencies(self) -> list[str]:
-        return list(dict.fromkeys(c for plan in self.accounts for c in plan.foreign_currencies))
+        return foreign_currencies(self.accounts)
 
     @property
     def refusal(self) -> str | None:
         """Why this file is not to be imported as it stands, or None: mixed currencies, or nothing new."""
-        if self.currency_warnings:
-            return (" ".join(self.currency_warnings) + " Import it into an account in "
-                    f"{' or '.join(self.foreign_currencies)}, or create one; nothing was imported.")
-        if self.read and not self.new and self.skipped:
-            return "Your rules skip every new transaction in this file; there is nothing to import."
-        if self.read and not self.new:
-            return "Every transaction in this file is already imported; there is nothing to import."
+        return currency_refusal(self.accounts) or nothing_new_refusal(self.read, self.new, self.skipped)
+
+
+def currency_warnings(plans: list[AccountPlan]) -> list[str]:
+    """A file in another currency than the account: the wrong account was chosen, so it is refused."""
+    return [f"The file states {', '.join(plan.foreign_currencies)} but {plan.name} is in {plan.account.currency}."
+            for plan in plans if plan.foreign_currencies]
+
+
+def foreign_currencies(plans: list[AccountPlan]) -> list[str]:
+    return list(dict.fromkeys(c for plan in plans for c in plan.foreign_currencies))
+
+
+def currency_refusal(plans: list[AccountPlan]) -> str | None:
+    """Why a file in another currency than its account is refused, or None; known before anything is written."""
+    warnings = currency_warnings(plans)
+    if not warnings:
         return None
+    return (" ".join(warnings) + " Import it into an account in "
+            f"{' or '.join(foreign_currencies(plans))}, or create one; nothing was imported.")
+
+
+def nothing_new_refusal(read: int, new: int, skipped: int = 0) -> str | None:
+    """Why a file that adds nothing is refused: every row was there already, or the user's rules skip the rest."""
+    if read and not new and skipped:
+        return "Your rules skip every new transaction in this file; there is nothing to import."
+    if read and not new:
+        return "Every transaction in this file is already imported; there is nothing to import."
+    return None
 
 
 def preview_import(session: Session, scope: Scope, account: Account, parsed: ParsedFile,

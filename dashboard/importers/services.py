@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
 from dashboard.audit import Actor
-from dashboard.importers.account_plans import account_for_import, named_account
+from dashboard.importers.account_plans import account_for_import, named_account, plan_accounts
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.csv_conventions import DATE_ORDERS, date_order_of
 from dashboard.importers.batches import import_parsed
 from dashboard.importers.detect import parse_file
-from dashboard.importers.preview import Preview, preview_import
+from dashboard.importers.preview import Preview, currency_refusal, nothing_new_refusal, preview_import
 from dashboard.importers.records import ImportFileError, ParsedFile
 from dashboard.models import Account, ImportBatch, User
 
@@ -39,7 +39,7 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
                 account: Account | None = None, account_name: str | None = None, file_format: str = "auto",
                 mapping: ColumnMapping | None = None, default_currency: str = "USD",
                 progress: Callable[[int, int], None] | None = None, date_order: str | None = None,
-                preferred_date_order: str | None = None) -> ImportBatch:
+                preferred_date_order: str | None = None, refuse_as_preview: bool = False) -> ImportBatch:
     """Import ``data`` into ``account``, or into the scope's own account called ``account_name``
     (created, in the file's currency else ``default_currency``, when there is none); committed.
 
@@ -49,6 +49,9 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
     ambiguous dates; without it the account's remembered order, else
     ``preferred_date_order`` (the user's setting or locale, see :func:`preferred_date_order`),
     else the account's currency (see :func:`currency_date_order`).
+    ``refuse_as_preview`` raises :class:`ImportRefused`, with nothing written, for a
+    file the preview refuses (another currency; nothing new): the confirm step,
+    which so parses the file once instead of once to check and once to import.
     """
     if (account is None) == (account_name is None):
         raise TypeError("import_file takes an account or an account_name, not both or neither")
@@ -62,13 +65,22 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
     try:
         if account is None:
             account = account_for_import(session, scope, account_name, parsed, default_currency)
+        if refuse_as_preview and (refusal := currency_refusal(plan_accounts(session, account, parsed))):
+            raise ImportRefused(refusal)
         batch = import_parsed(session, scope, actor, account, parsed, filename, data,
                               mapping=used_mapping or parsed.settled_mapping, progress=progress)
+        if refuse_as_preview and (refusal := nothing_new_refusal(
+                batch.rows_read, batch.rows_inserted, batch.rows_read - batch.rows_inserted - batch.rows_duplicate))):
+            raise ImportRefused(refusal)
     except BaseException:
         session.rollback()
         raise
     session.commit()
     return batch
+
+
+class ImportRefused(ImportFileError):
+    """A file that reads but that the preview would not offer to import; nothing was written."""
 
 
 def preview_file(session: Session, scope: Scope, account: Account, data: bytes, filename: str, *,
