@@ -70,7 +70,7 @@ def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filen
         batch = import_parsed(session, scope, actor, account, parsed, filename, data,
                               mapping=used_mapping or parsed.settled_mapping, progress=progress)
         if refuse_as_preview and (refusal := nothing_new_refusal(
-                batch.rows_read, batch.rows_inserted, batch.rows_read - batch.rows_inserted - batch.rows_duplicate))):
+                batch.rows_read, batch.rows_inserted, batch.rows_read - batch.rows_inserted - batch.rows_duplicate)):
             raise ImportRefused(refusal)
     except BaseException:
         session.rollback()
