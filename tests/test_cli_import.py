@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.access import Scope
+from dashboard.audit import Actor
+from dashboard.importers.batches import import_parsed
+from dashboard.importers.records import ParsedFile
 from dashboard.ledger import verify_totals
 from dashboard.models import Account, ImportBatch, Transaction
 from tests import factories
+from tests.test_importers_batches import statement
 
 QIF_JANUARY = b"""!Type:Bank
 D01/05/2025
@@ -204,3 +209,15 @@ def test_account_names_differing_only_in_case_name_one_account(runner, db, user,
     result = import_file(runner, bank_exports / "ofx2-xml" / "stmtrs.ofx")
     assert result.exit_code == 0, result.output
     assert db.session.scalars(select(Transaction.account_id).distinct()).all() == [everyday.id]
+
+
+def test_a_further_account_of_a_file_never_takes_a_name_in_use(db, user):
+    chosen = factories.create_account(db.session, user, "Everyday")
+    factories.create_account(db.session, user, "EVERYDAY ···9041")  # the name the file's second account would take
+    parsed = ParsedFile(format="ofx", statements=[
+        statement(("2025-01-02", "-5", "Tea"), account_id="111122223333"),
+        statement(("2025-01-03", "-6", "Cake"), account_id="999988889041")])
+    import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), chosen, parsed, "two.ofx", b"two")
+    db.session.commit()
+    names = db.session.scalars(select(Account.name).where(Account.owner_id == user.id).order_by(Account.id)).all()
+    assert names == ["Everyday", "EVERYDAY ···9041", "Everyday ···9041 (2)"]

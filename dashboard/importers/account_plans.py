@@ -122,9 +122,21 @@ def account_for_import(session: Session, scope: Scope, name: str, parsed: Parsed
     return account
 
 
+def free_account_name(session: Session, owner_id: int, name: str) -> str:
+    """``name``, or "name (2)", "name (3)", ... when the owner has an account of that name (ignoring case):
+    names are unique per owner, so an account an import or a sync creates never takes one in use."""
+    taken = {other.lower() for other in session.scalars(select(Account.name).where(Account.owner_id == owner_id))}
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name[:110]} ({number})"
+    return candidate
+
+
 def further_account(session: Session, chosen: Account, plan: AccountPlan) -> Account:
     """Create the account for a further statement; a concurrent import may have just created it."""
-    new = _new_file_account(chosen.owner_id, plan.name, plan.statements[0], account_type=chosen.type,
+    new = _new_file_account(chosen.owner_id, free_account_name(session, chosen.owner_id, plan.name),
+                            plan.statements[0], account_type=chosen.type,
                             institution=chosen.institution, currency=chosen.currency,
                             file_account_id=plan.file_account_id)
     try:

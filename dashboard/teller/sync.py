@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from dashboard.access import Scope
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.balances import open_from_stated, record_stated_balance
+from dashboard.importers.account_plans import free_account_name
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
@@ -207,7 +208,7 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
     account = _find_account(session, owner_id, remote["id"])
     if account is None:
         account = Account(
-            owner_id=owner_id, name=_free_name(session, owner_id, _account_name(remote)),
+            owner_id=owner_id, name=free_account_name(session, owner_id, _account_name(remote)),
             source=AccountSource.TELLER, external_id=remote["id"],
             type=ACCOUNT_TYPES.get(remote.get("subtype"), ACCOUNT_TYPES.get(remote.get("type"), AccountType.CHECKING)),
             subtype=(remote.get("subtype") or None), currency=(remote.get("currency") or "USD").upper(),
@@ -221,16 +222,6 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
     else:
         link.enrollment_id = enrollment_id
     return account
-
-
-def _free_name(session: Session, owner_id: int, name: str) -> str:
-    """``name``, or "name (2)", "name (3)", ... when the owner has an account of that name (ignoring case)."""
-    taken = {other.lower() for other in session.scalars(select(Account.name).where(Account.owner_id == owner_id))}
-    candidate, number = name, 1
-    while candidate.lower() in taken:
-        number += 1
-        candidate = f"{name[:110]} ({number})"
-    return candidate
 
 
 def _store_balances(session: Session, account: Account, balances: dict) -> StatedBalance | None:
