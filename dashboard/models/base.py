@@ -64,7 +64,9 @@ def money_from_units(units: int) -> Decimal:
 
 def render_migration_type(type_, obj, autogen_context):
     """Alembic renders Money as the BigInteger it stores, so migrations never import the app."""
-    if type_ == "type" and isinstance(obj, Money):
+    from dashboard.models.rates import Rate
+
+    if type_ == "type" and isinstance(obj, (Money, Rate)):
         return "sa.BigInteger()"
     return False
 
