@@ -67,6 +67,9 @@ class AuditAction(StrEnum):
     TOKEN_REVOKE = "token.revoke"
     TOKEN_USE = "token.use"  # the first use of a token each day
     NOMINAL_CODES_SET = "nominal_codes.set"
+    RATES_IMPORT = "rates.import"  # published rates from a file or the ECB
+    RATE_SET = "rate.set"  # a user's own rate, by hand
+    PREFERENCES_SET = "preferences.set"
 
 
 @dataclass(frozen=True)
