@@ -7,6 +7,8 @@ NAV_LINKS = (
     ("accounts.transactions", "Transactions", False),
     ("reports.index", "Reports", False),
     ("connections.index", "Bank sync", False),
+    ("rates.index", "Rates", False),
+    ("settings.preferences", "Preferences", False),
     ("settings.tokens", "API tokens", False),
     ("admin.index", "Admin", True),
 )
