@@ -43,6 +43,7 @@ from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
+from dashboard.rates.networth import dashboard_net_worth
 from dashboard.redirects import local_url
 
 
@@ -56,11 +57,13 @@ def _actor() -> Actor:
 def overview():
     scope = scope_for(current_user)
     summaries = account_summaries(db.session, scope)
+    currency_totals = totals_by_currency(summaries)
     return render_template(
         "accounts/overview.html",
         summaries=[s for s in summaries if not s.account.closed],
         closed=[s for s in summaries if s.account.closed],
-        currency_totals=totals_by_currency(summaries),
+        currency_totals=currency_totals,
+        net_worth=dashboard_net_worth(db.session, current_user, currency_totals),
         latest=latest_transactions(db.session, scope),
     )
 

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
-from dashboard.models import Account, Money, Transaction
+from dashboard.accounts.queries import CurrencyTotal
+from dashboard.models import Account, Money, Transaction, User
 from dashboard.models.accounts import AccountType, TransactionStatus
 from dashboard.rates.conversion import MissingRate, RateBook, UsedRate, load_rate_book
+from dashboard.rates.preferences import home_currency
 
 ZERO = Decimal(0)
 
@@ -44,6 +47,18 @@ class NetWorth:
         return [h.missing for h in self.holdings if h.missing]
 
     @property
+    def converted_sum(self) -> Decimal:
+        """The sum of what could be converted: shown only beside the list of what could not."""
+        return sum((h.converted for h in self.holdings if h.converted is not None), ZERO)
+
+    @property
+    def unconverted(self) -> list[Holding]:
+        return [h for h in self.holdings if h.missing]
+
+    def holding(self, currency: str) -> Holding | None:
+        return next((h for h in self.holdings if h.currency == currency), None)
+
+    @property
     def total(self) -> Decimal | None:
         """The converted sum; None when any currency could not be converted (never a partial sum)."""
         if self.missing:
@@ -67,13 +82,17 @@ def balances_by_currency(session: Session, scope: Scope, as_of: date) -> dict[st
     return dict(sorted(totals.items()))
 
 
-def net_worth(session: Session, scope: Scope, currency: str, as_of: date, max_age_days: int,
-              book: RateBook | None = None) -> NetWorth:
+def net_worth(session: Session, scope: Scope, currency: str, as_of: date, max_age_days: int) -> NetWorth:
     """The scope's net worth on ``as_of`` in ``currency``, each currency at that day's rate (or the latest
     before it within ``max_age_days``); a currency without one is kept unconverted and flagged."""
     balances = balances_by_currency(session, scope, as_of)
-    if book is None:
-        book = load_rate_book(session, scope.user_id, [*balances, currency], as_of, as_of, max_age_days)
+    book = load_rate_book(session, scope.user_id, [*balances, currency], as_of, as_of, max_age_days)
+    return converted_balances(book, balances, currency, as_of)
+
+
+def converted_balances(book: RateBook, balances: dict[str, Decimal], currency: str, as_of: date) -> NetWorth:
+    """Per-currency figures (already summed) converted at the rates of ``as_of``; the dashboard converts the
+    totals it shows, so its net worth is exactly the sum of those figures converted."""
     result = NetWorth(currency, as_of)
     for held, balance in balances.items():
         holding = Holding(held, balance)
@@ -84,3 +103,12 @@ def net_worth(session: Session, scope: Scope, currency: str, as_of: date, max_ag
             holding.missing = missing
         result.holdings.append(holding)
     return result
+
+
+def dashboard_net_worth(session: Session, user: User, totals: list[CurrencyTotal]) -> NetWorth:
+    """The dashboard's per-currency totals converted into the user's home currency at today's rates."""
+    home = home_currency(session, user)
+    today = date.today()
+    balances = {total.currency: total.balance for total in totals}
+    book = load_rate_book(session, user.id, [*balances, home], today, today, current_app.config["RATE_MAX_AGE_DAYS"])
+    return converted_balances(book, balances, home, today)
