@@ -63,6 +63,7 @@ class UsedRate:
     day: date
     exact: Fraction
     via: str | None = None  # the common base of a cross rate
+    days: int = 1  # more than one: the average of that many daily rates of the month of ``day``
 
     @property
     def value(self) -> Decimal:
@@ -76,11 +77,14 @@ class UsedRate:
         return rounded(Fraction(amount) * self.exact, self.quote)
 
     def inverse(self) -> UsedRate:
-        return UsedRate(self.quote, self.base, self.day, 1 / self.exact, self.via)
+        return UsedRate(self.quote, self.base, self.day, 1 / self.exact, self.via, self.days)
 
     def describe(self) -> str:
         """What a page shows beside a converted figure: "1 USD = 0.7875 GBP on 5 Jan 2024 (via EUR)"."""
         via = f" (via {self.via})" if self.via else ""
+        if self.days > 1:
+            return f"1 {self.base} = {self.value:f} {self.quote}, the average of {self.days} daily rates in " \
+                   f"{self.day:%b %Y}{via}"
         return f"1 {self.base} = {self.value:f} {self.quote} on {day_label(self.day)}{via}"
 
 
@@ -147,6 +151,24 @@ class RateBook:
         if not crosses:
             raise MissingRate(base, quote, day, self.max_age_days)
         return max(crosses, key=lambda used: used.day)
+
+
+    def month_average(self, base: str, quote: str, month: date, last_day: date) -> UsedRate:
+        """The mean of the rates published on the days of ``month`` up to ``last_day`` (a weekend repeats
+        no rate); :class:`MissingRate` (as of the month's last day) when none was."""
+        day, published = month, []
+        while day.month == month.month and day <= last_day:
+            try:
+                used = self.rate(base, quote, day)
+            except MissingRate:
+                used = None
+            if used is not None and used.day == day:
+                published.append(used)
+            day += timedelta(days=1)
+        if not published:
+            raise MissingRate(base, quote, min(day - timedelta(days=1), last_day), self.max_age_days)
+        mean = sum((used.exact for used in published), Fraction(0)) / len(published)
+        return UsedRate(base, quote, month, mean, published[0].via, len(published))
 
 
 def load_rate_book(session: Session, owner_id: int | None, currencies: Iterable[str], first_day: date,

@@ -21,6 +21,7 @@ from dashboard.extensions import db
 from dashboard.audit import Actor
 from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
 from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
+from dashboard.rates.report_switch import home_currency_report
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
 
@@ -120,7 +121,8 @@ def income_expenses_page(context: ReportContext):
         return _download(export.income_expenses_table(report),
                          export.report_filename("income-and-expenses", filters.period))
     return _render("reports/income_expenses.html", context, form, filters, report=report,
-                   charts=[charts.income_expenses_chart(c) for c in report])
+                   charts=[charts.income_expenses_chart(c) for c in report],
+                   **home_currency_report(context.scope, filters))
 
 
 def categories_page(context: ReportContext):
