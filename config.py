@@ -147,6 +147,9 @@ class Config:
         self.ECB_RATES_URL = env_value("ECB_RATES_URL",
                                        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
         self.RATE_MAX_AGE_DAYS = env_int("RATE_MAX_AGE_DAYS", 7)
+        # A transfer across currencies is suggested when what arrived is within this percentage of what the
+        # money sent buys at the day's rate (banks' spreads and fees).
+        self.TRANSFER_RATE_TOLERANCE_PERCENT = env_int("TRANSFER_RATE_TOLERANCE_PERCENT", 3)
 
     def default_secret_key(self) -> str | None:
         return generated_secret_key()

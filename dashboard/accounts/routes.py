@@ -4,6 +4,7 @@ from functools import partial
 
 from flask import (
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -44,6 +45,7 @@ from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
 from dashboard.rates.networth import dashboard_net_worth
+from dashboard.rates.transfers import linked_exchange_difference
 from dashboard.redirects import local_url
 
 
@@ -128,10 +130,12 @@ def transaction(transaction_id: int):
         db.session.commit()
         flash("Transaction saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(back)
+    other_side = transfer_other_side(db.session, scope, row)
     return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
                            categories=categories_in_use(db.session, scope), confirm=ConfirmForm(),
-                           other_side=transfer_other_side(db.session, scope, row),
-                           candidates=transfer_candidates(db.session, scope, row))
+                           other_side=other_side, candidates=transfer_candidates(db.session, scope, row),
+                           exchange=linked_exchange_difference(db.session, scope, row, other_side,
+                                                               current_app.config["RATE_MAX_AGE_DAYS"]))
 
 
 @bp.post("/transactions/categorise")
