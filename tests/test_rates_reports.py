@@ -8,7 +8,7 @@ from dashboard.audit import Actor
 from dashboard.rates.conversion import rounded
 from dashboard.rates.files import PublishedRate
 from dashboard.rates.preferences import IncomeConversion
-from dashboard.rates.reports import converted_income_and_expenses
+from dashboard.rates.reports import converted_income_and_expenses, converted_spending_by_category
 from dashboard.rates.services import store_published_rates
 from dashboard.reports.periods import Period
 from tests import factories
@@ -93,3 +93,34 @@ def test_the_report_page_switches_to_the_home_currency(auth_client, db, user):
     assert converted.status_code == 200 and 'id="income-expenses-converted"' in converted.text
     assert "Show each currency apart" in converted.text and "£865.00" in converted.text
     assert 'title="1 USD = 0.7875469279 GBP on 5 Jan 2024 (via EUR)"' in converted.text
+
+
+def test_spending_by_category_in_the_home_currency_is_the_sum_of_its_parts_converted(db, user):
+    _world(db, user)
+    report = converted_spending_by_category(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                            IncomeConversion.DAILY, 7, TODAY)
+    expenses = _report(db, user, IncomeConversion.DAILY)
+    assert report.spent == expenses.expenses  # every row here is uncategorised: one category, the same parts
+    [uncategorised] = report.categories
+    assert uncategorised.category == "" and set(uncategorised.rates) == {"EUR", "USD", "GBP"}
+    monthly = converted_spending_by_category(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                             IncomeConversion.MONTHLY, 7, TODAY)
+    assert monthly.spent == _report(db, user, IncomeConversion.MONTHLY).expenses
+
+
+def test_the_categories_page_switches_to_the_home_currency(auth_client, db, user):
+    _world(db, user)
+    user.preferences = {"home_currency": "GBP"}
+    page = auth_client.get("/reports/categories?period=custom&start=2024-01&end=2024-02&in_home=1")
+    assert page.status_code == 200 and 'id="categories-converted"' in page.text
+    assert "Show each currency apart" in page.text
+
+
+def test_balances_in_the_home_currency_are_each_points_per_currency_figures_converted(auth_client, db, user):
+    _world(db, user)
+    user.preferences = {"home_currency": "GBP"}
+    page = auth_client.get("/reports/balances?period=custom&start=2024-01&end=2024-01&step=day&in_home=1").text
+    assert 'id="balances-converted"' in page
+    # 5 Jan: EUR 966.67 × 0.86008 = 831.41; USD -99.99 at 0.86008/1.0921 = -78.75; GBP -20.00
+    assert "£732.66" in page, page[page.find("balances-converted"):][:2500]
+    assert "not converted: " in page  # the 1st: no rate yet

@@ -10,17 +10,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
-from dashboard.accounts.queries import CurrencyTotal
 from dashboard.models import Account, Money, Transaction, User
 from dashboard.models.accounts import AccountType, TransactionStatus
 from dashboard.rates.conversion import MissingRate, RateBook, UsedRate, load_rate_book
 from dashboard.rates.preferences import home_currency
+
+if TYPE_CHECKING:  # the accounts blueprint imports this module
+    from dashboard.accounts.queries import CurrencyTotal
 
 ZERO = Decimal(0)
 
