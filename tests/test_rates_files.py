@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.rates.files import RatesFileError, read_ecb_xml, read_rates_csv
+from dashboard.importers.records import ImportFileError
+from dashboard.rates.files import read_ecb_xml, read_rates_csv
 
 ECB = Path(__file__).parent / "fixtures" / "ecb"
 
@@ -45,7 +46,7 @@ def test_daily_xml_reads_the_cube_of_the_day():
     ("date,base,quote,rate\n2024-01-05,USD\n", "line 2: a line needs date,base,quote,rate"),
 ])
 def test_bad_files_are_refused_with_the_line(text, reason):
-    with pytest.raises(RatesFileError) as refused:
+    with pytest.raises(ImportFileError) as refused:
         read_rates_csv(text)
     assert str(refused.value).startswith(reason)
 
@@ -56,6 +57,6 @@ def test_bad_files_are_refused_with_the_line(text, reason):
     (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "no rates found"),
 ])
 def test_bad_xml_is_refused(data, reason):
-    with pytest.raises(RatesFileError) as refused:
+    with pytest.raises(ImportFileError) as refused:
         read_ecb_xml(data)
     assert reason in str(refused.value)

@@ -18,7 +18,8 @@ from dashboard.extensions import db
 from dashboard.formatting import plain_amount
 from dashboard.importers.text import decode_text
 from dashboard.rates.fetch import RatesFetchError
-from dashboard.rates.files import RatesFileError, read_rates_csv
+from dashboard.importers.records import ImportFileError
+from dashboard.rates.files import read_rates_csv
 from dashboard.rates.networth import net_worth
 from dashboard.rates.services import store_published_rates
 
@@ -32,7 +33,7 @@ def import_rates(file: Path):
     try:
         text, _encoding = decode_text(file.read_bytes())
         rates = read_rates_csv(text)
-    except RatesFileError as error:
+    except ImportFileError as error:
         raise click.ClickException(str(error)) from None
     stored = store_published_rates(db.session, Actor.system(), rates, f"file:{file.name}")
     db.session.commit()

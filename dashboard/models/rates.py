@@ -5,14 +5,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, func
+from sqlalchemy import Date, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from dashboard.models.base import Base
+from dashboard.models.base import Base, Money
 
 RATE_SCALE = 10
-RATE_FACTOR = Decimal(10) ** RATE_SCALE
 LARGEST_RATE = Decimal(10) ** 8  # far inside the BigInteger of 1/10^10ths; no currency pair comes near
 
 
@@ -22,7 +20,7 @@ class RateSource(StrEnum):
     MANUAL = "manual"  # entered by hand on the rates page
 
 
-class Rate(TypeDecorator):
+class Rate(Money):
     """A ``Decimal`` rate stored as an integer count of 1/10,000,000,000ths.
 
     Exact on both engines (SQLite's NUMERIC keeps only 15 significant digits, as a
@@ -30,19 +28,11 @@ class Rate(TypeDecorator):
     inverse a person would type. More places are refused, never rounded.
     """
 
-    impl = BigInteger
     cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        scaled = Decimal(value) * RATE_FACTOR
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than {RATE_SCALE} decimal places")
-        return int(scaled)
+    scale = RATE_SCALE
 
     def process_result_value(self, value, dialect):
-        return None if value is None else (Decimal(int(value)).scaleb(-RATE_SCALE)).normalize()
+        return None if value is None else Decimal(int(value)).scaleb(-RATE_SCALE).normalize()
 
 
 class ExchangeRate(Base):

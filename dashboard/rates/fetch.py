@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import requests
 
-from dashboard.rates.files import PublishedRate, RatesFileError, read_ecb_xml
+from dashboard.importers.records import ImportFileError
+from dashboard.rates.files import PublishedRate, read_ecb_xml
 
 TIMEOUT_SECONDS = 30
 LARGEST_RESPONSE = 5 * 1024 * 1024  # the history XML is about 2 MB; anything far bigger is not the ECB's
@@ -26,5 +27,5 @@ def fetch_ecb_rates(url: str, timeout: float = TIMEOUT_SECONDS) -> list[Publishe
         raise RatesFetchError(f"{url} sent more than {LARGEST_RESPONSE // (1024 * 1024)} MB: not the ECB's rates")
     try:
         return read_ecb_xml(body)
-    except RatesFileError as error:
+    except ImportFileError as error:
         raise RatesFetchError(f"{url}: {error}") from None

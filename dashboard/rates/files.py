@@ -1,7 +1,7 @@
 """Readers for exchange-rate files: the ECB's CSV history, its daily (or history) XML and a plain CSV.
 
 Pure functions of the file's text; no Flask, no database. Each returns
-:class:`PublishedRate` rows or raises :class:`RatesFileError` naming the physical
+:class:`PublishedRate` rows or raises ``ImportFileError`` naming the physical
 line (1-based) of the first bad value, so nothing of a bad file is stored.
 
 * ``eurofxref-hist.csv``: a ``Date`` column, then one column per currency, each
@@ -23,21 +23,13 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import list_currencies
 from lxml import etree
 
+from dashboard.importers.records import ImportFileError
 from dashboard.models.rates import LARGEST_RATE, RATE_SCALE, RateSource
 
 ECB_BASE = "EUR"
 ECB_MISSING = "N/A"
 PLAIN_HEADER = ["date", "base", "quote", "rate"]
 ECB_NAMESPACE = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
-
-
-class RatesFileError(ValueError):
-    """A rates file that cannot be read; ``line`` is the physical line, 1-based, when known."""
-
-    def __init__(self, reason: str, line: int | None = None):
-        self.reason = reason
-        self.line = line
-        super().__init__(f"line {line}: {reason}" if line else reason)
 
 
 @dataclass(frozen=True)
@@ -76,27 +68,27 @@ def read_rates_csv(text: str) -> list[PublishedRate]:
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
-        raise RatesFileError("the file is empty")
+        raise ImportFileError("the file is empty")
     header = [cell.strip() for cell in rows[0]]
     if [cell.lower() for cell in header[:4]] == PLAIN_HEADER:
         return _plain_rows(rows)
     if header[0] == "Date":
         return _ecb_rows(header, rows)
-    raise RatesFileError("the header is neither the ECB's (Date,USD,JPY,...) nor date,base,quote,rate", 1)
+    raise ImportFileError("the header is neither the ECB's (Date,USD,JPY,...) nor date,base,quote,rate", 1)
 
 
 def _day(text: str, line: int) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise RatesFileError(f"{text.strip()!r} is not a date (YYYY-MM-DD)", line) from None
+        raise ImportFileError(f"{text.strip()!r} is not a date (YYYY-MM-DD)", line) from None
 
 
 def _rate(text: str, line: int) -> Decimal:
     try:
         return exact_rate(text)
     except ValueError as error:
-        raise RatesFileError(str(error), line) from None
+        raise ImportFileError(str(error), line) from None
 
 
 def _ecb_rows(header: list[str], rows: list[list[str]]) -> list[PublishedRate]:
@@ -106,7 +98,7 @@ def _ecb_rows(header: list[str], rows: list[list[str]]) -> list[PublishedRate]:
             continue  # the empty column every ECB line's trailing comma makes
         code = currency_code(name)
         if code is None:
-            raise RatesFileError(f"column {name!r} is not a currency code", 1)
+            raise ImportFileError(f"column {name!r} is not a currency code", 1)
         columns.append((index, code))
     rates = []
     for line, row in enumerate(rows[1:], start=2):
@@ -126,12 +118,12 @@ def _plain_rows(rows: list[list[str]]) -> list[PublishedRate]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < 4:
-            raise RatesFileError("a line needs date,base,quote,rate", line)
+            raise ImportFileError("a line needs date,base,quote,rate", line)
         base, quote = currency_code(row[1]), currency_code(row[2])
         if base is None or quote is None:
-            raise RatesFileError(f"{(row[1] if base is None else row[2]).strip()!r} is not a currency code", line)
+            raise ImportFileError(f"{(row[1] if base is None else row[2]).strip()!r} is not a currency code", line)
         if base == quote:
-            raise RatesFileError(f"a rate needs two different currencies, not {base} and {quote}", line)
+            raise ImportFileError(f"a rate needs two different currencies, not {base} and {quote}", line)
         rates.append(PublishedRate(_day(row[0], line), base, quote, _rate(row[3], line), RateSource.CSV))
     return rates
 
@@ -142,7 +134,7 @@ def read_ecb_xml(data: bytes) -> list[PublishedRate]:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise RatesFileError(f"not XML: {error.msg}", error.lineno) from None
+        raise ImportFileError(f"not XML: {error.msg}", error.lineno) from None
     days = root.iter(f"{{{ECB_NAMESPACE}}}Cube")
     rates = []
     for cube in days:
@@ -154,9 +146,9 @@ def read_ecb_xml(data: bytes) -> list[PublishedRate]:
                 continue
             code = currency_code(entry.get("currency"))
             if code is None:
-                raise RatesFileError(f"{entry.get('currency')!r} is not a currency code", entry.sourceline)
+                raise ImportFileError(f"{entry.get('currency')!r} is not a currency code", entry.sourceline)
             rates.append(PublishedRate(day, ECB_BASE, code, _rate(entry.get("rate") or "", entry.sourceline),
                                        RateSource.ECB))
     if not rates:
-        raise RatesFileError("no rates found: this is not the ECB's reference-rate XML")
+        raise ImportFileError("no rates found: this is not the ECB's reference-rate XML")
     return rates
