@@ -41,3 +41,16 @@ def test_a_missing_rate_is_said_and_that_currency_is_left_out_visibly(auth_clien
     assert '≈ <span class="amount ">£850.00</span>' in page
     assert f"not converted: no USD→GBP rate within 7 days of {date.today().day} {date.today():%b %Y}" in page
     assert '<span class="amount ">£1,350.00</span>' in page and "excluding" in page
+
+
+def test_converting_more_currencies_costs_no_more_statements(auth_client, db, user, statements_of):
+    _accounts(db, user)
+    yesterday = date.today() - timedelta(days=1)
+    _rates(db, yesterday, GBP="0.86008", USD="1.0921")
+    before, _ = statements_of(lambda: auth_client.get("/"))
+    factories.create_account(db.session, user, "Konto", currency="CHF", opening_balance=Decimal("10"))
+    factories.create_account(db.session, user, "Yen", currency="JPY", opening_balance=Decimal("1000"))
+    _rates(db, yesterday, CHF="0.9299", JPY="158.35")
+    after, page = statements_of(lambda: auth_client.get("/"))
+    assert "≈ " in page.text and "not converted" not in page.text
+    assert after == before

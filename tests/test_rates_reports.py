@@ -27,7 +27,8 @@ def _world(db, user):
     factories.add_transactions(db.session, euro, [("2024-01-02", "1000.00", "Gehalt"), ("2024-01-03", "-33.33", "Bahn"),
                                                   ("2024-01-06", "-10.00", "Markt")])  # a Saturday: Friday's rate
     factories.add_transactions(db.session, dollars, [("2024-01-05", "-99.99", "Flights")])
-    factories.add_transactions(db.session, pounds, [("2024-01-03", "-20.00", "Lunch"), ("2024-02-10", "5.00", "Refund")])
+    factories.add_transactions(db.session, pounds, [("2024-01-03", "-20.00", "Lunch"),
+                                                    ("2024-02-10", "5.00", "Refund")])
     rates = []
     for day, (gbp, usd) in RATES.items():
         rates += [PublishedRate(day, "EUR", "GBP", D(gbp), "ecb"), PublishedRate(day, "EUR", "USD", D(usd), "ecb")]
