@@ -142,6 +142,14 @@ class Config:
         # Profit-and-loss nominal-code ranges: None for those of the Sage 50 UK kinds, or as JSON a list of
         # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
         self.PNL_RANGES = pnl_ranges()
+        # Exchange rates: where `flask rates fetch` reads the ECB's daily XML, and how old a rate may be (days
+        # before the date converted) before a figure is shown unconverted and flagged.
+        self.ECB_RATES_URL = env_value("ECB_RATES_URL",
+                                       "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
+        self.RATE_MAX_AGE_DAYS = env_int("RATE_MAX_AGE_DAYS", 7)
+        # A transfer across currencies is suggested when what arrived is within this percentage of what the
+        # money sent buys at the day's rate (banks' spreads and fees).
+        self.TRANSFER_RATE_TOLERANCE_PERCENT = env_int("TRANSFER_RATE_TOLERANCE_PERCENT", 3)
 
     def default_secret_key(self) -> str | None:
         return generated_secret_key()

@@ -94,6 +94,7 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.categories.routes import bp as categories_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
+    from dashboard.rates import bp as rates_bp
     from dashboard.reports import bp as reports_bp
     from dashboard.rules.routes import bp as rules_bp
     from dashboard.settings import bp as settings_bp
@@ -107,6 +108,7 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(categories_bp)
     app.register_blueprint(rules_bp)
+    app.register_blueprint(rates_bp)
     api.init_app(app)
 
 

@@ -80,6 +80,9 @@ class AuditAction(StrEnum):
     RULE_MOVE = "rule.move"
     RULE_IMPORT = "rule.import"
     RULE_APPLY = "rule.apply"
+    RATES_IMPORT = "rates.import"  # published rates from a file or the ECB
+    RATE_SET = "rate.set"  # a user's own rate, by hand
+    PREFERENCES_SET = "preferences.set"
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ from rq import Queue, Worker
 from dashboard.audit import Actor
 from dashboard.extensions import db
 from dashboard.models.teller import EnrollmentStatus, TellerEnrollment
+from dashboard.rates.fetch import fetch_ecb_rates
+from dashboard.rates.services import StoredRates, store_published_rates
 from dashboard.teller.client import settings_from_config
 from dashboard.teller.enrollments import client_for
 from dashboard.teller.sync import SyncResult, sync_enrollment
 
 QUEUE = "dashboard"
 SYNC_TIMEOUT = 30 * 60
+RATES_TIMEOUT = 5 * 60
 
 
 def sync_job(enrollment_id: int) -> dict | None:
@@ -66,3 +69,27 @@ def work(burst: bool = False) -> None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline and there is nothing for a worker to do")
     db.engine.dispose()  # the forked work horses open their own connections
     Worker([jobs], connection=jobs.connection).work(burst=burst, with_scheduler=False)
+
+
+def rates_fetch_job(url: str) -> dict:
+    """The job: fetch and store the ECB's rates from ``url``; returns what changed, as JSON."""
+    if not has_app_context():
+        from dashboard import create_app
+
+        with create_app().app_context():
+            return rates_fetch_job(url)
+    stored, read = run_rates_fetch(url)
+    return {"read": read, "added": stored.added, "changed": stored.changed, "unchanged": stored.unchanged}
+
+
+def run_rates_fetch(url: str) -> tuple[StoredRates, int]:
+    """Fetch, store and commit the rates at ``url``: (what was stored, how many were read)."""
+    rates = fetch_ecb_rates(url)
+    stored = store_published_rates(db.session, Actor.system(), rates, url)
+    db.session.commit()
+    return stored, len(rates)
+
+
+def enqueue_rates_fetch(url: str) -> None:
+    """Queue a rates fetch (cron can call `flask rates fetch --enqueue`; a worker runs it)."""
+    queue().enqueue(rates_fetch_job, url, job_timeout=RATES_TIMEOUT, description=f"rates fetch {url}")

@@ -8,6 +8,8 @@ NAV_LINKS = (
     ("reports.index", "Reports", False),
     ("rules.index", "Rules", False),
     ("connections.index", "Bank sync", False),
+    ("rates.index", "Rates", False),
+    ("settings.preferences", "Preferences", False),
     ("settings.tokens", "API tokens", False),
     ("admin.index", "Admin", True),
 )

@@ -1,7 +1,9 @@
 """Pages that change accounts and add or remove transactions by hand; each calls one service and redirects."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dashboard.access import MANAGE, READ, WRITE, account_or_404, scope_for, transaction_or_404
@@ -23,6 +25,7 @@ from dashboard.accounts.transfers import TransferError, link_transfer, suggested
 from dashboard.balances import first_departures, first_difference, mark_reconciled, reconciliation
 from dashboard.extensions import db
 from dashboard.models.accounts import TransactionSource
+from dashboard.rates.transfers import cross_currency_suggestions
 
 ACCOUNT_FIELDS = ("name", "type", "institution", "last_four", "currency", "opening_balance", "opening_date")
 
@@ -178,7 +181,10 @@ def transfers():
     if form.validate_on_submit():
         _link(scope, request.form.get("out"), request.form.get("into"))
         return redirect(local_url(request.form.get("next")) or url_for("accounts.transfers"))
-    return render_template("accounts/transfers.html", pairs=suggested_transfers(db.session, scope), form=form)
+    return render_template("accounts/transfers.html", pairs=suggested_transfers(db.session, scope), form=form,
+                           cross_pairs=cross_currency_suggestions(
+                               db.session, scope, current_app.config["RATE_MAX_AGE_DAYS"],
+                               Decimal(current_app.config["TRANSFER_RATE_TOLERANCE_PERCENT"])))
 
 
 @bp.post("/transactions/<int:transaction_id>/unlink")

@@ -5,6 +5,7 @@ from functools import partial
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -47,6 +48,8 @@ from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
+from dashboard.rates.networth import dashboard_net_worth
+from dashboard.rates.transfers import linked_exchange_difference
 from dashboard.redirects import local_url
 from dashboard.teller.enrollments import account_sync, needing_reconnect
 
@@ -61,11 +64,13 @@ def _actor() -> Actor:
 def overview():
     scope = scope_for(current_user)
     summaries = account_summaries(db.session, scope)
+    currency_totals = totals_by_currency(summaries)
     return render_template(
         "accounts/overview.html",
         summaries=[s for s in summaries if not s.account.closed],
         closed=[s for s in summaries if s.account.closed],
-        currency_totals=totals_by_currency(summaries),
+        currency_totals=currency_totals,
+        net_worth=dashboard_net_worth(db.session, current_user, currency_totals),
         latest=latest_transactions(db.session, scope),
         broken_connections=needing_reconnect(db.session, scope),
     )
@@ -132,10 +137,12 @@ def transaction(transaction_id: int):
         db.session.commit()
         flash("Transaction saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(back)
+    other_side = transfer_other_side(db.session, scope, row)
     return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
                            categories=categories_in_use(db.session, scope), confirm=ConfirmForm(),
-                           other_side=transfer_other_side(db.session, scope, row),
-                           candidates=transfer_candidates(db.session, scope, row))
+                           other_side=other_side, candidates=transfer_candidates(db.session, scope, row),
+                           exchange=linked_exchange_difference(db.session, scope, row, other_side,
+                                                               current_app.config["RATE_MAX_AGE_DAYS"]))
 
 
 @bp.post("/transactions/categorise")

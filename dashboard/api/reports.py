@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, request
+from flask import current_app, g, request
 from werkzeug.exceptions import UnprocessableEntity
 
 from dashboard.api import bp, scope
 from dashboard.api.documents import errors
-from dashboard.api.schemas import (BalancesReport, CategoriesReport, IncomeExpensesReport, ProfitAndLossReport,
-                                   ReportQuery, ReportQueryWithStep)
+from dashboard.api.schemas import (BalancesReport, CategoriesReport, IncomeExpensesReport, NetWorthQuery,
+                                   NetWorthReport, ProfitAndLossReport, ReportQuery, ReportQueryWithStep)
 from dashboard.extensions import db
+from dashboard.rates.files import currency_code
+from dashboard.rates.networth import net_worth
+from dashboard.rates.preferences import home_currency
 from dashboard.reports import balances as balance_reports
 from dashboard.reports import profit_and_loss as pnl
 from dashboard.reports.forms import read_filters
@@ -83,3 +86,22 @@ def balances(_query):
             "points": report.points,
             "data": [{"currency": c.currency, "net_worth": c.net_worth, "accounts": c.accounts}
                      for c in report.currencies]}
+
+
+@bp.get("/reports/net-worth")
+@bp.arguments(NetWorthQuery, location="query")
+@bp.response(200, NetWorthReport)
+@errors(422)
+def net_worth_report(query):
+    """Net worth on a date converted into one currency (?currency=GBP), each currency with the rate used."""
+    owner = g.api_token.owner
+    currency = query["currency"] or home_currency(db.session, owner)
+    if currency_code(currency) is None:
+        raise UnprocessableEntity(f"{currency} is not an ISO 4217 currency code")
+    worth = net_worth(db.session, scope(), currency, query["as_of"] or date.today(),
+                      current_app.config["RATE_MAX_AGE_DAYS"])
+    return {"currency": worth.currency, "as_of": worth.as_of, "total": worth.total,
+            "data": [{"currency": h.currency, "balance": h.balance, "converted": h.converted,
+                      "rate": h.rate.value if h.rate else None, "rate_date": h.rate.day if h.rate else None,
+                      "via": h.rate.via if h.rate else None, "missing": str(h.missing) if h.missing else None}
+                     for h in worth.holdings]}

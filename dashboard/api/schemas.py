@@ -263,3 +263,27 @@ class BalancesReport(Report):
     step = fields.String(required=True)
     points = fields.List(fields.Date(), required=True)
     data = fields.List(fields.Nested(BalancesOut), required=True)
+
+
+class NetWorthQuery(Schema):
+    currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"),
+                             metadata={"description": "Convert into this currency (default: the home currency)."})
+    as_of = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD (default: today)"})
+
+
+class HoldingOut(Schema):
+    currency = fields.String(required=True)
+    balance = Money(required=True, metadata={"description": "Held in this currency; debts negative."})
+    converted = Money(required=True, allow_none=True, metadata={"description": "null when no rate was near enough"})
+    rate = fields.Decimal(as_string=True, required=True, allow_none=True,
+                          metadata={"type": "string", "format": "decimal", "description": "1 currency = rate"})
+    rate_date = fields.Date(required=True, allow_none=True, metadata={"description": "The date of the rate used."})
+    via = fields.String(required=True, allow_none=True, metadata={"description": "The base of a cross rate."})
+    missing = fields.String(required=True, allow_none=True, metadata={"description": "Why it is not converted."})
+
+
+class NetWorthReport(Schema):
+    currency = fields.String(required=True)
+    as_of = fields.Date(required=True)
+    total = Money(required=True, allow_none=True, metadata={"description": "null when any figure is unconverted"})
+    data = fields.List(fields.Nested(HoldingOut), required=True)

@@ -5,12 +5,12 @@ from dashboard.models.base import Base, Money
 from dashboard.models.categories import Category, CategoryMapping
 from dashboard.models.imports import ImportBatch
 from dashboard.models.nominal import NominalCode
+from dashboard.models.rates import ExchangeRate
 from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatchReview, TellerWebhookEvent
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Category", "CategoryMapping", "ImportBatch", "Money",
-           "MonthlyTotal", "NominalCode", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
-           "TellerMatchReview",
-           "TellerWebhookEvent", "Transaction", "User"]
+__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Category", "CategoryMapping", "ExchangeRate", "ImportBatch",
+           "Money", "MonthlyTotal", "NominalCode", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
+           "TellerMatchReview", "TellerWebhookEvent", "Transaction", "User"]

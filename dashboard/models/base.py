@@ -42,13 +42,14 @@ class Money(TypeDecorator):
 
     impl = BigInteger
     cache_ok = True
+    scale = MONEY_SCALE  # a subclass storing another number of places sets its own
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        scaled = Decimal(value) * MONEY_FACTOR
+        scaled = Decimal(value).scaleb(self.scale)
         if scaled != scaled.to_integral_value():
-            raise ValueError(f"{value} has more than {MONEY_SCALE} decimal places")
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
         return int(scaled)
 
     def process_result_value(self, value, dialect):

@@ -21,6 +21,7 @@ from dashboard.extensions import db
 from dashboard.audit import Actor
 from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
 from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
+from dashboard.rates.report_switch import home_currency_report
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
 
@@ -120,7 +121,8 @@ def income_expenses_page(context: ReportContext):
         return _download(export.income_expenses_table(report),
                          export.report_filename("income-and-expenses", filters.period))
     return _render("reports/income_expenses.html", context, form, filters, report=report,
-                   charts=[charts.income_expenses_chart(c) for c in report])
+                   charts=[charts.income_expenses_chart(c) for c in report],
+                   **home_currency_report(context.scope, filters, "income_expenses"))
 
 
 def categories_page(context: ReportContext):
@@ -132,7 +134,8 @@ def categories_page(context: ReportContext):
     account_labels = {int(choice.value): choice.label for choice in form.account.choices if choice.value}
     return _render("reports/categories.html", context, form, filters, report=report,
                    previous=filters.period.previous(), links=category_links(report, filters, account_labels),
-                   charts=[charts.spending_chart(c) for c in report])
+                   charts=[charts.spending_chart(c) for c in report],
+                   **home_currency_report(context.scope, filters, "categories"))
 
 
 def profit_and_loss_page(context: ReportContext):
@@ -185,7 +188,8 @@ def balances_page(context: ReportContext):
     if _wants_csv():
         return _download(export.balances_table(report), export.report_filename("balances", filters.period))
     return _render("reports/balances.html", context, form, filters, report=report,
-                   charts=charts.balances_charts(report))
+                   charts=charts.balances_charts(report),
+                   **home_currency_report(context.scope, filters, "balances", report))
 
 
 def _as_of(name: str, default: date | None) -> tuple[date | None, str | None]:

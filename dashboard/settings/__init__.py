@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-from dashboard.settings import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from dashboard.settings import preferences, routes  # noqa: E402,F401  (routes attach themselves to bp)

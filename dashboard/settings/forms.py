@@ -1,13 +1,15 @@
 """The settings pages' forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from dashboard.api.tokens import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)],
+    # PostgreSQL refuses text holding NUL: such a name is refused here rather than answered with a 500.
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH),
+                                           Regexp(r"^[^\x00]*$", message="Not a valid name.")],
                        description="What the token is for, e.g. \"monthly spreadsheet\".")
     read_only = BooleanField("Read-only (it may read but not change anything)")
     expires_days = IntegerField("Expires after (days)", validators=[Optional(), NumberRange(1, MAX_EXPIRY_DAYS)],
