@@ -150,7 +150,7 @@ def test_categories_table_links_each_category_to_its_transactions(auth_client, h
     link = urlsplit(parsed.links["Rent & Bills"])
     assert link.path == "/transactions"
     assert parse_qs(link.query) == {"category": ["Rent & Bills"], "date_from": ["2025-01-01"], "date_to": ["2025-03-31"],
-                                    "amount_max": ["0"]}
+                                    "direction": ["out"]}
     html = auth_client.get(parsed.links["Groceries"]).get_data(as_text=True)
     assert "-£62.37" in html and "-£45.10" in html  # the two rows behind £107.47
     assert "-£80.00" not in html and "-£1,200.00" not in html  # December's groceries and March's rent are not

@@ -17,7 +17,7 @@ from dashboard.formatting import plain_amount
 from dashboard.models import Account, Transaction
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
-                 "counterparty", "external_id")
+                 "counterparty", "external_id", "note", "nominal_code")
 ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_balance", "balance_as_of",
                    "transactions", "balance", "pending", "opening_balance", "closed")
 STREAM_BATCH = 2000
@@ -28,6 +28,7 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
     query = filtered_transactions(scope, filters).with_only_columns(
         Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
         Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
+        Transaction.note, Transaction.nominal_code,
     ).join(Account, Account.id == Transaction.account_id)
     yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
 
@@ -36,8 +37,9 @@ def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
     """Export rows as CSV: ISO dates, plain decimal amounts (negative for money out), empty for none."""
     return csv_lines(EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
-         counterparty or "", external_id)
-        for account, day, description, amount, currency, status, category, counterparty, external_id in rows
+         counterparty or "", external_id, note or "", nominal_code or "")
+        for account, day, description, amount, currency, status, category, counterparty, external_id, note,
+        nominal_code in rows
     ))
 
 

@@ -35,6 +35,7 @@ from dashboard.accounts.queries import (
 from dashboard.accounts.transaction_queries import (
     account_names,
     categories_in_use,
+    filtered_totals,
     page_position,
     transaction_page,
 )
@@ -177,6 +178,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
         total=None if filters.leaves_rows_out else transaction_count(db.session, scope, filters.account_id),
+        totals=filtered_totals(db.session, scope, filters) if filters.leaves_rows_out else [],
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories,

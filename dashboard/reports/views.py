@@ -15,7 +15,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
-from dashboard.accounts.transaction_queries import UNCATEGORISED
+from dashboard.accounts.transaction_queries import MONEY_OUT, UNCATEGORISED
 from dashboard.downloads import csv_lines, download_response
 from dashboard.extensions import db
 from dashboard.audit import Actor
@@ -70,7 +70,7 @@ def transactions_url(category: str, filters: ReportFilters, account_id: int | No
     """The transactions view showing money out in one category ('' for none) over the period,
     in one account or (``account_id`` None) in all of them."""
     args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
-            "date_to": filters.period.end_date.isoformat(), "amount_max": "0"}
+            "date_to": filters.period.end_date.isoformat(), "direction": MONEY_OUT}
     if account_id is not None:
         args["account"] = account_id
     return url_for(TRANSACTIONS_ENDPOINT, **args)
