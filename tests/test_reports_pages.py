@@ -73,7 +73,9 @@ def test_reports_need_a_login(client, url):
 
 def test_reports_link_appears_in_the_navigation(auth_client):
     html, parsed = _page(auth_client, "/")
-    assert parsed.links["Reports"] == "/reports/"
+    assert parsed.links["Reports"] == "/reports/income-and-expenses"  # a report, not a menu
+    html, parsed = _page(auth_client, "/reports/income-and-expenses")
+    assert parsed.links["All reports"] == "/reports/"
     html, parsed = _page(auth_client, "/reports/")
     assert {"Income and expenses", "Spending by category", "Profit and loss", "Balances and net worth"} <= set(parsed.links)
     assert "/admin/" not in html  # not an admin

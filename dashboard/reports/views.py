@@ -20,7 +20,7 @@ from dashboard.downloads import csv_lines, download_response
 from dashboard.extensions import db
 from dashboard.audit import Actor
 from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
-from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
+from dashboard.reports.forms import BalancesFilterForm, NominalCodeForm, ReportFilterForm, ReportFilters, read_filters
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
 
@@ -40,9 +40,10 @@ class ReportContext:
         return f"{self.blueprint}.{name}"
 
 
-def _filters(context: ReportContext, default_preset: str = "last_12_months"):
+def _filters(context: ReportContext, form_class: type[ReportFilterForm] = ReportFilterForm):
+    """The page's filters; every report opens on the same default period (``periods.DEFAULT_PRESET``)."""
     accounts, currencies = queries.filter_choices(db.session, context.scope)
-    return read_filters(request.args, accounts, currencies, date.today(), default_preset)
+    return read_filters(request.args, accounts, currencies, date.today(), form_class=form_class)
 
 
 def _wants_csv() -> bool:
@@ -124,7 +125,7 @@ def income_expenses_page(context: ReportContext):
 
 
 def categories_page(context: ReportContext):
-    form, filters = _filters(context, default_preset="this_month")
+    form, filters = _filters(context)
     report = queries.spending_by_category(db.session, context.scope, filters.period,
                                           filters.account_id, filters.currency)
     if _wants_csv():
@@ -136,7 +137,7 @@ def categories_page(context: ReportContext):
 
 
 def profit_and_loss_page(context: ReportContext):
-    form, filters = _filters(context, default_preset="year_to_date")
+    form, filters = _filters(context)
     ranges = profit_and_loss.nominal_ranges(current_app.config.get("PNL_RANGES"))
     report = profit_and_loss.profit_and_loss(db.session, context.scope, filters.period,
                                              filters.account_id, filters.currency, ranges)
@@ -155,7 +156,7 @@ def profit_and_loss_page(context: ReportContext):
 
 
 def code_transactions_page(context: ReportContext, code: str):
-    _form, filters = _filters(context, default_preset="year_to_date")
+    _form, filters = _filters(context)
     currency = request.args.get("currency", "")
     # A three-letter code or nothing reaches the database: PostgreSQL refuses a NUL with a 500.
     if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
@@ -172,7 +173,7 @@ def code_transactions_page(context: ReportContext, code: str):
 
 
 def balances_page(context: ReportContext):
-    form, filters = _filters(context)
+    form, filters = _filters(context, BalancesFilterForm)
     try:
         report = balances.balances_over_time(db.session, context.scope, filters.period,
                                              filters.account_id, filters.currency, filters.step)
