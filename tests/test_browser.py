@@ -186,3 +186,88 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     assert not page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").count()
     assert page.locator("#closed-accounts").get_by_text("Euro Travel Account").count() == 1
     assert errors == []
+
+
+def _first_account_url(page, base: str) -> str:
+    page.goto(f"{base}/")
+    return urljoin(base, page.locator("#accounts-table tbody a").first.get_attribute("href"))
+
+
+def test_on_a_phone_balances_show_filters_fold_and_charts_stay_legible(live_server, browser):
+    page = browser.new_page(viewport=PHONE)
+    _log_in(page, live_server)
+    table = page.locator("#accounts-table")
+    balance = table.get_by_role("columnheader", name="Balance").bounding_box()
+    assert balance["x"] + balance["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    wrapper = page.locator("#accounts-table").locator("xpath=..")
+    assert wrapper.evaluate("region => region.scrollWidth <= region.clientWidth")
+
+    account_url = _first_account_url(page, live_server)
+    page.goto(account_url)
+    assert not page.get_by_label("Search").is_visible()  # folded away: the table is on the first screen
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_label("Money in or out").select_option("out")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    assert page.get_by_label("Search").is_visible()  # a filter is set: the filters stay open and say so
+    assert page.get_by_role("button", name="Filters 1 active").is_visible()
+    assert "transactions match" in page.locator("#result-summary").inner_text()
+    amount = page.locator("#transactions-table thead th").filter(has_text="Amount").bounding_box()
+    assert amount["x"] + amount["width"] <= PHONE["width"]
+
+    page.goto(f"{live_server}/reports/balances", wait_until="networkidle")
+    chart = page.locator("canvas").first.bounding_box()
+    assert chart["height"] >= 250, chart  # not a flat line under a tall legend
+    legend_position = page.evaluate("Chart.getChart(document.querySelector('canvas')).options.plugins.legend.position")
+    assert legend_position == "bottom"
+
+
+def test_the_keyboard_reaches_the_first_transaction_in_a_few_presses(live_server, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{live_server}/login")
+    presses = 0
+    while page.evaluate("document.activeElement.id") != "email":  # past "Skip to content" and the brand
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 3, "the Email field is more than three presses away"
+    page.keyboard.type(DEMO_EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
+
+    page.goto(_first_account_url(page, live_server))
+    first_link = page.locator("#transactions-table tbody a").first.get_attribute("href")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to transactions"
+    page.keyboard.press("Enter")
+    presses = 1
+    while page.evaluate("document.activeElement.getAttribute('href')") != first_link:
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 5, "the first transaction is more than five presses away"
+    page.keyboard.press("Enter")  # it opens, and its category is edited from the keyboard too
+    page.wait_for_url(re.compile(r".*/transactions/\d+.*"))
+    presses = 0
+    while page.evaluate("document.activeElement.id") != "category":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 25, "the Category field is not reachable with Tab"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Keyboard test")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="Transaction saved.")).to_be_visible()
+
+
+def test_readme_screenshots(live_server, browser):
+    """`make screenshots` writes these into docs/ for the README; a normal run keeps them with the others."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, name in ((DESKTOP, "screenshot.png"), (PHONE, "screenshot-phone.png")):
+        page = browser.new_page(viewport=size, device_scale_factor=1 if size is DESKTOP else 2)
+        _log_in(page, live_server)
+        page.goto(f"{live_server}/", wait_until="networkidle")
+        page.screenshot(path=SCREENSHOTS / name, full_page=size is DESKTOP)
+        assert (SCREENSHOTS / name).stat().st_size > 10_000
+        page.close()
