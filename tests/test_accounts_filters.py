@@ -103,3 +103,39 @@ def test_the_csv_download_carries_notes_and_nominal_codes(auth_client, db, user)
     rows = list(csv.DictReader(io.StringIO(auth_client.get(f"/accounts/{account.id}/export.csv").get_data(as_text=True))))
     assert rows[0]["nominal_code"] == "7500"
     assert rows[0]["note"] == "'=HYPERLINK(\"x\")"  # neutralised: a spreadsheet shows it, never runs it
+
+
+def test_the_xlsx_download_has_real_numbers_dates_and_a_frozen_header(auth_client, db, user):
+    from datetime import datetime
+    from decimal import Decimal
+
+    import openpyxl
+
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-03-09", "-1", "=cmd|' /C calc'!A0")])
+    response = auth_client.get(f"/accounts/{account.id}/export.xlsx?direction=out&sort=date")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["account", "date", "description", "amount"] and "nominal_code" in header
+    rent = sheet[2]
+    assert rent[1].value == datetime(2024, 3, 1) and rent[1].is_date
+    assert Decimal(str(rent[3].value)) == Decimal("-3100") and '"GBP"' in rent[3].number_format
+    last = sheet[sheet.max_row]
+    assert last[2].value == "=cmd|' /C calc'!A0" and last[2].data_type == "s"  # shown, never run
+    assert sheet.max_row == 1 + 5  # the money out only, as the page shows
+
+
+def test_every_report_downloads_as_a_workbook_too(auth_client, db, user):
+    import openpyxl
+
+    _account(db, user)
+    for url in ("/reports/income-and-expenses", "/reports/categories", "/reports/balances",
+                "/reports/profit-and-loss"):
+        page = auth_client.get(url).get_data(as_text=True)
+        assert "format=xlsx" in page and "Download XLSX" in page
+        response = auth_client.get(url + "?period=custom&start=2024-01&end=2024-03&format=xlsx")
+        assert response.status_code == 200, url
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        assert sheet.freeze_panes == "A2" and sheet.max_row >= 1

@@ -88,7 +88,8 @@ def _screenshot_name(path: str, width: int) -> str:
 def _is_page(url: str, base: str) -> bool:
     parts = urlsplit(url)
     return (url.startswith(base) and not parts.path.startswith(NOT_PAGES)
-            and not parts.path.endswith((".csv", "/export")) and "format=csv" not in parts.query)
+            and not parts.path.endswith((".csv", ".xlsx", "/export"))
+            and "format=csv" not in parts.query and "format=xlsx" not in parts.query)
 
 
 def _page_kind(url: str) -> str:

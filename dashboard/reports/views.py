@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
 from dashboard.accounts.transaction_queries import MONEY_OUT, UNCATEGORISED
-from dashboard.downloads import csv_lines, download_response
+from dashboard.downloads import XLSX_MIMETYPE, csv_lines, download_response, xlsx_workbook
 from dashboard.extensions import db
 from dashboard.audit import Actor
 from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
@@ -46,19 +46,28 @@ def _filters(context: ReportContext, form_class: type[ReportFilterForm] = Report
     return read_filters(request.args, accounts, currencies, date.today(), form_class=form_class)
 
 
+DOWNLOAD_FORMATS = ("csv", "xlsx")
+
+
 def _wants_csv() -> bool:
-    return request.args.get("format") == "csv"
+    """Whether the request asks for the table as a file: ``?format=csv`` or ``?format=xlsx``."""
+    return request.args.get("format") in DOWNLOAD_FORMATS
 
 
 def _download(table: export.Table, filename: str):
+    """The table as CSV, or as an XLSX workbook (same cells, real numbers and dates) for ``?format=xlsx``."""
     header, rows = table
+    if request.args.get("format") == "xlsx":
+        name = filename.removesuffix(".csv")
+        return download_response(xlsx_workbook(header, rows, title=name), f"{name}.xlsx", mimetype=XLSX_MIMETYPE)
     return download_response(csv_lines(header, rows), filename)
 
 
 def _render(template: str, context: ReportContext, form, filters: ReportFilters, **values) -> str:
+    args = {**request.view_args, **filters.query_args(), **_extra_args()}
     return render_template(template, report_context=context, form=form, filters=filters,
-                           csv_url=url_for(request.endpoint, **request.view_args, **filters.query_args(),
-                                           **_extra_args(), format="csv"),
+                           csv_url=url_for(request.endpoint, **args, format="csv"),
+                           xlsx_url=url_for(request.endpoint, **args, format="xlsx"),
                            **values)
 
 
