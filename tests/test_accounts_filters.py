@@ -78,7 +78,7 @@ def test_a_filtered_view_shows_its_count_and_in_out_net_totals(auth_client, db, 
 def test_from_after_to_says_so_and_a_bad_value_stays_in_its_field(auth_client, db, user):
     account = _account(db, user)
     html = _get(auth_client, f"/accounts/{account.id}?date_from=2024-03-05&date_to=2024-03-01&amount_min=12,5x")
-    assert "To (01 Mar 2024) is before From (05 Mar 2024)" in html
+    assert "To: 01 Mar 2024 is before From (05 Mar 2024): swap them or change one." in html
     assert "No transactions match" not in html
     control = re.search(r'<input[^>]*name="amount_min"[^>]*>', html).group(0)
     assert 'value="12,5x"' in control and 'aria-describedby="amount_min-error"' in control

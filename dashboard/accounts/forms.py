@@ -124,7 +124,7 @@ class ConfirmForm(FlaskForm):
 
 def _not_before_from(form, field):
     if field.data and form.date_from.data and not form.date_from.errors and field.data < form.date_from.data:
-        raise ValidationError(f"To ({field.data:%d %b %Y}) is before From ({form.date_from.data:%d %b %Y}): "
+        raise ValidationError(f"{field.data:%d %b %Y} is before From ({form.date_from.data:%d %b %Y}): "
                               "swap them or change one.")
 
 
