@@ -139,3 +139,17 @@ def test_every_report_downloads_as_a_workbook_too(auth_client, db, user):
         assert response.status_code == 200, url
         sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
         assert sheet.freeze_panes == "A2" and sheet.max_row >= 1
+
+
+def test_pages_by_description_and_by_size_walk_every_row_once(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Many")
+    names = [("Apple" if n % 2 else "apple") + f" {n % 7}" for n in range(30)]
+    factories.add_transactions(db.session, account, [("2024-01-01", str((-1) ** n * (n % 9 + 1)), name)
+                                                     for n, name in enumerate(names)])
+    for sort, key in (("description", lambda d: d.casefold()), ("-amount", None)):
+        first = _get(auth_client, f"/accounts/{account.id}?per_page=25&sort={sort}")
+        following = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+        seen = _descriptions(first) + _descriptions(_get(auth_client, following))
+        assert len(seen) == 30 and sorted(seen) == sorted(names)
+        if key:
+            assert [key(d) for d in seen] == sorted(key(d) for d in seen)

@@ -21,12 +21,14 @@ from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, Money
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
 
-# Amounts sort by size (money in and out alike) and descriptions by their folded search text (case and
-# accents ignored) on both engines; SORT_KEYS reads the same value from a row for the page's cursors.
+# Amounts sort by size (money in and out alike) and descriptions by the start of their folded search text
+# (case and accents ignored, the same on both engines; a short prefix keeps cursors short, the id breaks ties).
+# SORT_KEYS reads the same value from a row for the page's cursors.
+TEXT_SORT_PREFIX = 100
 SORT_COLUMNS = {"date": Transaction.date, "amount": func.abs(Transaction.amount, type_=Money()),
-                "description": Transaction.search_text}
+                "description": func.substr(Transaction.search_text, 1, TEXT_SORT_PREFIX)}
 SORT_KEYS = {"date": lambda row: row.date, "amount": lambda row: abs(row.amount),
-             "description": lambda row: row.search_text}
+             "description": lambda row: row.search_text[:TEXT_SORT_PREFIX]}
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 UNCATEGORISED = "-"
