@@ -28,8 +28,8 @@ def demo_seed_command(count: int, random_seed: int, if_empty: bool, single_accou
         if demo is not None and demo.active and demo.check_password(DEMO_PASSWORD):
             click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
         else:
-            click.echo("the database has users already; not seeding. The demo login no longer works "
-                       "(its password was changed or it was removed): `make reset-demo` starts again.")
+            click.echo(f"the database has users already; not seeding. {DEMO_EMAIL} no longer logs in with the demo "
+                       "password (it was changed, or the user is gone): `make reset-demo` starts again.")
         return
     started = time.perf_counter()
     result = seed_demo(db.session, count, random_seed, single_account=single_account)
