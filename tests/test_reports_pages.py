@@ -145,9 +145,9 @@ def test_categories_table_links_each_category_to_its_transactions(auth_client, h
     table = parsed.tables["categories-GBP"]
     assert table[0] == ["Category", "Spent", "Share", "Previous period", "Change", "Change %"]
     assert table[1:] == [
-        ["Rent & Bills", "£1,200.00", "91.8%", "£0.00", "£1,200.00", "—"],
-        ["Groceries", "£107.47", "8.2%", "£80.00", "£27.47", "34.3%"],
-        ["Total", "£1,307.47", "", "£80.00", "£1,227.47", ""],
+        ["Rent & Bills", "£1,200.00", "91.8%", "£0.00", "+£1,200.00", "—"],
+        ["Groceries", "£107.47", "8.2%", "£80.00", "+£27.47", "+34.3%"],
+        ["Total", "£1,307.47", "", "£80.00", "+£1,227.47", ""],
     ]
     link = urlsplit(parsed.links["Rent & Bills"])
     assert link.path == "/transactions"

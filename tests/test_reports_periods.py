@@ -34,3 +34,16 @@ def test_a_report_without_a_step_field_is_not_warned_about_one(auth_client, url)
 def test_the_balances_report_still_says_when_its_step_is_wrong(auth_client):
     html = auth_client.get("/reports/balances?step=hour").get_data(as_text=True)
     assert "Balances: Not a valid choice" in html
+
+
+def test_a_fall_in_spending_is_not_shown_in_red(auth_client, db, user):
+    from tests import factories
+
+    account = factories.create_account(db.session, user)
+    factories.add_transactions(db.session, account, [("2024-01-05", "-80", "Shop", "Groceries"),
+                                                     ("2024-02-05", "-20", "Shop", "Groceries")])
+    html = auth_client.get("/reports/categories?period=custom&start=2024-02&end=2024-02").get_data(as_text=True)
+    row = re.search(r'<th scope="row">\s*<a[^>]*>Groceries</a>.*?</tr>', html, re.S) or \
+        re.search(r"Groceries.*?</tr>", html, re.S)
+    assert "-£60.00" in row.group(0) and "-75.0%" in row.group(0)
+    assert 'text-danger">-£60.00' not in row.group(0)
