@@ -214,7 +214,9 @@ def test_on_a_phone_balances_show_filters_fold_and_charts_stay_legible(live_serv
     assert page.get_by_role("button", name="Filters 1 active").is_visible()
     assert "transactions match" in page.locator("#result-summary").inner_text()
     amount = page.locator("#transactions-table thead th").filter(has_text="Amount").bounding_box()
-    assert amount["x"] + amount["width"] <= PHONE["width"]
+    widths = page.eval_on_selector_all("#transactions-table thead th",
+                                       "cells => cells.map(c => [c.textContent.trim(), c.offsetWidth])")
+    assert amount["x"] + amount["width"] <= PHONE["width"], widths
 
     page.goto(f"{live_server}/reports/balances", wait_until="networkidle")
     chart = page.locator("canvas").first.bounding_box()
@@ -260,6 +262,21 @@ def test_the_keyboard_reaches_the_first_transaction_in_a_few_presses(live_server
     page.keyboard.type("Keyboard test")
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert").filter(has_text="Transaction saved.")).to_be_visible()
+
+    page.goto(f"{live_server}/reports/income-and-expenses")
+    presses = 0
+    while page.evaluate("document.activeElement.id") != "period":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 30, "the report's Period is not reachable with Tab"
+    page.keyboard.type("Last month")  # a focused select picks the option typed
+    while page.evaluate("document.activeElement.textContent.trim()") != "Show":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 40, "the report's Show button is not reachable with Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*period=last_month.*"))
+    expect(page.get_by_label("Period")).to_have_value("last_month")
 
 
 def test_readme_screenshots(live_server, browser):
