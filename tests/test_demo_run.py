@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_a_second_make_run_does_not_install_again():
     """`make test` has installed: `make -q install` (a question, nothing run) says there is nothing to do."""
     assert shutil.which("make")
-    assert subprocess.run(["make", "-q", "install"], cwd=ROOT).returncode == 0
+    up_to_date = subprocess.run(["make", "-q", "install"], cwd=ROOT).returncode == 0
+    assert up_to_date, "pyproject.toml or requirements.lock is newer than the install: run `make install`"
     dry_run = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True).stdout
     assert "pip install" not in dry_run and "wsgi.py" in dry_run
 
