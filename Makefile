@@ -5,14 +5,27 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install run test bench load lock audit clean
+INSTALLED := $(VENV)/.installed
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+DEMO_DB := instance/dashboard.db
+
+.PHONY: install run reset-demo test screenshots bench load lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Installs again only when the dependencies change, so a second `make run` serves within seconds.
+$(INSTALLED): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+# axe-core for the browser suite's accessibility checks (injected by the tests, never served).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Re-pin every dependency from a clean install of pyproject.toml's ranges (then run `make test`).
 lock:
@@ -30,8 +43,17 @@ run: install
 	$(BIN)/flask --app wsgi demo seed --if-empty
 	PORT=$(PORT) $(BIN)/python wsgi.py
 
-test: install
+# Start the demo again from an empty SQLite database (stop `make run` with Ctrl+C first).
+reset-demo:
+	rm -f $(DEMO_DB)
+	$(MAKE) run
+
+test: install $(AXE)
 	$(BIN)/python -m pytest
+
+# The README's pictures (docs/screenshot.png, docs/screenshot-phone.png), drawn by the browser suite from demo data.
+screenshots: install $(AXE)
+	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_browser.py -k "readme_screenshots and sqlite"
 
 # The whole benchmark in one run (under 20 minutes at the default BENCH_ROWS=1000000; BENCH_ROWS=100000 for a quick
 # one; BENCH_PEER=0 leaves out Fava): writes bench/results.json and prints one table. See bench/bench.py.
@@ -43,4 +65,4 @@ load: install
 	$(BIN)/python bench/load_test.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis tests/browser/node_modules

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth.services import create_user, find_user
 from dashboard.ledger import bulk_load_transactions
-from dashboard.search import search_text
+from dashboard.search import transaction_search_text
 from dashboard.balances import posted_sum, record_stated_balance
 from dashboard.models import Account, ImportBatch, MonthlyTotal, StatedBalance, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, AccountSource, AccountType, TransactionStatus
@@ -131,7 +131,7 @@ def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, to
             "date": day, "description": description, "amount": amount, "currency": account.currency,
             "status": TransactionStatus.PENDING if (today - day).days < 3 and amount < 0 else TransactionStatus.POSTED,
             "category": category, "counterparty": counterparty, "nominal_code": nominal,
-            "search_text": search_text(description, counterparty),
+            "search_text": transaction_search_text(description, counterparty, None, f"demo-{number}"),
         }
 
 

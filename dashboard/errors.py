@@ -5,7 +5,7 @@ import logging
 import math
 import time
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -23,6 +23,8 @@ def render_error(error: HTTPException):
     # The exception's own headers (Allow on a 405, WWW-Authenticate, ...), less its plain-text content type.
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     context = {"retry_seconds": _retry_seconds()} if code == 429 else {}
+    if code == 413:
+        context = {"upload_limit": _size(current_app.config.get("MAX_CONTENT_LENGTH")), "back_url": _form_url()}
     if request.path.startswith("/api/"):
         from dashboard.api.documents import problem_response
 
@@ -31,6 +33,26 @@ def render_error(error: HTTPException):
         return jsonify(error=error.name, message=error.description, status=code, **context), code, headers
     template = f"errors/{code if code in PAGES else 'generic'}.html"
     return render_template(template, error=error, code=code, **context), code, headers
+
+
+def _size(limit: int | None) -> str | None:
+    """A byte count as people write it: "20 MB", "512 KB"."""
+    if not limit:
+        return None
+    for unit, size in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if limit >= size:
+            return f"{limit / size:.3g} {unit}"
+    return f"{limit} bytes"
+
+
+def _form_url() -> str | None:
+    """Where the refused upload came from: the account's import form, or the page itself when it has one."""
+    account_id = (request.view_args or {}).get("account_id")
+    if account_id is not None and (request.endpoint or "").startswith("accounts.import"):
+        return url_for("accounts.import_file", account_id=account_id)
+    if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return request.path
+    return None
 
 
 def _retry_seconds() -> int:

@@ -25,7 +25,7 @@ from dashboard.access import WRITE, Scope
 from dashboard.models import ImportBatch, MonthlyTotal, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
-from dashboard.search import search_text
+from dashboard.search import transaction_search_text
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -84,7 +84,8 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
     if not rows:
         return 0
     for row in rows:
-        row["search_text"] = search_text(row.get("description"), row.get("counterparty"))
+        row["search_text"] = transaction_search_text(row.get("description"), row.get("counterparty"),
+                                                     row.get("note"), row.get("external_id"))
         row.setdefault("source", TransactionSource.IMPORT.value)
     if session.get_bind().dialect.name == "postgresql":
         inserted = _insert_through_copy(session, rows)
@@ -209,7 +210,7 @@ def _delete(session: Session, *criteria) -> int:
     return len(deleted)
 
 
-SEARCHED_COLUMNS = ("description", "counterparty")
+SEARCHED_COLUMNS = ("description", "counterparty", "note")
 
 
 def update_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int], **values) -> int:
@@ -226,11 +227,13 @@ def update_transactions(session: Session, scope: Scope, transaction_ids: Iterabl
 def _update(session: Session, criteria: tuple, values: dict) -> int:
     if "category" in values:
         values["category"] = values["category"] or None
-    if SEARCHED_COLUMNS[0] in values or SEARCHED_COLUMNS[1] in values:
-        rows = session.execute(select(Transaction.id, Transaction.description, Transaction.counterparty)
-                               .where(*criteria)).all()
-        for row_id, description, counterparty in rows:
-            text_now = search_text(values.get("description", description), values.get("counterparty", counterparty))
+    if any(column in values for column in SEARCHED_COLUMNS):
+        rows = session.execute(select(Transaction.id, Transaction.description, Transaction.counterparty,
+                                      Transaction.note, Transaction.external_id).where(*criteria)).all()
+        for row_id, description, counterparty, note, external_id in rows:
+            text_now = transaction_search_text(values.get("description", description),
+                                               values.get("counterparty", counterparty), values.get("note", note),
+                                               external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
     before = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
     apply_to_totals(session, before, sign=-1)

@@ -5,7 +5,7 @@ from flask_login import current_user
 NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
-    ("reports.index", "Reports", False),
+    ("reports.income_expenses", "Reports", False),  # a report, with the others in its tabs
     ("rules.index", "Rules", False),
     ("connections.index", "Bank sync", False),
     ("rates.index", "Rates", False),

@@ -3,7 +3,29 @@ from __future__ import annotations
 
 import unicodedata
 
+GENERATED_ID_PREFIX = "h:"  # a content hash (importers.identity): nothing a person would search for
+
+
+def folded_text(*parts: str | None) -> str:
+    """Case-folded, NFKC-normalised text. Imported rows' identities hash it, so it never changes."""
+    return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+
 
 def search_text(*parts: str | None) -> str:
-    """Case-folded, NFKC-normalised text, so "café" finds "CAFÉ" on either engine."""
-    return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+    """Folded text without accents, so "cafe" finds "Café Nero" and "CAFÉ" on either engine."""
+    decomposed = unicodedata.normalize("NFKD", folded_text(*parts))
+    return unicodedata.normalize("NFKC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def reference(external_id: str | None) -> str | None:
+    """The source's own reference inside an external id ("ofx:20230101001" -> "20230101001"), or None for an
+    id the app made up (a content hash, a manual or demo row)."""
+    if not external_id or ":" not in external_id or external_id.startswith(GENERATED_ID_PREFIX):
+        return None
+    return external_id.split(":", 1)[1]
+
+
+def transaction_search_text(description: str | None, counterparty: str | None, note: str | None,
+                            external_id: str | None) -> str:
+    """What a transaction's search matches: its description, counterparty, note and reference."""
+    return search_text(description, counterparty, note, reference(external_id))

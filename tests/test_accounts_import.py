@@ -360,3 +360,13 @@ def test_the_mapping_form_maps_counterparty_category_note_and_an_indicator(auth_
                                      Transaction.note).order_by(Transaction.date)).all()
     assert rows == [(Decimal("-500.00"), "Landlord", "Housing", "Jan"), (Decimal("2000.00"), "Employer", "Salary", "Feb"),
                     (Decimal("-1.00"), "Bank", "Fees", "Mar")]
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 2 * 1024 * 1024}])
+def test_the_413_page_states_the_limit_and_leads_back_to_the_import(auth_client, db, user, app_config):
+    account = factories.create_account(db.session, user)
+    response = upload(auth_client, account, QIF_JANUARY * 40_000, "huge.qif")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "at most 2 MB" in page
+    assert f'href="/accounts/{account.id}/import">Back to the import</a>' in page

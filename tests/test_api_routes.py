@@ -81,7 +81,7 @@ def test_a_body_that_is_not_json_answers_415(client, token):
 
 def test_transactions_filter_sort_and_page(client, token, account):
     first = client.get("/api/v1/transactions?sort=amount&limit=2", headers=bearer(token)).json
-    assert [t["amount"] for t in first["data"]] == ["-40.00", "-12.30"]
+    assert [t["amount"] for t in first["data"]] == ["-12.30", "-40.00"]  # by size, as on the pages
     second = client.get(first["next"], headers=bearer(token)).json
     assert [t["amount"] for t in second["data"]] == ["2500.00"] and second["next"] is None
     found = client.get(f"/api/v1/accounts/{account.id}/transactions?q=coffee", headers=bearer(token)).json

@@ -73,7 +73,9 @@ def test_reports_need_a_login(client, url):
 
 def test_reports_link_appears_in_the_navigation(auth_client):
     html, parsed = _page(auth_client, "/")
-    assert parsed.links["Reports"] == "/reports/"
+    assert parsed.links["Reports"] == "/reports/income-and-expenses"  # a report, not a menu
+    html, parsed = _page(auth_client, "/reports/income-and-expenses")
+    assert parsed.links["All reports"] == "/reports/"
     html, parsed = _page(auth_client, "/reports/")
     assert {"Income and expenses", "Spending by category", "Profit and loss", "Balances and net worth"} <= set(parsed.links)
     assert "/admin/" not in html  # not an admin
@@ -143,14 +145,14 @@ def test_categories_table_links_each_category_to_its_transactions(auth_client, h
     table = parsed.tables["categories-GBP"]
     assert table[0] == ["Category", "Spent", "Share", "Previous period", "Change", "Change %"]
     assert table[1:] == [
-        ["Rent & Bills", "£1,200.00", "91.8%", "£0.00", "£1,200.00", "—"],
-        ["Groceries", "£107.47", "8.2%", "£80.00", "£27.47", "34.3%"],
-        ["Total", "£1,307.47", "", "£80.00", "£1,227.47", ""],
+        ["Rent & Bills", "£1,200.00", "91.8%", "£0.00", "+£1,200.00", "—"],
+        ["Groceries", "£107.47", "8.2%", "£80.00", "+£27.47", "+34.3%"],
+        ["Total", "£1,307.47", "", "£80.00", "+£1,227.47", ""],
     ]
     link = urlsplit(parsed.links["Rent & Bills"])
     assert link.path == "/transactions"
     assert parse_qs(link.query) == {"category": ["Rent & Bills"], "date_from": ["2025-01-01"], "date_to": ["2025-03-31"],
-                                    "amount_max": ["0"]}
+                                    "direction": ["out"]}
     html = auth_client.get(parsed.links["Groceries"]).get_data(as_text=True)
     assert "-£62.37" in html and "-£45.10" in html  # the two rows behind £107.47
     assert "-£80.00" not in html and "-£1,200.00" not in html  # December's groceries and March's rent are not

@@ -183,7 +183,7 @@ def edit_transaction(session: Session, scope: Scope, actor: Actor, transaction: 
         update_transactions(session, scope, [transaction.id], category=category)
     if note != transaction.note:
         changes["note"] = [transaction.note, note]
-        transaction.note = note
+        update_transactions(session, scope, [transaction.id], note=note)  # the note is searched too
     if changes:
         session.flush()
         session.refresh(transaction)

@@ -12,12 +12,12 @@ from dashboard.accounts.transaction_queries import (
     filtered_transactions,
     ordered,
 )
-from dashboard.downloads import csv_lines
+from dashboard.downloads import csv_lines, xlsx_workbook
 from dashboard.formatting import plain_amount
 from dashboard.models import Account, Transaction
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
-                 "counterparty", "external_id")
+                 "counterparty", "external_id", "note", "nominal_code")
 ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_balance", "balance_as_of",
                    "transactions", "balance", "pending", "opening_balance", "closed")
 STREAM_BATCH = 2000
@@ -28,17 +28,29 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
     query = filtered_transactions(scope, filters).with_only_columns(
         Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
         Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
+        Transaction.note, Transaction.nominal_code,
     ).join(Account, Account.id == Transaction.account_id)
     yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
 
 
 def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
     """Export rows as CSV: ISO dates, plain decimal amounts (negative for money out), empty for none."""
-    return csv_lines(EXPORT_HEADER, (
+    return csv_lines(*transaction_table(rows))
+
+
+def transaction_xlsx(rows: Iterable[tuple], title: str) -> bytes:
+    """The same table as :func:`transaction_csv`, as a workbook with real numbers and dates."""
+    return xlsx_workbook(*transaction_table(rows), title=title)
+
+
+def transaction_table(rows: Iterable[tuple]) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    """The export's header and its rows as text cells, for either file type."""
+    return EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
-         counterparty or "", external_id)
-        for account, day, description, amount, currency, status, category, counterparty, external_id in rows
-    ))
+         counterparty or "", external_id, note or "", nominal_code or "")
+        for account, day, description, amount, currency, status, category, counterparty, external_id, note,
+        nominal_code in rows
+    )
 
 
 def accounts_csv(summaries: Iterable[AccountSummary]) -> Iterator[str]:

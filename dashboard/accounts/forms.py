@@ -21,6 +21,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from dashboard.accounts.transaction_queries import (
     DEFAULT_PAGE_SIZE,
+    MONEY_IN,
+    MONEY_OUT,
     PAGE_SIZES,
     SORT_COLUMNS,
     UNCATEGORISED,
@@ -39,7 +41,7 @@ ACCOUNT_TYPES = [
 
 SORT_CHOICES = [
     SelectChoice("-date", "Newest first"), SelectChoice("date", "Oldest first"),
-    SelectChoice("-amount", "Largest amount first"), SelectChoice("amount", "Smallest amount first"),
+    SelectChoice("-amount", "Largest amount first"), SelectChoice("amount", "Smallest amount first"),  # by size
     SelectChoice("description", "Description A–Z"), SelectChoice("-description", "Description Z–A"),
 ]
 
@@ -120,18 +122,34 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
+def _not_before_from(form, field):
+    if field.data and form.date_from.data and not form.date_from.errors and field.data < form.date_from.data:
+        raise ValidationError(f"{field.data:%d %b %Y} is before From ({form.date_from.data:%d %b %Y}): "
+                              "swap them or change one.")
+
+
 def _coerce_account(value):
     return int(value) if value not in (None, "") else None
 
 
 class TransactionFilterForm(Form):
-    """Built from ``request.args``; an invalid field is reported and left out of the filter."""
+    """Built from ``request.args``; an invalid field is reported and left out of the filter.
+
+    Amounts are sizes ("100 to 500" finds money in and out of that size); ``direction`` narrows them to
+    money in or money out.
+    """
+
+    FILTER_FIELDS = ("q", "date_from", "date_to", "amount_min", "amount_max", "direction", "account", "category",
+                     "status")
 
     q = SearchField("Search", validators=[Optional(), Length(max=200), _no_nul_character])
     date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional(), _not_before_from])
     amount_min = DecimalField("Amount from", places=None, validators=[Optional(), _amount_the_database_can_compare])
     amount_max = DecimalField("Amount to", places=None, validators=[Optional(), _amount_the_database_can_compare])
+    direction = SelectField("Money in or out", default="", choices=[
+        SelectChoice("", "In or out"), SelectChoice(MONEY_IN, "Money in"), SelectChoice(MONEY_OUT, "Money out"),
+    ])
     account = SelectField("Account", coerce=_coerce_account, default="")
     category = SelectField("Category", validators=[_no_nul_character], validate_choice=False, default="")
     status = SelectField("Status", default="", choices=[
@@ -166,9 +184,15 @@ class TransactionFilterForm(Form):
             amount_max=valid(self.amount_max),
             category=valid(self.category) or "",
             status=valid(self.status) or "",
+            direction=valid(self.direction) or "",
             sort=sort.lstrip("-"),
             descending=sort.startswith("-"),
         )
+
+    @property
+    def active_filters(self) -> int:
+        """How many fields narrow the rows (the search included; sort and page size do not count)."""
+        return sum(1 for name in self.FILTER_FIELDS if self[name].raw_data and self[name].raw_data[0] != "")
 
     @property
     def page_size(self) -> int:

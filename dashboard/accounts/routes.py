@@ -19,7 +19,7 @@ from dashboard.accounts import bp
 from dashboard.accounts.edits import edit_transaction
 from dashboard.accounts.services import AccountError, open_account
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
-from dashboard.accounts.export import export_rows, transaction_csv
+from dashboard.accounts.export import export_rows, transaction_csv, transaction_xlsx
 from dashboard.accounts.forms import (
     AccountForm,
     BulkCategoryForm,
@@ -37,6 +37,7 @@ from dashboard.accounts.queries import (
 from dashboard.accounts.transaction_queries import (
     account_names,
     categories_in_use,
+    filtered_totals,
     filtered_transactions,
     page_position,
     transaction_page,
@@ -44,7 +45,7 @@ from dashboard.accounts.transaction_queries import (
 from dashboard.audit import Actor
 from dashboard.categories.bulk import categorise_rows
 from dashboard.categories.routes import remember_bulk_change
-from dashboard.downloads import download_response
+from dashboard.downloads import XLSX_MIMETYPE, download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
 from dashboard.models import Account
@@ -125,6 +126,19 @@ def transactions_export():
     return _csv_download(None, "transactions.csv")
 
 
+@bp.get("/accounts/<int:account_id>/export.xlsx")
+@login_required
+def account_workbook(account_id: int):
+    account = account_or_404(db.session, scope_for(current_user), account_id, need=READ)
+    return _xlsx_download(account, account.name)
+
+
+@bp.get("/transactions/export.xlsx")
+@login_required
+def transactions_workbook():
+    return _xlsx_download(None, "Transactions")
+
+
 @bp.route("/transactions/<int:transaction_id>", methods=["GET", "POST"])
 @login_required
 def transaction(transaction_id: int):
@@ -200,7 +214,9 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
         total=None if filters.leaves_rows_out else transaction_count(db.session, scope, filters.account_id),
+        totals=filtered_totals(db.session, scope, filters) if filters.leaves_rows_out else [],
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
+        workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories,
         **context,
@@ -223,3 +239,10 @@ def _csv_download(account: Account | None, filename: str) -> Response:
     scope = scope_for(current_user)
     filters = _filter_form(scope, account).to_filter(account.id if account else None)
     return download_response(transaction_csv(export_rows(db.session, scope, filters)), filename)
+
+
+def _xlsx_download(account: Account | None, title: str) -> Response:
+    scope = scope_for(current_user)
+    filters = _filter_form(scope, account).to_filter(account.id if account else None)
+    workbook = transaction_xlsx(export_rows(db.session, scope, filters), title)
+    return download_response(workbook, f"{title}.xlsx", mimetype=XLSX_MIMETYPE)

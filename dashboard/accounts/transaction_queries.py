@@ -14,19 +14,27 @@ from decimal import Decimal
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, case, func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy.orm import Session, joinedload
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
-from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE
+from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, Money
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
 
-SORT_COLUMNS = {"date": Transaction.date, "amount": Transaction.amount, "description": Transaction.description}
+# Amounts sort by size (money in and out alike) and descriptions by the start of their folded search text
+# (case and accents ignored, the same on both engines; a short prefix keeps cursors short, the id breaks ties).
+# SORT_KEYS reads the same value from a row for the page's cursors.
+TEXT_SORT_PREFIX = 100
+SORT_COLUMNS = {"date": Transaction.date, "amount": func.abs(Transaction.amount, type_=Money()),
+                "description": func.substr(Transaction.search_text, 1, TEXT_SORT_PREFIX)}
+SORT_KEYS = {"date": lambda row: row.date, "amount": lambda row: abs(row.amount),
+             "description": lambda row: row.search_text[:TEXT_SORT_PREFIX]}
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 UNCATEGORISED = "-"
+MONEY_IN, MONEY_OUT = "in", "out"
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class TransactionFilter:
     amount_max: Decimal | None = None
     category: str = ""
     status: str = ""
+    direction: str = ""  # MONEY_IN, MONEY_OUT or "" for either
     sort: str = "date"
     descending: bool = True
 
@@ -48,7 +57,7 @@ class TransactionFilter:
     def narrows_rows(self) -> bool:
         """True when rows in the middle of the account's history may be left out."""
         return bool(self.query or self.amount_min is not None or self.amount_max is not None
-                    or self.category or self.status)
+                    or self.category or self.status or self.direction)
 
     @property
     def leaves_rows_out(self) -> bool:
@@ -102,7 +111,7 @@ class TransactionPage:
         return self._key(self.rows[-1]) if self.rows else None
 
     def _key(self, row: Transaction) -> str:
-        return encode_key(getattr(row, self.sort), row.id)
+        return encode_key(SORT_KEYS[self.sort](row), row.id)
 
 
 def _amount_key(text: str) -> Decimal:
@@ -147,10 +156,9 @@ def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:
         query = query.where(Transaction.date >= filters.date_from)
     if filters.date_to:
         query = query.where(Transaction.date <= filters.date_to)
-    if filters.amount_min is not None:
-        query = query.where(Transaction.amount >= filters.amount_min)
-    if filters.amount_max is not None:
-        query = query.where(Transaction.amount <= filters.amount_max)
+    amounts = _amount_condition(filters)
+    if amounts is not None:
+        query = query.where(amounts)
     if filters.category == UNCATEGORISED:
         query = query.where(Transaction.category.is_(None))
     elif filters.category:
@@ -158,6 +166,57 @@ def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:
     if filters.status:
         query = query.where(Transaction.status == filters.status)
     return query
+
+
+def _amount_condition(filters: TransactionFilter):
+    """Amounts by size: "100 to 500" finds money in and out of that size, narrowed by the direction.
+
+    A negative bound keeps its sign (``-500`` to ``-100`` is money out between 100 and 500), so links and
+    bookmarks written with signed amounts still find what they did.
+    """
+    low, high, amount = filters.amount_min, filters.amount_max, Transaction.amount
+    direction = {MONEY_IN: amount > 0, MONEY_OUT: amount < 0}.get(filters.direction)
+    if (low is not None and low < 0) or (high is not None and high < 0):
+        bounds = [amount >= low] if low is not None else []
+        bounds += [amount <= high] if high is not None else []
+        return and_(*bounds, *([direction] if direction is not None else []))
+    if low is None and high is None:
+        return direction
+    money_in = and_(amount >= 0, *([amount >= low] if low is not None else []),
+                    *([amount <= high] if high is not None else []))
+    money_out = and_(amount < 0, *([amount <= -low] if low is not None else []),
+                     *([amount >= -high] if high is not None else []))
+    if filters.direction == MONEY_IN:
+        return and_(money_in, amount > 0)
+    if filters.direction == MONEY_OUT:
+        return money_out
+    return or_(money_in, money_out)
+
+
+@dataclass(frozen=True)
+class FilteredTotals:
+    """What a filtered view holds in one currency: how many rows, money in, money out and the net."""
+
+    currency: str
+    count: int
+    money_in: Decimal
+    money_out: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.money_in - self.money_out
+
+
+def filtered_totals(session: Session, scope: Scope, filters: TransactionFilter) -> list[FilteredTotals]:
+    """The count and the in/out totals of every row the filter matches, per currency (never added across)."""
+    rows = filtered_transactions(scope, filters).subquery()
+    found = session.execute(
+        select(rows.c.currency, func.count(),
+               func.sum(case((rows.c.amount > 0, rows.c.amount), else_=0), type_=Money()),
+               func.sum(case((rows.c.amount < 0, -rows.c.amount), else_=0), type_=Money()))
+        .group_by(rows.c.currency).order_by(rows.c.currency))
+    return [FilteredTotals(currency, count, money_in, money_out)
+            for currency, count, money_in, money_out in found]
 
 
 def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) -> Select:

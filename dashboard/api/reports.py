@@ -16,14 +16,14 @@ from dashboard.rates.networth import net_worth
 from dashboard.rates.preferences import home_currency
 from dashboard.reports import balances as balance_reports
 from dashboard.reports import profit_and_loss as pnl
-from dashboard.reports.forms import read_filters
+from dashboard.reports.forms import BalancesFilterForm, ReportFilterForm, read_filters
 from dashboard.reports.queries import filter_choices, income_and_expenses, spending_by_category
 
 
-def _filters(default_preset: str = "last_12_months"):
+def _filters(default_preset: str = "last_12_months", form_class: type[ReportFilterForm] = ReportFilterForm):
     """The pages' filters read from the query string; what the pages would ignore is a 422 here."""
     accounts, currencies = filter_choices(db.session, scope())
-    _, filters = read_filters(request.args, accounts, currencies, date.today(), default_preset)
+    _, filters = read_filters(request.args, accounts, currencies, date.today(), default_preset, form_class)
     if filters.errors:
         error = UnprocessableEntity("; ".join(filters.errors))
         error.data = {"messages": {"query": filters.errors}}
@@ -76,7 +76,7 @@ def profit_and_loss(_query):
 @errors(422)
 def balances(_query):
     """Each account's balance at the end of each month (or day, with step=daily), per currency."""
-    filters = _filters()
+    filters = _filters(form_class=BalancesFilterForm)
     try:
         report = balance_reports.balances_over_time(db.session, scope(), filters.period, filters.account_id,
                                                     filters.currency, filters.step)

@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from dashboard.auth.services import find_user
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from dashboard.extensions import db
 from dashboard.models import User
@@ -23,7 +24,12 @@ demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
 def demo_seed_command(count: int, random_seed: int, if_empty: bool, single_account: bool):
     """Create the demo login and realistic accounts with COUNT transactions (replacing the demo user's data)."""
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
-        click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        demo = find_user(db.session, DEMO_EMAIL)
+        if demo is not None and demo.active and demo.check_password(DEMO_PASSWORD):
+            click.echo(f"the database has users already; not seeding. Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        else:
+            click.echo(f"the database has users already; not seeding. {DEMO_EMAIL} no longer logs in with the demo "
+                       "password (it was changed, or the user is gone): `make reset-demo` starts again.")
         return
     started = time.perf_counter()
     result = seed_demo(db.session, count, random_seed, single_account=single_account)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from dashboard.importers.records import ImportFileError, ParsedStatement, ParsedTransaction
-from dashboard.search import search_text
+from dashboard.search import folded_text
 from dashboard.models import Account
 from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE
 
@@ -58,7 +58,7 @@ def content_id(key: tuple[str, ...], occurrence: int) -> str:
 
 
 def normalised_description(description: str | None) -> str:
-    return " ".join(search_text(description).split())
+    return " ".join(folded_text(description).split())
 
 
 def exact_amount(transaction: ParsedTransaction) -> Decimal:

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from dashboard.models.nominal import NominalKind
 
 from dashboard.reports.balances import DAILY, MONTHLY
-from dashboard.reports.periods import PRESETS, Period, custom_period, preset_period
+from dashboard.reports.periods import DEFAULT_PRESET, PRESETS, Period, custom_period, preset_period
 
 
 class ReportFilterForm(Form):
@@ -23,6 +23,11 @@ class ReportFilterForm(Form):
     end = MonthField("To month", validators=[Optional()])
     account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
     currency = SelectField("Currency", choices=[SelectChoice("", "All currencies")], default="")
+
+
+class BalancesFilterForm(ReportFilterForm):
+    """The balances report also steps by month or by day; no other report has (or warns about) that field."""
+
     step = SelectField("Balances", choices=[SelectChoice(MONTHLY, "Monthly"), SelectChoice(DAILY, "Daily")],
                        default=MONTHLY)
 
@@ -62,9 +67,13 @@ class ReportFilters:
 
 
 def read_filters(args: MultiDict, accounts: list[tuple[int, str]], currencies: list[str], today: date,
-                 default_preset: str) -> tuple[ReportFilterForm, ReportFilters]:
-    """The filter form bound to the query string, and the filters it gives (invalid parts fall back to defaults)."""
-    form = ReportFilterForm(args)
+                 default_preset: str = DEFAULT_PRESET, form_class: type[ReportFilterForm] = ReportFilterForm,
+                 ) -> tuple[ReportFilterForm, ReportFilters]:
+    """The filter form bound to the query string, and the filters it gives (invalid parts fall back to defaults).
+
+    Only the fields of ``form_class`` are read: a page is never warned about a field it does not have.
+    """
+    form = form_class(args)
     form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(n), label) for n, label in accounts]
     form.currency.choices = [SelectChoice("", "All currencies")] + [SelectChoice(code, code) for code in currencies]
     if not args.get("period"):
@@ -79,7 +88,7 @@ def read_filters(args: MultiDict, accounts: list[tuple[int, str]], currencies: l
         filters.account_id = int(form.account.data)
     if form.currency.data and not form.currency.errors:
         filters.currency = form.currency.data
-    if not form.step.errors:
+    if "step" in form and not form.step.errors:
         filters.step = form.step.data
     form.period.data = filters.preset
     return form, filters

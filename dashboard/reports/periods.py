@@ -5,13 +5,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 PRESETS = {
+    "last_12_complete_months": "Last 12 complete months",
     "this_month": "This month",
+    "last_month": "Last month",
     "last_3_months": "Last 3 months",
     "last_12_months": "Last 12 months",
     "year_to_date": "Year to date",
     "last_year": "Last year",
     "custom": "Custom",
 }
+# Every report opens on whole months that are over: never an empty month on the 1st, one period for all.
+DEFAULT_PRESET = "last_12_complete_months"
 MAX_MONTHS = 120
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # custom months outside these leave room for the period before and month ends
 
@@ -59,8 +63,12 @@ class Period:
 
 def preset_period(preset: str, today: date) -> Period:
     this_month = today.replace(day=1)
+    if preset == "last_12_complete_months":
+        return Period(add_months(this_month, -12), add_months(this_month, -1))
     if preset == "this_month":
         return Period(this_month, this_month)
+    if preset == "last_month":
+        return Period(add_months(this_month, -1), add_months(this_month, -1))
     if preset == "last_3_months":
         return Period(add_months(this_month, -2), this_month)
     if preset == "last_12_months":

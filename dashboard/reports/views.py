@@ -15,12 +15,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.exceptions import BadRequest
 
 from dashboard.access import Scope
-from dashboard.accounts.transaction_queries import UNCATEGORISED
-from dashboard.downloads import csv_lines, download_response
+from dashboard.accounts.transaction_queries import MONEY_OUT, UNCATEGORISED
+from dashboard.downloads import XLSX_MIMETYPE, csv_lines, download_response, xlsx_workbook
 from dashboard.extensions import db
 from dashboard.audit import Actor
 from dashboard.reports import balances, bookkeeping, charts, export, nominal_codes, profit_and_loss, queries
-from dashboard.reports.forms import NominalCodeForm, ReportFilters, read_filters
+from dashboard.reports.forms import BalancesFilterForm, NominalCodeForm, ReportFilterForm, ReportFilters, read_filters
 from dashboard.rates.report_switch import home_currency_report
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
@@ -41,24 +41,34 @@ class ReportContext:
         return f"{self.blueprint}.{name}"
 
 
-def _filters(context: ReportContext, default_preset: str = "last_12_months"):
+def _filters(context: ReportContext, form_class: type[ReportFilterForm] = ReportFilterForm):
+    """The page's filters; every report opens on the same default period (``periods.DEFAULT_PRESET``)."""
     accounts, currencies = queries.filter_choices(db.session, context.scope)
-    return read_filters(request.args, accounts, currencies, date.today(), default_preset)
+    return read_filters(request.args, accounts, currencies, date.today(), form_class=form_class)
+
+
+DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 
 def _wants_csv() -> bool:
-    return request.args.get("format") == "csv"
+    """Whether the request asks for the table as a file: ``?format=csv`` or ``?format=xlsx``."""
+    return request.args.get("format") in DOWNLOAD_FORMATS
 
 
 def _download(table: export.Table, filename: str):
+    """The table as CSV, or as an XLSX workbook (same cells, real numbers and dates) for ``?format=xlsx``."""
     header, rows = table
+    if request.args.get("format") == "xlsx":
+        name = filename.removesuffix(".csv")
+        return download_response(xlsx_workbook(header, rows, title=name), f"{name}.xlsx", mimetype=XLSX_MIMETYPE)
     return download_response(csv_lines(header, rows), filename)
 
 
 def _render(template: str, context: ReportContext, form, filters: ReportFilters, **values) -> str:
+    args = {**request.view_args, **filters.query_args(), **_extra_args()}
     return render_template(template, report_context=context, form=form, filters=filters,
-                           csv_url=url_for(request.endpoint, **request.view_args, **filters.query_args(),
-                                           **_extra_args(), format="csv"),
+                           csv_url=url_for(request.endpoint, **args, format="csv"),
+                           xlsx_url=url_for(request.endpoint, **args, format="xlsx"),
                            **values)
 
 
@@ -71,7 +81,7 @@ def transactions_url(category: str, filters: ReportFilters, account_id: int | No
     """The transactions view showing money out in one category ('' for none) over the period,
     in one account or (``account_id`` None) in all of them."""
     args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
-            "date_to": filters.period.end_date.isoformat(), "amount_max": "0"}
+            "date_to": filters.period.end_date.isoformat(), "direction": MONEY_OUT}
     if account_id is not None:
         args["account"] = account_id
     return url_for(TRANSACTIONS_ENDPOINT, **args)
@@ -126,7 +136,7 @@ def income_expenses_page(context: ReportContext):
 
 
 def categories_page(context: ReportContext):
-    form, filters = _filters(context, default_preset="this_month")
+    form, filters = _filters(context)
     report = queries.spending_by_category(db.session, context.scope, filters.period,
                                           filters.account_id, filters.currency)
     if _wants_csv():
@@ -139,7 +149,7 @@ def categories_page(context: ReportContext):
 
 
 def profit_and_loss_page(context: ReportContext):
-    form, filters = _filters(context, default_preset="year_to_date")
+    form, filters = _filters(context)
     ranges = profit_and_loss.nominal_ranges(current_app.config.get("PNL_RANGES"))
     report = profit_and_loss.profit_and_loss(db.session, context.scope, filters.period,
                                              filters.account_id, filters.currency, ranges)
@@ -158,7 +168,7 @@ def profit_and_loss_page(context: ReportContext):
 
 
 def code_transactions_page(context: ReportContext, code: str):
-    _form, filters = _filters(context, default_preset="year_to_date")
+    _form, filters = _filters(context)
     currency = request.args.get("currency", "")
     # A three-letter code or nothing reaches the database: PostgreSQL refuses a NUL with a 500.
     if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
@@ -175,7 +185,7 @@ def code_transactions_page(context: ReportContext, code: str):
 
 
 def balances_page(context: ReportContext):
-    form, filters = _filters(context)
+    form, filters = _filters(context, BalancesFilterForm)
     try:
         report = balances.balances_over_time(db.session, context.scope, filters.period,
                                              filters.account_id, filters.currency, filters.step)

@@ -14,6 +14,9 @@
     }
   }
 
+  // A phone keeps the chart's full height: the legend goes under it, in small boxes.
+  var narrow = window.matchMedia("(max-width: 575.98px)");
+
   function build(spec) {
     var format = moneyFormatter(spec.currency);
     var valueAxis = spec.horizontal ? "x" : "y";
@@ -35,11 +38,14 @@
       options: {
         indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
-        maintainAspectRatio: true,
-        aspectRatio: spec.horizontal ? 1.6 : 2.4,
+        maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         scales: scales,
         plugins: {
+          legend: {
+            position: narrow.matches ? "bottom" : "top",
+            labels: { boxWidth: narrow.matches ? 10 : 40, font: { size: narrow.matches ? 11 : 12 } }
+          },
           tooltip: {
             callbacks: {
               label: function (context) {

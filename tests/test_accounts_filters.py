@@ -1,0 +1,155 @@
+"""The transaction filters as a person reads them: sizes, directions, order, search, totals and bad values."""
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from dashboard.models import Transaction
+from tests import factories
+from tests.html_tables import page_tables
+
+ROWS = [
+    ("2024-03-01", "-3100", "Rent"), ("2024-03-02", "-250", "iCloud storage"), ("2024-03-03", "400", "Refund"),
+    ("2024-03-04", "-4.50", "Café Nero"), ("2024-03-05", "2500", "Salary"), ("2024-03-06", "-120", "Electricity"),
+]
+
+
+def _account(db, user):
+    account = factories.create_account(db.session, user, name="Everyday")
+    factories.add_transactions(db.session, account, ROWS)
+    return account
+
+
+def _descriptions(html: str) -> list[str]:
+    return [cells[2] for cells in page_tables(html).body_rows.get("transactions-table", [])]
+
+
+def _get(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _summary(html: str) -> str:
+    found = re.search(r'id="result-summary"[^>]*>(.*?)</div>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", found).split())
+
+
+def test_an_amount_range_finds_money_in_and_out_of_that_size_or_one_direction(auth_client, db, user):
+    url = f"/accounts/{_account(db, user).id}?sort=date&amount_min=100&amount_max=500"
+    assert _descriptions(_get(auth_client, url)) == ["iCloud storage", "Refund", "Electricity"]
+    assert _descriptions(_get(auth_client, url + "&direction=out")) == ["iCloud storage", "Electricity"]
+    assert _descriptions(_get(auth_client, url + "&direction=in")) == ["Refund"]
+    # Signed bounds, as older links wrote them, still mean money out of that size.
+    signed = url.replace("amount_min=100&amount_max=500", "amount_min=-500&amount_max=-100")
+    assert _descriptions(_get(auth_client, signed)) == ["iCloud storage", "Electricity"]
+
+
+def test_smallest_amount_first_is_by_size_and_description_order_ignores_case(auth_client, db, user):
+    url = f"/accounts/{_account(db, user).id}?sort="
+    assert _descriptions(_get(auth_client, url + "amount"))[:2] == ["Café Nero", "Electricity"]
+    assert _descriptions(_get(auth_client, url + "-amount"))[0] == "Rent"
+    assert _descriptions(_get(auth_client, url + "-description")) == [
+        "Salary", "Rent", "Refund", "iCloud storage", "Electricity", "Café Nero"]
+
+
+def test_search_ignores_accents_and_covers_notes_and_references(auth_client, db, user):
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-03-07", "-9.99", "Card payment")],
+                               external_ids=["ofx:INV-20240307-77"])
+    url = f"/accounts/{account.id}?q="
+    assert _descriptions(_get(auth_client, url + "cafe")) == ["Café Nero"]
+    assert _descriptions(_get(auth_client, url + "CAFÉ")) == ["Café Nero"]
+    assert _descriptions(_get(auth_client, url + "inv-20240307")) == ["Card payment"]
+    row_id = db.session.scalar(select(Transaction.id).where(Transaction.description == "Rent"))
+    auth_client.post(f"/transactions/{row_id}", data={"category": "Home", "note": "Landlord: Mr Ōtani"})
+    assert _descriptions(_get(auth_client, url + "otani")) == ["Rent Landlord: Mr Ōtani"]  # the note shows under it
+
+
+def test_a_filtered_view_shows_its_count_and_in_out_net_totals(auth_client, db, user):
+    account = _account(db, user)
+    summary = _summary(_get(auth_client, f"/accounts/{account.id}?amount_min=100&amount_max=500"))
+    assert "3 transactions match" in summary
+    assert "in £400.00, out -£370.00, net £30.00" in summary
+    assert _summary(_get(auth_client, f"/accounts/{account.id}")).startswith("6 transactions")
+
+
+def test_from_after_to_says_so_and_a_bad_value_stays_in_its_field(auth_client, db, user):
+    account = _account(db, user)
+    html = _get(auth_client, f"/accounts/{account.id}?date_from=2024-03-05&date_to=2024-03-01&amount_min=12,5x")
+    assert "To: 01 Mar 2024 is before From (05 Mar 2024): swap them or change one." in html
+    assert "No transactions match" not in html
+    control = re.search(r'<input[^>]*name="amount_min"[^>]*>', html).group(0)
+    assert 'value="12,5x"' in control and 'aria-describedby="amount_min-error"' in control
+    html = _get(auth_client, f"/accounts/{account.id}?date_from=2024-02-31")
+    control = re.search(r'<input[^>]*name="date_from"[^>]*>', html).group(0)
+    assert 'value="2024-02-31"' in control and 'type="text"' in control
+
+
+def test_the_filters_fold_on_a_phone_and_open_with_their_count_when_one_is_set(auth_client, db, user):
+    account = _account(db, user)
+    plain = _get(auth_client, f"/accounts/{account.id}")
+    assert 'class="collapse d-md-block" id="filter-fields"' in plain
+    filtered = _get(auth_client, f"/accounts/{account.id}?q=rent&direction=out")
+    assert 'class="collapse d-md-block show" id="filter-fields"' in filtered
+    assert "2 active" in filtered
+
+
+def test_the_csv_download_carries_notes_and_nominal_codes(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Ledger")
+    factories.add_transactions(db.session, account, [("2024-03-01", "-10", "Stationery")], nominal_code="7500",
+                               note="=HYPERLINK(\"x\")")
+    rows = list(csv.DictReader(io.StringIO(auth_client.get(f"/accounts/{account.id}/export.csv").get_data(as_text=True))))
+    assert rows[0]["nominal_code"] == "7500"
+    assert rows[0]["note"] == "'=HYPERLINK(\"x\")"  # neutralised: a spreadsheet shows it, never runs it
+
+
+def test_the_xlsx_download_has_real_numbers_dates_and_a_frozen_header(auth_client, db, user):
+    from datetime import datetime
+    from decimal import Decimal
+
+    import openpyxl
+
+    account = _account(db, user)
+    factories.add_transactions(db.session, account, [("2024-03-09", "-1", "=cmd|' /C calc'!A0")])
+    response = auth_client.get(f"/accounts/{account.id}/export.xlsx?direction=out&sort=date")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["account", "date", "description", "amount"] and "nominal_code" in header
+    rent = sheet[2]
+    assert rent[1].value == datetime(2024, 3, 1) and rent[1].is_date
+    assert Decimal(str(rent[3].value)) == Decimal("-3100") and '"GBP"' in rent[3].number_format
+    last = sheet[sheet.max_row]
+    assert last[2].value == "=cmd|' /C calc'!A0" and last[2].data_type == "s"  # shown, never run
+    assert sheet.max_row == 1 + 5  # the money out only, as the page shows
+
+
+def test_every_report_downloads_as_a_workbook_too(auth_client, db, user):
+    import openpyxl
+
+    _account(db, user)
+    for url in ("/reports/income-and-expenses", "/reports/categories", "/reports/balances",
+                "/reports/profit-and-loss"):
+        page = auth_client.get(url).get_data(as_text=True)
+        assert "format=xlsx" in page and "Download XLSX" in page
+        response = auth_client.get(url + "?period=custom&start=2024-01&end=2024-03&format=xlsx")
+        assert response.status_code == 200, url
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        assert sheet.freeze_panes == "A2" and sheet.max_row >= 1
+
+
+def test_pages_by_description_and_by_size_walk_every_row_once(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Many")
+    names = [("Apple" if n % 2 else "apple") + f" {n % 7}" for n in range(30)]
+    factories.add_transactions(db.session, account, [("2024-01-01", str((-1) ** n * (n % 9 + 1)), name)
+                                                     for n, name in enumerate(names)])
+    for sort, key in (("description", lambda d: d.casefold()), ("-amount", None)):
+        first = _get(auth_client, f"/accounts/{account.id}?per_page=25&sort={sort}")
+        following = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+        seen = _descriptions(first) + _descriptions(_get(auth_client, following))
+        assert len(seen) == 30 and sorted(seen) == sorted(names)
+        if key:
+            assert [key(d) for d in seen] == sorted(key(d) for d in seen)
