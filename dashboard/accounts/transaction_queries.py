@@ -88,6 +88,7 @@ class TableRow:
     transfer_id: int | None
     batch_id: int | None
     source: str
+    search_text: str  # the description order's key (see SORT_KEYS)
     account: AccountLabel | None = None  # on the all-accounts table only
 
 
@@ -110,7 +111,7 @@ class TransactionPage:
     def last_key(self) -> str | None:
         return self._key(self.rows[-1]) if self.rows else None
 
-    def _key(self, row: Transaction) -> str:
+    def _key(self, row: TableRow) -> str:
         return encode_key(SORT_KEYS[self.sort](row), row.id)
 
 
