@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     TRANSFER_UNLINK = "transfer.unlink"
     TRANSACTION_EDIT = "transaction.edit"
     TRANSACTION_CATEGORISE = "transaction.categorise"
+    TRANSACTION_SPLIT = "transaction.split"
     IMPORT_CREATE = "import.create"
     IMPORT_UNDO = "import.undo"
     USER_CREATE = "user.create"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope, storable_id, transaction_ids_or_404
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
+from dashboard.ledger import SplitError, delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
 from dashboard.models.accounts import TransactionSource, TransactionStatus
 
@@ -107,7 +107,10 @@ def update_transaction(session: Session, scope: Scope, actor: Actor, transaction
     through = reconciled_through(session, transaction.account_id)
     if not confirmed and through is not None and min(transaction.date, cleaned.get("date", transaction.date)) <= through:
         raise NeedsConfirmation(f"This row is in a period you reconciled (up to {through.isoformat()}).")
-    update_transactions(session, scope, [transaction.id], **{field: new for field, (_, new) in changes.items()})
+    try:
+        update_transactions(session, scope, [transaction.id], **{field: new for field, (_, new) in changes.items()})
+    except SplitError as error:
+        raise TransactionError(str(error)) from None
     session.refresh(transaction)
     record_event(session, AuditAction.TRANSACTION_EDIT, actor, owner_id=transaction.owner_id,
                  target=f"transaction:{transaction.id}",

@@ -1,8 +1,13 @@
-"""Transactions as CSV: one writer for the web download and ``flask export``."""
+"""Transactions as CSV: one writer for the web download and ``flask export``.
+
+A split transaction is written as one line per part (the part's amount and category, the transaction's
+external id with ``#`` and the part's number), so the export still sums to the account's total.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from sqlalchemy import case, func
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -14,7 +19,7 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.downloads import csv_lines
 from dashboard.formatting import plain_amount
-from dashboard.models import Account, Transaction
+from dashboard.models import Account, Transaction, TransactionSplit
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
                  "counterparty", "external_id")
@@ -25,19 +30,25 @@ STREAM_BATCH = 2000
 
 def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> Iterator[tuple]:
     """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database."""
+    split = TransactionSplit.id.is_not(None)
     query = filtered_transactions(scope, filters).with_only_columns(
-        Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
-        Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
-    ).join(Account, Account.id == Transaction.account_id)
-    yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
+        Account.name, Transaction.date, Transaction.description,
+        func.coalesce(TransactionSplit.amount, Transaction.amount), Transaction.currency,
+        Transaction.status, case((split, TransactionSplit.category), else_=Transaction.category),
+        Transaction.counterparty, Transaction.external_id, TransactionSplit.position,
+    ).join(Account, Account.id == Transaction.account_id).outerjoin(
+        TransactionSplit, TransactionSplit.transaction_id == Transaction.id)
+    ordered_query = ordered(query, filters).order_by(TransactionSplit.position)
+    yield from session.execute(ordered_query.execution_options(yield_per=STREAM_BATCH))
 
 
 def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
-    """Export rows as CSV: ISO dates, plain decimal amounts (negative for money out), empty for none."""
+    """Export rows as CSV: ISO dates, plain decimal amounts (negative for money out), empty for none; a part
+    of a split transaction's external id ends in ``#`` and its number."""
     return csv_lines(EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
-         counterparty or "", external_id)
-        for account, day, description, amount, currency, status, category, counterparty, external_id in rows
+         counterparty or "", external_id if part is None else f"{external_id}#{part}")
+        for account, day, description, amount, currency, status, category, counterparty, external_id, part in rows
     ))
 
 

@@ -16,6 +16,7 @@ from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, tran
 from dashboard.accounts import bp
 from dashboard.accounts.edits import categorise_transactions, edit_transaction
 from dashboard.accounts.services import AccountError, open_account
+from dashboard.accounts.splits import transaction_splits
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
 from dashboard.accounts.export import export_rows, transaction_csv
 from dashboard.accounts.forms import (
@@ -128,7 +129,8 @@ def transaction(transaction_id: int):
     return render_template("accounts/transaction.html", transaction=row, form=form, back=back,
                            categories=categories_in_use(db.session, scope), confirm=ConfirmForm(),
                            other_side=transfer_other_side(db.session, scope, row),
-                           candidates=transfer_candidates(db.session, scope, row))
+                           candidates=transfer_candidates(db.session, scope, row),
+                           splits=transaction_splits(db.session, row))
 
 
 @bp.post("/transactions/categorise")

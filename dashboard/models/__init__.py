@@ -1,5 +1,5 @@
 """Every model, importable from one place (Alembic's autogenerate needs them all loaded)."""
-from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction
+from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
 from dashboard.models.imports import ImportBatch
@@ -9,4 +9,5 @@ from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
 __all__ = ["Account", "ApiToken", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "NominalCode",
-           "StatedBalance", "TellerAccount", "TellerEnrollment", "TellerWebhookEvent", "Transaction", "User"]
+           "StatedBalance", "TellerAccount", "TellerEnrollment", "TellerWebhookEvent", "Transaction",
+           "TransactionSplit", "User"]

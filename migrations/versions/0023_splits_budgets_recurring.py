@@ -1,0 +1,40 @@
+"""Splits of transactions (budgets and recurring payments follow in this revision's later steps).
+
+Revision ID: 0023
+Revises: 0012
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0023"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "transaction_splits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("category", sa.String(length=120), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_transaction_splits_account_id_accounts"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_transaction_splits_owner_id_users"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["transaction_id"], ["transactions.id"],
+                                name=op.f("fk_transaction_splits_transaction_id_transactions"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transaction_splits")),
+        sa.UniqueConstraint("transaction_id", "position", name=op.f("uq_transaction_splits_transaction_id_position")),
+    )
+    op.create_index("ix_transaction_splits_owner_id", "transaction_splits", ["owner_id"])
+
+
+def downgrade():
+    op.drop_index("ix_transaction_splits_owner_id", table_name="transaction_splits")
+    op.drop_table("transaction_splits")
