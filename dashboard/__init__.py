@@ -93,6 +93,7 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.auth import bp as auth_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
+    from dashboard.recurring import bp as recurring_bp
     from dashboard.reports import bp as reports_bp
     from dashboard.settings import bp as settings_bp
 
@@ -103,6 +104,7 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(recurring_bp)
     api.init_app(app)
 
 

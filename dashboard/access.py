@@ -164,6 +164,15 @@ def _account_row_or_404(session: Session, scope: Scope, model: type, row_id: int
     return row
 
 
+def owned_row_or_404(session: Session, scope: Scope, model: type, row_id: int):
+    """A row of a table that carries only ``owner_id`` (budgets, recurring-payment decisions): visible to its
+    owner alone, never through a share or the organisation scope."""
+    row = session.get(model, row_id) if storable_id(row_id) else None
+    if row is None or scope.everyone or row.owner_id != scope.user_id:
+        raise NotFound()
+    return row
+
+
 def scope_for(user) -> Scope:
     """The scope of a signed-in user's request: their own accounts (shares join here when they exist)."""
     return Scope.of_user(user.id)

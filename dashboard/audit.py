@@ -68,6 +68,12 @@ class AuditAction(StrEnum):
     TOKEN_REVOKE = "token.revoke"
     TOKEN_USE = "token.use"  # the first use of a token each day
     NOMINAL_CODES_SET = "nominal_codes.set"
+    RECURRING_CONFIRM = "recurring.confirm"
+    RECURRING_DISMISS = "recurring.dismiss"
+    RECURRING_EDIT = "recurring.edit"
+    BUDGET_SET = "budget.set"
+    BUDGET_DELETE = "budget.delete"
+    PREFERENCES_BUDGET_MONTH = "preferences.budget_month"
 
 
 @dataclass(frozen=True)

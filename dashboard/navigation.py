@@ -6,6 +6,8 @@ NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
     ("reports.index", "Reports", False),
+    ("budgets.index", "Budgets", False),
+    ("recurring.index", "Recurring", False),
     ("connections.index", "Bank sync", False),
     ("settings.tokens", "API tokens", False),
     ("admin.index", "Admin", True),

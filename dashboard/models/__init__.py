@@ -4,10 +4,11 @@ from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
 from dashboard.models.imports import ImportBatch
 from dashboard.models.nominal import NominalCode
+from dashboard.models.recurring import RecurringPayment
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerWebhookEvent
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
 __all__ = ["Account", "ApiToken", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "NominalCode",
-           "StatedBalance", "TellerAccount", "TellerEnrollment", "TellerWebhookEvent", "Transaction",
-           "TransactionSplit", "User"]
+           "RecurringPayment", "StatedBalance", "TellerAccount", "TellerEnrollment", "TellerWebhookEvent",
+           "Transaction", "TransactionSplit", "User"]

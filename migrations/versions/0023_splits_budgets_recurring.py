@@ -1,4 +1,4 @@
-"""Splits of transactions (budgets and recurring payments follow in this revision's later steps).
+"""Splits of transactions, budgets and the user's decisions on recurring payments.
 
 Revision ID: 0023
 Revises: 0012
@@ -33,8 +33,25 @@ def upgrade():
         sa.UniqueConstraint("transaction_id", "position", name=op.f("uq_transaction_splits_transaction_id_position")),
     )
     op.create_index("ix_transaction_splits_owner_id", "transaction_splits", ["owner_id"])
+    op.create_table(
+        "recurring_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=True),
+        sa.Column("amount", sa.BigInteger(), nullable=True),
+        sa.Column("cadence", sa.String(length=16), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_recurring_payments_owner_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recurring_payments")),
+        sa.UniqueConstraint("owner_id", "key", "currency", name=op.f("uq_recurring_payments_owner_id_key_currency")),
+    )
 
 
 def downgrade():
+    op.drop_table("recurring_payments")
     op.drop_index("ix_transaction_splits_owner_id", table_name="transaction_splits")
     op.drop_table("transaction_splits")
