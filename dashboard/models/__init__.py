@@ -2,13 +2,15 @@
 from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
+from dashboard.models.categories import Category, CategoryMapping
 from dashboard.models.imports import ImportBatch
 from dashboard.models.nominal import NominalCode
 from dashboard.models.recurring import RecurringPayment
+from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerWebhookEvent
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "ImportBatch", "Money", "MonthlyTotal", "NominalCode",
-           "RecurringPayment", "StatedBalance", "TellerAccount", "TellerEnrollment", "TellerWebhookEvent",
-           "Transaction", "TransactionSplit", "User"]
+__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Category", "CategoryMapping", "ImportBatch", "Money",
+           "MonthlyTotal", "NominalCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount",
+           "TellerEnrollment", "TellerWebhookEvent", "Transaction", "TransactionSplit", "User"]
