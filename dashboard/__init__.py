@@ -90,6 +90,7 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.accounts import bp as accounts_bp
     from dashboard import api
     from dashboard.admin import bp as admin_bp
+    from dashboard.budgets import bp as budgets_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
@@ -104,6 +105,7 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(budgets_bp)
     app.register_blueprint(recurring_bp)
     api.init_app(app)
 

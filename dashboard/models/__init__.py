@@ -2,6 +2,7 @@
 from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
+from dashboard.models.budgets import Budget
 from dashboard.models.categories import Category, CategoryMapping
 from dashboard.models.imports import ImportBatch
 from dashboard.models.nominal import NominalCode
@@ -11,6 +12,6 @@ from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerWebho
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Category", "CategoryMapping", "ImportBatch", "Money",
+__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping", "ImportBatch", "Money",
            "MonthlyTotal", "NominalCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount",
            "TellerEnrollment", "TellerWebhookEvent", "Transaction", "TransactionSplit", "User"]

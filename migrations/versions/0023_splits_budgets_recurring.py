@@ -1,13 +1,13 @@
 """Splits of transactions, budgets and the user's decisions on recurring payments.
 
 Revision ID: 0023
-Revises: 0012
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0012"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
@@ -34,6 +34,24 @@ def upgrade():
     )
     op.create_index("ix_transaction_splits_owner_id", "transaction_splits", ["owner_id"])
     op.create_table(
+        "budgets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=True),
+        sa.Column("starts", sa.Date(), nullable=False),
+        sa.Column("rollover_unspent", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("rollover_overspent", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_budgets_category_id_categories"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_budgets_owner_id_users"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budgets")),
+    )
+    op.create_index("ix_budgets_owner_id_category_id", "budgets", ["owner_id", "category_id"])
+    op.create_table(
         "recurring_payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=False),
@@ -53,5 +71,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("recurring_payments")
+    op.drop_index("ix_budgets_owner_id_category_id", table_name="budgets")
+    op.drop_table("budgets")
     op.drop_index("ix_transaction_splits_owner_id", table_name="transaction_splits")
     op.drop_table("transaction_splits")
