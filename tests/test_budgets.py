@@ -12,7 +12,7 @@ from dashboard.accounts.splits import Part, split_transaction
 from dashboard.audit import Actor
 from dashboard.budgets.months import LAST_WORKING_DAY, budget_month, month_of, parse_start_day
 from dashboard.budgets.services import budget_report, set_budget
-from dashboard.models import AuditEvent, Budget, Category, Transaction, User
+from dashboard.models import Account, AuditEvent, Budget, Category, Transaction, User
 from dashboard.reports.periods import Period
 from dashboard.reports.queries import spending_by_category
 from tests import factories
@@ -173,3 +173,14 @@ def test_another_users_budget_cannot_be_removed_or_seen(client, db, user, househ
     assert "Rent" not in bob.get("/budgets/?month=2026-03").get_data(as_text=True).split("Set a budget")[0]
     assert bob.post("/budgets/delete", data={"budget_id": budget.id}).status_code == 404
     assert db.session.get(Budget, budget.id) is not None
+
+
+def test_the_dashboard_summarises_this_budget_month(auth_client, db, user, household):
+    today = date.today()
+    account = db.session.get(Account, db.session.scalar(select(Transaction.account_id)))
+    factories.add_transactions(db.session, account, [(today, "-120.00", "Big shop", "Groceries")],
+                               external_ids=["today"])
+    set_budget(db.session, Scope.of_user(user.id), Actor(user.id), household["Groceries"], Decimal("100"), "GBP", None,
+               starts=today.replace(day=1))
+    page = auth_client.get("/").get_data(as_text=True)
+    assert 'id="budget-summary"' in page and "Over budget:" in page and "Food › Groceries (£20.00 over)" in page

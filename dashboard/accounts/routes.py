@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 from flask import (
@@ -40,6 +41,7 @@ from dashboard.accounts.transaction_queries import (
     transaction_page,
 )
 from dashboard.audit import Actor
+from dashboard.budgets.services import this_months_budgets
 from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
@@ -63,6 +65,7 @@ def overview():
         closed=[s for s in summaries if s.account.closed],
         currency_totals=totals_by_currency(summaries),
         latest=latest_transactions(db.session, scope),
+        budgets=this_months_budgets(db.session, current_user, date.today()),
     )
 
 

@@ -13,7 +13,7 @@ EMPTY_ROWS = 2  # offered below the parts a transaction already has, up to MAX_P
 
 class SplitPartForm(Form):
     amount = DecimalField("Amount", places=None, validators=[Optional(), _amount_the_database_can_compare],
-                          render_kw={"inputmode": "decimal", "class": "split-amount", "autocomplete": "off"})
+                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     category = StringField("Category", validators=[Optional(), Length(max=120), _no_nul_character],
                            render_kw={"list": "known-categories", "autocomplete": "off"})
     note = StringField("Note", validators=[Optional(), Length(max=2000), _no_nul_character])

@@ -35,8 +35,9 @@ def _budget_form() -> tuple[BudgetForm, dict[int, Category]]:
     currency of their first account."""
     form = BudgetForm()
     categories = categories_by_id(db.session, current_user.id)
-    if not categories:
+    if not categories:  # the first visit gives the user the default list and the categories in use, kept
         seed_categories(db.session, current_user.id)
+        db.session.commit()
         categories = categories_by_id(db.session, current_user.id)
     form.category.choices = sorted((SelectChoice(c.id, category_label(c, categories)) for c in categories.values()),
                                    key=lambda choice: choice.label.casefold())

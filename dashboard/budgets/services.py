@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope, owned_row_or_404
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.budgets.months import PREFERENCE, BudgetMonth, StartDay, budget_month, parse_start_day
+from dashboard.budgets.months import (
+    PREFERENCE,
+    BudgetMonth,
+    StartDay,
+    budget_month,
+    month_of,
+    parse_start_day,
+    start_day_of,
+)
 from dashboard.categories.seeding import seed_categories
 from dashboard.ledger import ledger_entries
 from dashboard.models import Budget, Category, Transaction, User
@@ -192,6 +200,8 @@ def budget_report(session: Session, scope: Scope, start: StartDay, label: date, 
         if budget.category_id in categories:
             by_line[(budget.category_id, budget.currency)].append(budget)
     lines_budgets = {key: group for key, group in by_line.items() if _applies(group, month.label)}
+    if not lines_budgets:
+        return BudgetReport(month, month.share_gone(today), [])
     earliest = min([min(b.starts for b in group) for group in lines_budgets.values()
                     if any(b.rollover_unspent or b.rollover_overspent for b in group)] + [month.label])
     spending = daily_spending(session, scope, budget_month(earliest, start).first, month.last)
@@ -247,3 +257,9 @@ def _carried(group: list[Budget], month: BudgetMonth, spent_in) -> Decimal:
             carried = remaining if keep else ZERO
         period = period.next()
     return carried
+
+
+def this_months_budgets(session: Session, user: User, today: date) -> BudgetReport:
+    """The user's budgets in the budget month that ``today`` falls in (their start day decides which)."""
+    start = start_day_of(user.preferences)
+    return budget_report(session, Scope.of_user(user.id), start, month_of(today, start).label, today)
