@@ -7,12 +7,16 @@ from the machine's binaries. Generates a bank CSV, imports it the way the
 CLI does (parse, then the loader inside one database transaction, with
 de-duplication and monthly totals), imports it again (every row a
 duplicate), then COPYs the same rows into a scratch table shaped like
-``transactions`` and prints rows per second and the ratio.
+``transactions`` and prints rows per second and the ratio. Then it imports the
+same file into a second account with ``--rules`` rules (200 by default: text,
+amount, counterparty and regular-expression conditions) and prints what the
+rules add to the import's time (the target is at most 25 %).
 """
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import random
 import sys
@@ -35,7 +39,8 @@ from dashboard.auth.services import create_user  # noqa: E402
 from dashboard.extensions import db  # noqa: E402
 from dashboard.importers.detect import parse_file  # noqa: E402
 from dashboard.importers.batches import import_parsed  # noqa: E402
-from dashboard.models import Account, Transaction, User  # noqa: E402
+from dashboard.models import Account, Rule, Transaction, User  # noqa: E402
+from dashboard.rules.services import import_rules  # noqa: E402
 from tests.postgres_server import postgres_url  # noqa: E402
 
 BENCH_EMAIL = "bench-import@example.com"
@@ -54,6 +59,39 @@ def generated_csv(rows: int, seed: int = 7) -> bytes:
         lines.append(f"{day:%d/%m/%Y},{rng.choice(SHOPS)} {rng.randint(1, 9999)},"
                      f"{pence / 100:.2f},{balance / 100:.2f}")
     return ("\n".join(lines) + "\n").encode()
+
+
+def bench_rules(count: int, seed: int = 11) -> list[dict]:
+    """``count`` rules of the kinds people write: most a "description contains" a merchant (a few of them the
+    file's shops), some with an amount range, some on the counterparty, a few regular expressions."""
+    rng = random.Random(seed)
+    rules = []
+    for number in range(count):
+        shop = SHOPS[number] if number < len(SHOPS) else f"merchant{number:03d}"
+        conditions = [{"field": "description", "op": "contains", "value": shop}]
+        kind = number % 10
+        if kind == 7:
+            conditions.append({"field": "amount", "op": "between", "value": ["-500", "0"]})
+        elif kind == 8:
+            conditions = [{"field": "counterparty", "op": "equals", "value": shop}]
+        elif kind == 9 and number % 20 == 9:
+            conditions = [{"field": "description", "op": "matches", "value": rf"^{shop}\s+\d{{2,4}}$"}]
+        rules.append({"name": f"rule {number}", "match": "all", "stop": rng.random() < 0.9,
+                      "conditions": conditions,
+                      "actions": [{"action": "set_category", "value": f"Category {number % 40}"}]})
+    return rules
+
+
+def timed_import(user: User, name: str, data: bytes) -> tuple[float, object]:
+    """Parse and import ``data`` into a new account called ``name``; the seconds it took and the batch."""
+    account = Account(owner_id=user.id, name=name, currency="GBP")
+    db.session.add(account)
+    db.session.commit()
+    started = time.perf_counter()
+    batch = import_parsed(db.session, Scope.of_user(user.id), Actor.system(), account, parse_file(data, "bench.csv"),
+                          "bench.csv", data)
+    db.session.commit()
+    return time.perf_counter() - started, batch
 
 
 def copy_rows(connection, owner_id: int, account_id: int, parsed) -> float:
@@ -77,7 +115,7 @@ def copy_rows(connection, owner_id: int, account_id: int, parsed) -> float:
     return elapsed
 
 
-def run(url: str, rows: int) -> None:
+def run(url: str, rows: int, rule_count: int) -> None:
     app = create_app(TestingConfig(url))
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
@@ -85,6 +123,7 @@ def run(url: str, rows: int) -> None:
         if user is None:
             user = create_user(db.session, BENCH_EMAIL, "bench-password-not-used")
         db.session.execute(delete(Account).where(Account.owner_id == user.id))
+        db.session.execute(delete(Rule).where(Rule.owner_id == user.id))
         account = Account(owner_id=user.id, name="Bench", currency="GBP")
         db.session.add(account)
         db.session.commit()
@@ -110,7 +149,15 @@ def run(url: str, rows: int) -> None:
             copy_seconds = copy_rows(raw.driver_connection, user.id, account.id, parsed)
         finally:
             raw.close()
-        db.session.execute(delete(Account).where(Account.id == account.id))
+
+        without_rules, _ = timed_import(user, "Bench without rules", data)
+        import_rules(db.session, Scope.of_user(user.id), Actor.system(), json.dumps(bench_rules(rule_count)))
+        db.session.commit()
+        with_rules, ruled = timed_import(user, "Bench with rules", data)
+        categorised = db.session.scalar(select(func.count()).where(Transaction.batch_id == ruled.id,
+                                                                   Transaction.category.is_not(None)))
+        db.session.execute(delete(Account).where(Account.owner_id == user.id))
+        db.session.execute(delete(Rule).where(Rule.owner_id == user.id))
         db.session.execute(text("DELETE FROM monthly_totals WHERE account_id NOT IN (SELECT id FROM accounts)"))
         db.session.commit()
 
@@ -124,14 +171,18 @@ def run(url: str, rows: int) -> None:
     print(f"COPY:             {copy_seconds:6.2f} s  {rows / copy_seconds:>10,.0f} rows/s")
     print(f"ratio: the database load takes {load_seconds / copy_seconds:.1f}x COPY; "
           f"the whole import {total / copy_seconds:.1f}x")
+    print(f"rules: {rule_count} rules over the same {rows:,} rows: {with_rules:.2f} s against {without_rules:.2f} s "
+          f"without, +{(with_rules / without_rules - 1) * 100:.0f} % (target at most +25 %); "
+          f"{categorised:,} rows categorised")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rules", type=int, default=200)
     args = parser.parse_args()
     with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
-        run(url, args.rows)
+        run(url, args.rows, args.rules)
 
 
 if __name__ == "__main__":

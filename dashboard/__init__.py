@@ -92,10 +92,12 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.admin import bp as admin_bp
     from dashboard.budgets import bp as budgets_bp
     from dashboard.auth import bp as auth_bp
+    from dashboard.categories.routes import bp as categories_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
     from dashboard.recurring import bp as recurring_bp
     from dashboard.reports import bp as reports_bp
+    from dashboard.rules.routes import bp as rules_bp
     from dashboard.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
@@ -107,6 +109,8 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(budgets_bp)
     app.register_blueprint(recurring_bp)
+    app.register_blueprint(categories_bp)
+    app.register_blueprint(rules_bp)
     api.init_app(app)
 
 

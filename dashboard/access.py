@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, NotFound
 
-from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.models import Account, Budget, Category, CategoryMapping, ImportBatch, Rule, Transaction
 
 LARGEST_ID = 2 ** 63  # SQLite refuses to bind a larger integer; PostgreSQL's BIGINT ends there too
 
@@ -164,9 +164,27 @@ def _account_row_or_404(session: Session, scope: Scope, model: type, row_id: int
     return row
 
 
-def owned_row_or_404(session: Session, scope: Scope, model: type, row_id: int):
-    """A row of a table that carries only ``owner_id`` (budgets, recurring-payment decisions): visible to its
-    owner alone, never through a share or the organisation scope."""
+def category_or_404(session: Session, scope: Scope, category_id: int) -> Category:
+    """One of the scope owner's categories (categories are never shared): 404 for any other id."""
+    return _owned_or_404(session, scope, Category, category_id)
+
+
+def category_mapping_or_404(session: Session, scope: Scope, mapping_id: int) -> CategoryMapping:
+    """One of the scope owner's source-category mappings: 404 for any other id."""
+    return _owned_or_404(session, scope, CategoryMapping, mapping_id)
+
+
+def rule_or_404(session: Session, scope: Scope, rule_id: int) -> Rule:
+    """One of the scope owner's rules (rules are never shared): 404 for any other id."""
+    return _owned_or_404(session, scope, Rule, rule_id)
+
+
+def budget_or_404(session: Session, scope: Scope, budget_id: int) -> Budget:
+    """One of the scope owner's budgets (budgets are never shared): 404 for any other id."""
+    return _owned_or_404(session, scope, Budget, budget_id)
+
+
+def _owned_or_404(session: Session, scope: Scope, model: type, row_id: int):
     row = session.get(model, row_id) if storable_id(row_id) else None
     if row is None or scope.everyone or row.owner_id != scope.user_id:
         raise NotFound()

@@ -74,6 +74,17 @@ class AuditAction(StrEnum):
     BUDGET_SET = "budget.set"
     BUDGET_DELETE = "budget.delete"
     PREFERENCES_BUDGET_MONTH = "preferences.budget_month"
+    CATEGORY_CREATE = "category.create"
+    CATEGORY_EDIT = "category.edit"
+    CATEGORY_MERGE = "category.merge"
+    CATEGORY_MAPPING_SET = "category.mapping_set"
+    TRANSACTION_CATEGORISE_UNDO = "transaction.categorise_undo"
+    RULE_CREATE = "rule.create"
+    RULE_EDIT = "rule.edit"
+    RULE_DELETE = "rule.delete"
+    RULE_MOVE = "rule.move"
+    RULE_IMPORT = "rule.import"
+    RULE_APPLY = "rule.apply"
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,20 @@ def set_splits(session: Session, scope: Scope, transaction_id: int, parts: Seque
     return len(parts)
 
 
+def rename_split_category(session: Session, owner_id: int, old_name: str, new_name: str) -> int:
+    """Move every part of the owner's in ``old_name`` to ``new_name`` (a category renamed or merged), the totals
+    following; returns how many parts moved."""
+    in_old = (TransactionSplit.owner_id == owner_id, TransactionSplit.category == old_name)
+    ids = session.scalars(select(TransactionSplit.transaction_id).where(*in_old).distinct()).all()
+    if not ids:
+        return 0
+    criteria = (Transaction.owner_id == owner_id, Transaction.id.in_(ids))
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=-1)
+    moved = session.execute(update(TransactionSplit).where(*in_old).values(category=new_name)).rowcount
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=1)
+    return moved
+
+
 @dataclass
 class _Delta:
     income: Decimal = Decimal(0)

@@ -6,6 +6,7 @@ NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
     ("reports.index", "Reports", False),
+    ("rules.index", "Rules", False),
     ("budgets.index", "Budgets", False),
     ("recurring.index", "Recurring", False),
     ("connections.index", "Bank sync", False),

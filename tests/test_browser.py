@@ -142,6 +142,49 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     assert errors == []
 
 
+def test_a_user_creates_a_rule_applies_it_to_existing_rows_then_imports_a_file(live_server, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/")
+
+    page.get_by_role("link", name="Rules").first.click()
+    page.get_by_role("link", name="New rule").click()
+    page.get_by_label("Name").fill("Coffee shops")
+    page.locator("#conditions-0-field").select_option("description")
+    page.locator("#conditions-0-op").select_option("contains")
+    page.locator("#conditions-0-value").fill("cafe nero")  # the rows say "Café Nero": accents do not matter
+    page.locator("#actions-0-action").select_option("set_category")
+    page.locator("#actions-0-value").fill("Coffee")
+    page.get_by_role("button", name="Save rule").click()
+
+    counts = page.locator("#apply-counts").inner_text()
+    assert "would change" in counts and not counts.endswith("0 would change.")
+    assert page.locator("#apply-rows").get_by_text("Café Nero").count() > 0
+    page.locator("#apply-confirm").click()
+    assert page.get_by_text("Rules matched").is_visible()
+    assert page.get_by_text("0 would change").is_visible()
+
+    page.goto(f"{live_server}/")
+    page.locator("#accounts-table").get_by_role("link", name="Everyday Checking").click()
+    page.get_by_role("link", name="Import a file").click()
+    page.get_by_label("Statement file").set_input_files(files=[{
+        "name": "later.csv", "mimeType": "text/csv",
+        "buffer": b"Date,Description,Amount\n2031-01-02,CAFE NERO KINGS CROSS,-3.10\n2031-01-03,Bookshop,-12.00\n"}])
+    page.get_by_role("button", name="Preview").click()
+    coffee_row = page.locator("#preview-rows tbody tr", has_text="CAFE NERO KINGS CROSS")
+    assert "Coffee" in coffee_row.inner_text()  # the preview shows the category the import will store
+    page.get_by_role("button", name="Import 2 new transactions").click()
+    assert page.get_by_role("heading", name="Imported later.csv").is_visible()
+    page.goto(f"{live_server}/rules")
+    assert page.locator("#rules").get_by_text("Coffee shops").is_visible()
+    assert errors == []
+
+
 def test_a_user_splits_a_transaction_and_sets_a_budget(live_server, browser):
     page = browser.new_page()
     errors: list[str] = []

@@ -12,7 +12,9 @@ from dashboard.accounts.splits import Part, split_transaction
 from dashboard.audit import Actor
 from dashboard.budgets.months import LAST_WORKING_DAY, budget_month, month_of, parse_start_day
 from dashboard.budgets.services import budget_report, set_budget
-from dashboard.models import Account, AuditEvent, Budget, Category, Transaction, User
+from dashboard.categories.services import edit_category, merge_categories
+from dashboard.ledger import verify_totals
+from dashboard.models import Account, AuditEvent, Budget, Category, Transaction, TransactionSplit, User
 from dashboard.reports.periods import Period
 from dashboard.reports.queries import spending_by_category
 from tests import factories
@@ -184,3 +186,17 @@ def test_the_dashboard_summarises_this_budget_month(auth_client, db, user, house
                starts=today.replace(day=1))
     page = auth_client.get("/").get_data(as_text=True)
     assert 'id="budget-summary"' in page and "Over budget:" in page and "Food › Groceries (£20.00 over)" in page
+
+
+def test_renaming_and_merging_categories_moves_parts_and_budgets(db, user, household):
+    scope, actor = Scope.of_user(user.id), Actor(user.id)
+    _budget(db, user, household["Groceries"], "100")
+    _budget(db, user, household["Eating out"], "50")
+    edit_category(db.session, scope, actor, household["Groceries"].id, "Supermarkets", household["Food"].id)
+    assert "Supermarkets" in db.session.scalars(select(TransactionSplit.category)).all()
+    assert verify_totals(db.session) == []
+    assert _lines(db, user)["Food › Supermarkets"].spent == Decimal("87.10")
+    merge_categories(db.session, scope, actor, household["Eating out"].id, household["Groceries"].id)
+    assert verify_totals(db.session) == []
+    [line] = [line for line in _lines(db, user).values() if line.label.startswith("Food ›")]
+    assert (line.label, line.budgeted, line.spent) == ("Food › Supermarkets", Decimal("150"), Decimal("105.10"))

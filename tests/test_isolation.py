@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from dashboard.api.tokens import create_token
 from dashboard.audit import Actor
-from dashboard.models import Account, ApiToken, ImportBatch, MonthlyTotal, Transaction
+from dashboard.access import Scope
+from dashboard.categories.bulk import categorise_rows
+from dashboard.categories.services import categories_of
+from dashboard.models import Account, ApiToken, Category, CategoryMapping, ImportBatch, MonthlyTotal, Rule, Transaction
+from dashboard.rules.definitions import rule_from_json
+from dashboard.rules.services import create_rule
 from tests import factories
 
 # Argument name -> which of a user's objects it names.
@@ -20,6 +25,10 @@ ID_ARGUMENTS = {
     "batch_id": "batch",
     "user_id": "user",
     "token_id": "token",
+    "category_id": "category",
+    "mapping_id": "mapping",
+    "rule_id": "rule",
+    "event_id": "bulk_change",
 }
 PLACEHOLDER = "4000"  # for arguments that are not ids, such as a nominal code
 SKIPPED_METHODS = {"OPTIONS"}  # answered by Flask itself for any matching URL
@@ -35,15 +44,25 @@ def _owned_objects(db, user, prefix: str) -> dict[str, int]:
                                batch_id=batch.id)
     transaction_id = db.session.scalar(select(Transaction.id).where(Transaction.account_id == account.id))
     token = create_token(db.session, Actor.system(), user, f"{prefix} token").token
+    scope = Scope.of_user(user.id)
+    rule = create_rule(db.session, scope, Actor(user.id), rule_from_json({
+        "name": f"{prefix} rule", "conditions": [{"field": "description", "op": "contains", "value": "coffee"}],
+        "actions": [{"action": "set_category", "value": "Eating out"}]}))
+    mapping = CategoryMapping(owner_id=user.id, source="file", source_name=f"{prefix} food",
+                              category_id=categories_of(db.session, scope)[0].id)
+    db.session.add(mapping)
+    bulk = categorise_rows(db.session, scope, Actor(user.id), "Coffee", ids=[transaction_id])
+    db.session.commit()
     return {"account": account.id, "transaction": transaction_id, "batch": batch.id, "user": user.id,
-            "token": token.id}
+            "token": token.id, "category": mapping.category_id, "mapping": mapping.id, "rule": rule.id,
+            "bulk_change": bulk.event_id}
 
 
 def _snapshot(db, owner_id: int) -> list:
     """Everything of the owner's that a route could change."""
     db.session.expire_all()
     state = []
-    for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken):
+    for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken, Category, CategoryMapping, Rule):
         table = model.__table__
         rows = db.session.execute(select(table).where(table.c.owner_id == owner_id).order_by(table.c.id)).all()
         state.append([tuple(row) for row in rows])

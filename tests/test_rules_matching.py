@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from dashboard.rules.definitions import RuleError, rule_from_json
-from dashboard.rules.matching import Rulebook
+from dashboard.rules.matching import Rulebook, required_literal
 
 
 def rule(name="R", conditions=None, actions=None, **extra):
@@ -103,3 +103,17 @@ def test_many_rules_find_the_right_one():
     book = Rulebook(rules)
     assert book.outcome(row("SHOP-017 LONDON")).changes == {"category": "C17"}
     assert book.outcome(row("nothing")).changes == {}
+
+
+@pytest.mark.parametrize("pattern, literal", [
+    (r"^merchant019\s+\d{2,4}$", "merchant019"), (r"(abc)?defg", "defg"), (r"colou?r", "colo"),
+    (r"a{0,3}bcd", "bcd"), (r"tesco\.com", "tesco.com"), (r"foo|bar", None), (r"\d+", None), (r"(?i)abcdef", None),
+])
+def test_the_literal_a_pattern_requires(pattern, literal):
+    assert required_literal(pattern) == literal
+
+
+def test_a_gated_regular_expression_still_matches_like_an_ungated_one():
+    book = Rulebook([rule(conditions=[{"field": "description", "op": "matches", "value": r"^card\s+\d{4}$"}])])
+    assert book.outcome(row("CARD  1234")).matched
+    assert not book.outcome(row("CARD 12")).matched and not book.outcome(row("nothing")).matched

@@ -20,6 +20,7 @@ from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import SplitError, delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
 from dashboard.models.accounts import TransactionSource, TransactionStatus
+from dashboard.rules.application import categorise_entry
 
 TEXT_FIELDS = {"description": 500, "category": 120, "counterparty": 255, "note": 2000}
 FIELDS = ("date", "description", "amount", "status", *tuple(TEXT_FIELDS)[1:])
@@ -75,12 +76,15 @@ def add_transaction(session: Session, scope: Scope, actor: Actor, account: Accou
     if "date" not in cleaned or "amount" not in cleaned:
         raise TransactionError("A transaction needs a date and an amount.")
     external_id = f"{source}-{uuid.uuid4().hex}"
-    insert_transactions(session, [{
+    entry = {
         "owner_id": account.owner_id, "account_id": account.id, "external_id": external_id,
         "currency": account.currency, "status": TransactionStatus.POSTED.value, "description": "",
         "category": None, "counterparty": None, "note": None, **cleaned,
         "source": TransactionSource(source).value,
-    }])
+    }
+    if source == TransactionSource.API:
+        categorise_entry(session, account, entry, given=[name for name, value in cleaned.items() if value])
+    insert_transactions(session, [entry])
     row = session.scalar(select(Transaction).where(Transaction.account_id == account.id,
                                                    Transaction.external_id == external_id))
     record_event(session, AuditAction.TRANSACTION_ADD, actor, owner_id=row.owner_id, target=f"transaction:{row.id}",

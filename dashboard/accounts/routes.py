@@ -5,6 +5,7 @@ from functools import partial
 
 from flask import (
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -15,7 +16,7 @@ from flask_login import current_user, login_required
 
 from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, transaction_or_404
 from dashboard.accounts import bp
-from dashboard.accounts.edits import categorise_transactions, edit_transaction
+from dashboard.accounts.edits import edit_transaction
 from dashboard.accounts.services import AccountError, open_account
 from dashboard.accounts.splits import transaction_splits
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
@@ -42,6 +43,8 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.audit import Actor
 from dashboard.budgets.services import this_months_budgets
+from dashboard.categories.bulk import categorise_rows
+from dashboard.categories.routes import remember_bulk_change
 from dashboard.downloads import download_response
 from dashboard.extensions import db
 from dashboard.importers.undo import account_batches
@@ -141,19 +144,27 @@ def transaction(transaction_id: int):
 def categorise():
     form = BulkCategoryForm()
     back = local_url(form.next.data) or url_for("accounts.transactions")
+    scope = scope_for(current_user)
+    every_row = request.form.get("every_row") == "1"
     try:
         ids = [int(value) for value in request.form.getlist("ids")]
     except ValueError:
         ids = []
-    if not ids:
+    if not ids and not every_row:
         flash("Nothing changed: select at least one transaction.", "warning")
         return redirect(back)
+    filter_form = _filter_form(scope, None) if every_row else None
+    if filter_form is not None and (filter_form.errors or (request.args.get("account")
+                                                            and filter_form.account.data is None)):
+        abort(404)  # an account the scope does not see, or a filter that is not the one the page showed
     if not form.validate():
         flash("Nothing changed: " + " ".join(e for errors in form.errors.values() for e in errors), "warning")
         return redirect(back)
-    changed = categorise_transactions(db.session, scope_for(current_user), _actor(), ids, form.category.data)
+    result = categorise_rows(db.session, scope, _actor(), form.category.data,
+                             **({"filters": filter_form.to_filter()} if every_row else {"ids": ids}))
     db.session.commit()
-    flash(f"Category set on {changed} transaction{'s' if changed != 1 else ''}.", "success")
+    remember_bulk_change(result.event_id, result.message)
+    flash(result.message + ".", "success" if result.changed else "info")
     return redirect(back)
 
 

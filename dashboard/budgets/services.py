@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.access import Scope, owned_row_or_404
+from dashboard.access import Scope, budget_or_404
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.budgets.months import (
     PREFERENCE,
@@ -27,6 +27,7 @@ from dashboard.budgets.months import (
     start_day_of,
 )
 from dashboard.categories.seeding import seed_categories
+from dashboard.categories.services import category_named
 from dashboard.ledger import ledger_entries
 from dashboard.models import Budget, Category, Transaction, User
 from dashboard.models.accounts import TRANSFER_CATEGORY
@@ -99,15 +100,13 @@ def category_label(category: Category, categories: dict[int, Category]) -> str:
 
 
 def find_category(session: Session, owner_id: int, name: str) -> Category:
-    """The owner's category named ``name`` (ignoring case) or labelled "Parent › Name"; the owner's list is seeded
-    first when empty. BudgetError when there is none."""
-    wanted = name.split(PARENT_SEPARATOR.strip())[-1].strip().casefold()
-    if not session.scalar(select(func.count()).select_from(Category).where(Category.owner_id == owner_id)):
-        seed_categories(session, owner_id)
-    for category in categories_by_id(session, owner_id).values():
-        if category.name.casefold() == wanted:
-            return category
-    raise BudgetError(f"There is no category named {name!r}: add it to your categories first.")
+    """The owner's category named ``name`` (ignoring case) or labelled "Parent › Name" (the owner's list seeded
+    first); BudgetError when there is none."""
+    seed_categories(session, owner_id)
+    category = category_named(session, owner_id, name.split(PARENT_SEPARATOR.strip())[-1].strip())
+    if category is None:
+        raise BudgetError(f"There is no category named {name!r}: add it to your categories first.")
+    return category
 
 
 def set_budget(session: Session, scope: Scope, actor: Actor, category: Category, amount: Decimal, currency: str,
@@ -139,27 +138,11 @@ def set_budget(session: Session, scope: Scope, actor: Actor, category: Category,
 
 
 def delete_budget(session: Session, scope: Scope, actor: Actor, budget_id: int) -> None:
-    budget = owned_row_or_404(session, scope, Budget, budget_id)
+    budget = budget_or_404(session, scope, budget_id)
     record_event(session, AuditAction.BUDGET_DELETE, actor, owner_id=budget.owner_id, target=f"budget:{budget.id}",
                  details={"category_id": budget.category_id, "currency": budget.currency, "amount": str(budget.amount),
                           "month": f"{budget.month:%Y-%m}" if budget.month else None})
     session.delete(budget)
-    session.flush()
-
-
-def merge_category_budgets(session: Session, owner_id: int, source_id: int, target_id: int) -> None:
-    """When one category is merged into another, its budgets become the target's: where both had a budget for
-    the same currency and month, the amounts are added, so nothing budgeted is lost."""
-    target = {(b.currency, b.month): b for b in session.scalars(
-        select(Budget).where(Budget.owner_id == owner_id, Budget.category_id == target_id))}
-    for budget in session.scalars(select(Budget).where(Budget.owner_id == owner_id, Budget.category_id == source_id)):
-        kept = target.get((budget.currency, budget.month))
-        if kept is None:
-            budget.category_id = target_id
-        else:
-            kept.amount += budget.amount
-            kept.starts = min(kept.starts, budget.starts)
-            session.delete(budget)
     session.flush()
 
 

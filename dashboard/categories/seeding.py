@@ -1,6 +1,8 @@
 """The category list a user starts from: a default set, plus every category already on their transactions."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,3 +53,26 @@ def add_categories_in_use(session: Session, owner_id: int, known: set[str] | Non
     session.add_all(Category(owner_id=owner_id, name=name) for name in missing)
     known.update(name.casefold() for name in missing)
     return len(missing)
+
+
+def ensure_categories(session: Session, owner_id: int, names: Iterable[str | None]) -> int:
+    """Add each of ``names`` the owner's list lacks (ignoring case), at the top level; returns how many.
+
+    Every path that adds a category goes through here or :func:`seed_categories`, so an owner's list always
+    begins with the default set.
+    """
+    wanted = {name for name in names if name}
+    if not wanted:
+        return 0
+    known = {c.casefold() for c in session.scalars(select(Category.name).where(Category.owner_id == owner_id))}
+    if not known:  # the first category this owner gets: the default set comes first
+        seed_categories(session, owner_id)
+        known = {c.casefold() for c in session.scalars(select(Category.name).where(Category.owner_id == owner_id))}
+    missing = sorted({name for name in wanted if name.casefold() not in known}, key=str.casefold)
+    added = set()
+    for name in missing:
+        if name.casefold() not in added:
+            session.add(Category(owner_id=owner_id, name=name))
+            added.add(name.casefold())
+    session.flush()
+    return len(added)

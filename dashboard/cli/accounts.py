@@ -70,7 +70,9 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
     except ImportFileError as error:
         where = f", line {error.line}" if error.line else ""
         raise click.ClickException(f"{file.name}{where}: {error.reason}; nothing was imported") from None
-    click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}")
+    skipped = batch.rows_read - batch.rows_inserted - batch.rows_duplicate
+    click.echo(f"read {batch.rows_read}, inserted {batch.rows_inserted}, duplicates {batch.rows_duplicate}"
+               + (f", skipped by rules {skipped}" if skipped else ""))
 
 
 def _progress_bar(stack: ExitStack):

@@ -25,6 +25,7 @@ from dashboard.importers.identity import identified_transactions
 from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.rules.application import Categoriser
 
 CHUNK_ROWS = 5_000
 
@@ -51,17 +52,18 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
     session.add(batch)
     session.flush()
     inserted = done = 0
+    categoriser = Categoriser(session, account.owner_id)
     for plan in plans:
         target = plan.account or further_account(session, account, plan)
         if target is account and plan.file_account_id:
             remember_file_account_id(session, account, plan.file_account_id)
         first_rows = not session.scalar(select(exists().where(Transaction.account_id == target.id)))
         rows = (
-            _transaction_row(transaction, statement, external_id, target, batch.id)
+            transaction_row(transaction, statement, external_id, target, batch.id)
             for transaction, statement, external_id in identified_transactions(plan.statements, target, parsed.format)
         )
         for chunk in chunks(rows, CHUNK_ROWS):
-            written = insert_transactions(session, chunk)
+            written = insert_transactions(session, categoriser.kept_rows(chunk, target.name))
             plan.new += written
             inserted += written
             done += len(chunk)
@@ -71,14 +73,16 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
         stated = [s for s in stated if s is not None]
         if first_rows and plan.new and stated and target.opening_date is None:
             open_from_stated(session, target, max(stated, key=lambda s: (s.as_of, s.id)))
+    categoriser.finish()
     batch.rows_inserted = inserted
-    batch.rows_duplicate = batch.rows_read - inserted
+    batch.rows_duplicate = batch.rows_read - inserted - categoriser.skipped  # the rest were skipped by a rule
     if mapping is not None:
         account.csv_mapping = mapping.to_dict()
     record_event(session, AuditAction.IMPORT_CREATE, actor, owner_id=account.owner_id,
                  target=f"import_batch:{batch.id}",
                  details={"filename": batch.filename, "format": batch.format, "account_id": account.id,
-                          "read": batch.rows_read, "inserted": inserted, "duplicates": batch.rows_duplicate})
+                          "read": batch.rows_read, "inserted": inserted, "duplicates": batch.rows_duplicate,
+                          "skipped": categoriser.skipped})
     session.flush()
     return batch
 
@@ -108,8 +112,8 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _transaction_row(transaction: ParsedTransaction, statement: ParsedStatement, external_id: str,
-                     account: Account, batch_id: int) -> dict:
+def transaction_row(transaction: ParsedTransaction, statement: ParsedStatement, external_id: str,
+                    account: Account, batch_id: int | None) -> dict:
     return {
         "owner_id": account.owner_id, "account_id": account.id, "external_id": external_id,
         "date": transaction.date, "amount": transaction.amount,

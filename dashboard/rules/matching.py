@@ -198,11 +198,88 @@ def _amount_test(op: Op, value):
 
 def _gates(definition: RuleDefinition) -> list[tuple[Field, str]] | None:
     """Text values of which one must occur for the rule to match; None when no such set exists."""
-    gateable = [(c.field, folded(c.value)) for c in definition.conditions
-                if c.field in TEXT_FIELDS and c.op in GATE_OPS and folded(c.value)]
+    gateable = [(c.field, _gate_text(c)) for c in definition.conditions if _gate_text(c)]
     if definition.match == RuleMatch.ALL:
         return gateable[:1] or None
     return gateable if len(gateable) == len(definition.conditions) else None
+
+
+def _gate_text(condition: Condition) -> str | None:
+    """Folded text that a row's field must contain for ``condition`` to hold, when there is such text."""
+    if condition.field not in TEXT_FIELDS:
+        return None
+    if condition.op in GATE_OPS:
+        return folded(condition.value) or None
+    return required_literal(strip_accents(condition.value))
+
+
+REGEX_SPECIAL = set(".^$*+?{}[]()|\\")
+OPTIONAL_QUANTIFIERS = ("?", "*", "{")
+MIN_LITERAL = 3
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain ASCII characters every match of ``pattern`` must contain (folded), or None.
+
+    Conservative: a pattern with alternation, inline flags or groups gives only the literals outside its
+    groups and classes; a character a quantifier makes optional is left out. So the regular expression runs
+    only on rows that contain the literal, and 200 rules' patterns do not each run on every row.
+    """
+    if "|" in pattern or "(?" in pattern:
+        return None
+    runs, run, depth, index = [], "", 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        following = pattern[index + 1] if index + 1 < len(pattern) else ""
+        if char == "[":
+            runs.append(run)
+            run = ""
+            index = _class_end(pattern, index)
+        elif char == "\\":
+            if following.isalnum() or not following:
+                runs.append(run)
+                run = ""
+            elif depth == 0:
+                run += following
+            index += 2
+            continue
+        elif char == "(":
+            depth += 1
+            runs.append(run)
+            run = ""
+        elif char == ")":
+            depth -= 1
+        elif char in OPTIONAL_QUANTIFIERS:
+            run = run[:-1]
+            runs.append(run)
+            run = ""
+            if char == "{":
+                closing = pattern.find("}", index)
+                index = closing if closing != -1 else len(pattern)
+        elif char in REGEX_SPECIAL:
+            runs.append(run)
+            run = ""
+        elif depth == 0 and char.isascii():
+            run += char
+        else:
+            runs.append(run)
+            run = ""
+        index += 1
+    runs.append(run)
+    longest = max(runs, key=len)
+    return longest.casefold() if len(longest) >= MIN_LITERAL else None
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the "]" that closes the character class opening at ``start``."""
+    index = start + 1
+    if index < len(pattern) and pattern[index] == "^":
+        index += 1
+    if index < len(pattern) and pattern[index] == "]":
+        index += 1
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index
 
 
 def _automaton(needles: Iterable[str]):

@@ -9,7 +9,9 @@ pending twin that vanished from the bank (same account, amount within a
 tolerance, date a few days later, similar description) and replaces it in
 place, keeping the user's category and note; a pending row that neither
 posts nor reappears within ``PENDING_WINDOW`` is removed. Each sync re-reads
-``TRAILING_WINDOW`` to catch late changes.
+``TRAILING_WINDOW`` to catch late changes. Every fetched row passes through
+the owner's category mapping and rules first (``dashboard.rules``), so a new
+row arrives categorised and a row a rule skips is not added.
 """
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ from dashboard.balances import open_from_stated, record_stated_balance
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
+from dashboard.rules.application import Categoriser
 from dashboard.models.base import utcnow
+from dashboard.models.categories import CategorySource
 from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus, TellerEnrollment
 from dashboard.teller.client import TellerClient, TellerError
 
@@ -232,6 +236,8 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
     local = {row.external_id: row for row in session.scalars(select(Transaction).where(*window))}
     remote_rows = [_row(account, remote) for remote in fetched]
     remote_ids = {row["external_id"] for row in remote_rows}
+    categoriser = Categoriser(session, account.owner_id, CategorySource.TELLER)
+    skipped = {row["external_id"] for row in remote_rows if not categoriser.categorise(row, account.name)}
     vanished = [row for ext, row in local.items() if row.status == TransactionStatus.PENDING and ext not in remote_ids]
     new = []
     for row in remote_rows:
@@ -243,7 +249,8 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
             continue
         twin = _pending_twin(row, vanished) if row["status"] == TransactionStatus.POSTED else None
         if twin is None:
-            new.append(row)
+            if row["external_id"] not in skipped:
+                new.append(row)
             continue
         pending, sure = twin
         vanished.remove(pending)
@@ -255,6 +262,7 @@ def _write_transactions(session: Session, account: Account, fetched: list[dict],
         if not sure:
             result.to_check.append(f"{pending.description} {pending.amount} -> {row['description']} {row['amount']}")
     result.added += insert_transactions(session, new)
+    categoriser.finish()
     stale = [row.id for row in vanished if row.date < today - PENDING_WINDOW]
     result.removed += delete_transactions(session, scope, stale) if stale else 0
 
