@@ -9,8 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.access import Scope
-from dashboard.accounts.edits import TransactionError, add_transaction, delete_transaction, update_transaction
+from dashboard.accounts.edits import (
+    TransactionError,
+    add_transaction,
+    delete_transaction,
+    restore_transaction,
+    update_transaction,
+)
 from dashboard.accounts.splits import Part, split_transaction, transaction_splits
+from dashboard.api.tokens import create_token
 from dashboard.audit import Actor
 from dashboard.ledger import verify_totals
 from dashboard.models import AuditEvent, MonthlyTotal, Transaction, TransactionSplit
@@ -71,10 +78,14 @@ def test_deleting_a_split_transaction_removes_its_parts_from_the_totals(db, user
     split_transaction(db.session, scope, actor, row, [Part(Decimal("-20"), "Food"), Part(Decimal("-30"), "Gifts")])
     with pytest.raises(TransactionError, match="split"):
         update_transaction(db.session, scope, actor, row, {"amount": "-60"})
-    delete_transaction(db.session, scope, actor, row)
+    deletion = delete_transaction(db.session, scope, actor, row)
     assert verify_totals(db.session) == []
     assert db.session.scalar(select(func.count()).select_from(MonthlyTotal)) == 0
     assert db.session.scalar(select(func.count()).select_from(TransactionSplit)) == 0
+    restored = restore_transaction(db.session, scope, actor, deletion.id)  # the undo brings the parts back
+    assert [(p.amount, p.category) for p in transaction_splits(db.session, restored)] == [
+        (Decimal("-20.00"), "Food"), (Decimal("-30.00"), "Gifts")]
+    assert verify_totals(db.session) == []
 
 
 def test_the_export_writes_one_line_per_part_and_still_sums_to_the_balance(auth_client, db, user):
@@ -129,3 +140,16 @@ def test_another_users_transaction_cannot_be_split(auth_client, db):
     assert auth_client.post(f"/transactions/{row.id}/split", data={"parts-0-amount": "-50",
                                                                  "parts-1-amount": "-50"}).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(TransactionSplit)) == 0
+
+
+def test_the_api_shows_the_parts(app, client, db, user):
+    _account, row = _shopping(db, user)
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
+                      [Part(Decimal("-70.00"), "Groceries"), Part(Decimal("-30.00"), "Household", "bin bags")])
+    token = create_token(db.session, Actor.system(), user, "reader").secret
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/v1/transactions", headers=headers).get_json()["data"][0]
+    one = client.get(f"/api/v1/transactions/{row.id}", headers=headers).get_json()
+    assert listed["splits"] == one["splits"] == [
+        {"position": 1, "amount": "-70.00", "category": "Groceries", "note": None},
+        {"position": 2, "amount": "-30.00", "category": "Household", "note": "bin bags"}]

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope, storable_id, transaction_ids_or_404
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.ledger import SplitError, delete_transactions, insert_transactions, update_transactions
-from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
+from dashboard.ledger import SplitError, delete_transactions, insert_transactions, set_splits, update_transactions
+from dashboard.models import Account, AuditEvent, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.accounts import TransactionSource, TransactionStatus
 from dashboard.rules.application import categorise_entry
 
@@ -126,6 +126,11 @@ def delete_transaction(session: Session, scope: Scope, actor: Actor, transaction
     """Delete one row the scope may write; the audit event keeps it whole, so ``restore_transaction`` can undo."""
     scope.check(transaction.owner_id, transaction.account_id, WRITE)
     snapshot = _snapshot(transaction)
+    parts = session.execute(select(TransactionSplit.amount, TransactionSplit.category, TransactionSplit.note)
+                            .where(TransactionSplit.transaction_id == transaction.id)
+                            .order_by(TransactionSplit.position)).all()
+    if parts:  # kept with the row, so the undo brings the split back too
+        snapshot["splits"] = [[str(amount), category, note] for amount, category, note in parts]
     target = f"transaction:{transaction.id}"
     delete_transactions(session, scope, [transaction.id])
     session.expunge(transaction)
@@ -146,10 +151,13 @@ def restore_transaction(session: Session, scope: Scope, actor: Actor, event_id: 
     row["date"] = date.fromisoformat(row["date"])
     row["amount"] = Decimal(row["amount"])
     row.pop("id")
+    parts = row.pop("splits", [])
     if not insert_transactions(session, [row]):
         return None
     restored = session.scalar(select(Transaction).where(Transaction.account_id == row["account_id"],
                                                         Transaction.external_id == row["external_id"]))
+    if parts:
+        set_splits(session, scope, restored.id, [(Decimal(amount), category, note) for amount, category, note in parts])
     record_event(session, AuditAction.TRANSACTION_RESTORE, actor, owner_id=restored.owner_id,
                  target=f"transaction:{restored.id}", details={"deletion": event.id})
     return restored

@@ -30,6 +30,16 @@ def transaction_splits(session: Session, transaction: Transaction) -> list[Trans
                                 .order_by(TransactionSplit.position)))
 
 
+def parts_by_transaction(session: Session, transaction_ids: Sequence[int]) -> dict[int, list[TransactionSplit]]:
+    """The parts of several transactions the caller already read through a scope (a page of them), in one query."""
+    parts: dict[int, list[TransactionSplit]] = {}
+    if transaction_ids:
+        for part in session.scalars(select(TransactionSplit).where(TransactionSplit.transaction_id.in_(
+                list(transaction_ids))).order_by(TransactionSplit.transaction_id, TransactionSplit.position)):
+            parts.setdefault(part.transaction_id, []).append(part)
+    return parts
+
+
 def split_transaction(session: Session, scope: Scope, actor: Actor, transaction: Transaction,
                       parts: Sequence[Part]) -> int:
     """Divide a transaction the scope may write into ``parts`` (none: make it whole again); audited.
