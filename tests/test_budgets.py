@@ -200,3 +200,18 @@ def test_renaming_and_merging_categories_moves_parts_and_budgets(db, user, house
     assert verify_totals(db.session) == []
     [line] = [line for line in _lines(db, user).values() if line.label.startswith("Food ›")]
     assert (line.label, line.budgeted, line.spent) == ("Food › Supermarkets", Decimal("150"), Decimal("105.10"))
+
+
+def test_the_budget_page_query_count_does_not_grow_with_rows(auth_client, db, user, household, statements_of):
+    for name in ("Groceries", "Rent", "Food"):
+        _budget(db, user, household[name], "100", rollover_unspent=True)
+    account = db.session.get(Account, db.session.scalar(select(Transaction.account_id)))
+    counts = []
+    for batch in range(2):
+        factories.add_transactions(db.session, account, [(f"2026-03-{day:02d}", "-1.00", f"Shop {batch}", "Groceries")
+                                                         for day in range(1, 29)])
+        db.session.commit()
+        count, response = statements_of(lambda: auth_client.get("/budgets/?month=2026-03"))
+        assert response.status_code == 200
+        counts.append(count)
+    assert counts[0] == counts[1]
