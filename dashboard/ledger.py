@@ -172,9 +172,14 @@ def _delete(session: Session, *criteria) -> int:
         *criteria, Transaction.transfer_id.is_not(None), Transaction.transfer_id.not_in(doomed))).all()
     if partners:
         _update(session, (Transaction.id.in_(partners),), {"transfer_id": None})
-    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=-1)
-    session.execute(delete(TransactionSplit).where(TransactionSplit.transaction_id.in_(doomed)))
-    return session.execute(delete(Transaction).where(*criteria)).rowcount
+    split_ids = select(TransactionSplit.transaction_id).where(TransactionSplit.transaction_id.in_(doomed))
+    split = set(session.scalars(split_ids.distinct()))
+    if split:  # their parts leave the totals; the rows themselves were never in them
+        apply_to_totals(session, session.execute(_entries(Transaction.id.in_(split_ids))).all(), sign=-1)
+        session.execute(delete(TransactionSplit).where(TransactionSplit.transaction_id.in_(doomed)))
+    deleted = session.execute(delete(Transaction).where(*criteria).returning(Transaction.id, *TOTALS_INPUT)).all()
+    apply_to_totals(session, [(*row[1:], 1) for row in deleted if row[0] not in split], sign=-1)
+    return len(deleted)
 
 
 SEARCHED_COLUMNS = ("description", "counterparty")
