@@ -1,11 +1,13 @@
 """Budgets: budget months from a start day, figures that equal the reports', roll-over, the page and the CLI."""
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from dashboard.access import Scope
 from dashboard.accounts.splits import Part, split_transaction
@@ -215,3 +217,37 @@ def test_the_budget_page_query_count_does_not_grow_with_rows(auth_client, db, us
         assert response.status_code == 200
         counts.append(count)
     assert counts[0] == counts[1]
+
+
+amounts = st.decimals(min_value=Decimal("-300"), max_value=Decimal("300"), places=2).filter(lambda a: a != 0)
+names = st.sampled_from(["Groceries", "Eating out", "Food", "Rent", None])
+rows = st.lists(st.tuples(st.integers(0, 60), amounts, names, st.one_of(st.none(), st.tuples(amounts, names))),
+                min_size=1, max_size=12)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows)
+def test_budget_spending_always_equals_the_report(db, user, household, generated):
+    """Any rows and splits, across a month's edges: every budget's spent is the report's spending, to the cent."""
+    scope, actor = Scope.of_user(user.id), Actor(user.id)
+    if not db.session.scalars(select(Budget)).all():
+        for name in ("Groceries", "Eating out", "Food", "Rent"):
+            _budget(db, user, household[name], "100")
+    account = db.session.get(Account, db.session.scalar(select(Transaction.account_id)))
+    start = db.session.scalar(select(func.count()).select_from(Transaction))
+    for number, (day, amount, category, split) in enumerate(generated):
+        factories.add_transactions(db.session, account, [(date(2026, 2, 15) + timedelta(days=day), amount,
+                                                          f"generated {number}", category)],
+                                   external_ids=[f"generated-{start}-{number}"])
+        if split is not None and split[0] != amount:
+            row = db.session.scalar(select(Transaction).where(Transaction.external_id == f"generated-{start}-{number}"))
+            split_transaction(db.session, scope, actor, row, [Part(split[0], split[1]), Part(amount - split[0], category)])
+    for label in (date(2026, 2, 1), MARCH, date(2026, 4, 1)):
+        report = spending_by_category(db.session, scope, Period(label, label))
+        spent = {c.category: c.spent for c in report[0].categories} if report else {}
+        lines = _lines(db, user, label)
+        for name in ("Groceries", "Eating out", "Rent"):
+            label_of = f"Food › {name}" if name != "Rent" else name
+            assert lines[label_of].spent == spent.get(name, Decimal(0))
+        assert lines["Food"].spent == sum((spent.get(n, Decimal(0)) for n in ("Food", "Groceries", "Eating out")),
+                                          Decimal(0))
