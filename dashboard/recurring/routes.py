@@ -32,11 +32,11 @@ def decide_page():
     if not form.validate():
         abort(400)
     status = RecurringStatus.DISMISSED if form.dismiss.data else RecurringStatus.CONFIRMED
-    decision = decide(db.session, scope_for(current_user), _actor(), form.key.data, form.currency.data, status,
-                      date.today())
+    item = decide(db.session, scope_for(current_user), _actor(), form.key.data, form.currency.data, status,
+                  date.today())
     db.session.commit()
-    flash(f"{'Dismissed' if status == RecurringStatus.DISMISSED else 'Confirmed'} {form.key.data}.", "success")
-    return redirect(url_for(".index", _anchor=f"recurring-{decision.id}"))
+    flash(f"{'Dismissed' if status == RecurringStatus.DISMISSED else 'Confirmed'} {item.pattern.name}.", "success")
+    return redirect(url_for(".index", _anchor=f"recurring-{item.decision.id}"))
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -59,6 +59,6 @@ def edit():
             form.amount.errors = [str(error)]
         else:
             db.session.commit()
-            flash(f"Saved {item.pattern.name if not form.name.data else form.name.data}.", "success")
+            flash(f"Saved {form.name.data or item.pattern.name}.", "success")
             return redirect(url_for(".index"))
     return render_template("recurring/edit.html", form=form, item=item), 400 if form.errors else 200

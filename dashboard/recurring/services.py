@@ -98,8 +98,9 @@ def find_payment(session: Session, scope: Scope, key: str, currency: str, today:
 
 def decide(session: Session, scope: Scope, actor: Actor, key: str, currency: str, status: RecurringStatus,
            today: date, name: str | None = None, amount: Decimal | None = None,
-           cadence: str | None = None) -> RecurringPayment:
-    """Confirm, dismiss or edit (confirm with a name, amount or cadence) one detected payment; audited."""
+           cadence: str | None = None) -> RecurringItem:
+    """Confirm, dismiss or edit (confirm with a name, amount or cadence) one detected payment; audited. Returns it
+    with the decision applied."""
     item = find_payment(session, scope, key, currency, today)
     if amount is not None and amount >= 0:
         raise RecurringError("A recurring payment's amount is money out: give it as a negative amount.")
@@ -118,4 +119,5 @@ def decide(session: Session, scope: Scope, actor: Actor, key: str, currency: str
                  details={"key": key, "currency": currency, "name": decision.name,
                           "amount": None if decision.amount is None else str(decision.amount),
                           "cadence": decision.cadence})
-    return decision
+    _apply(decision, item.pattern, today)
+    return RecurringItem(item.pattern, decision)
