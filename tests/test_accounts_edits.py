@@ -6,7 +6,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from dashboard.access import READ, WRITE, Scope
-from dashboard.accounts.edits import categorise_transactions, edit_transaction
+from dashboard.accounts.edits import edit_transaction
+from dashboard.categories.bulk import categorise_rows
 from dashboard.audit import Actor
 from dashboard.ledger import verify_totals
 from dashboard.models import AuditEvent, MonthlyTotal, Transaction
@@ -100,17 +101,17 @@ def test_a_sharee_with_write_access_categorises_and_the_event_names_actor_and_ow
     row = _transactions(db, account)[0]
     bob = factories.create_user(db.session, "bob@example.com")
     actor = Actor(bob.id, "192.0.2.7")
-    for refused in (lambda: categorise_transactions(db.session, Scope.of_user(bob.id, {account.id: READ}), actor,
-                                                    [row.id], "Treats"),
+    for refused in (lambda: categorise_rows(db.session, Scope.of_user(bob.id, {account.id: READ}), actor,
+                                            "Treats", ids=[row.id]),
                     lambda: edit_transaction(db.session, Scope.of_user(bob.id, {account.id: READ}), actor, row,
                                              "Treats", None)):
         with pytest.raises(Forbidden):
             refused()
     assert db.session.scalar(select(Transaction.category).where(Transaction.id == row.id)) == "Eating out"
-    assert categorise_transactions(db.session, Scope.of_user(bob.id, {account.id: WRITE}), actor,
-                                   [row.id], "Treats") == 1
+    assert categorise_rows(db.session, Scope.of_user(bob.id, {account.id: WRITE}), actor,
+                           "Treats", ids=[row.id]).changed == 1
     db.session.commit()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transaction.categorise"))
     assert (event.actor_id, event.owner_id, event.remote_addr) == (bob.id, user.id, "192.0.2.7")
-    assert event.details == {"ids": [row.id], "category": "Treats"}
+    assert event.details == {"ids": [row.id], "category": "Treats", "before": {"Eating out": [row.id]}}
     assert verify_totals(db.session) == []

@@ -154,17 +154,17 @@ def test_a_user_creates_a_rule_applies_it_to_existing_rows_then_imports_a_file(l
 
     page.get_by_role("link", name="Rules").first.click()
     page.get_by_role("link", name="New rule").click()
-    page.get_by_label("Name").fill("Coffee shops")
+    page.get_by_label("Name").fill("Rent")
     page.locator("#conditions-0-field").select_option("description")
     page.locator("#conditions-0-op").select_option("contains")
-    page.locator("#conditions-0-value").fill("cafe nero")  # the rows say "Café Nero": accents do not matter
+    page.locator("#conditions-0-value").fill("PARKSIDE lettings")  # the rows say "Rent - Parkside Lettings"
     page.locator("#actions-0-action").select_option("set_category")
-    page.locator("#actions-0-value").fill("Coffee")
+    page.locator("#actions-0-value").fill("Home")
     page.get_by_role("button", name="Save rule").click()
 
     counts = page.locator("#apply-counts").inner_text()
     assert "would change" in counts and not counts.endswith("0 would change.")
-    assert page.locator("#apply-rows").get_by_text("Café Nero").count() > 0
+    assert page.locator("#apply-rows").get_by_text("Rent - Parkside Lettings").count() > 0
     page.locator("#apply-confirm").click()
     assert page.get_by_text("Rules matched").is_visible()
     assert page.get_by_text("0 would change").is_visible()
@@ -174,14 +174,14 @@ def test_a_user_creates_a_rule_applies_it_to_existing_rows_then_imports_a_file(l
     page.get_by_role("link", name="Import a file").click()
     page.get_by_label("Statement file").set_input_files(files=[{
         "name": "later.csv", "mimeType": "text/csv",
-        "buffer": b"Date,Description,Amount\n2031-01-02,CAFE NERO KINGS CROSS,-3.10\n2031-01-03,Bookshop,-12.00\n"}])
+        "buffer": b"Date,Description,Amount\n2031-01-01,RENT - PARKSIDE LETTINGS,-1200.00\n2031-01-03,Bookshop,-12.00\n"}])
     page.get_by_role("button", name="Preview").click()
-    coffee_row = page.locator("#preview-rows tbody tr", has_text="CAFE NERO KINGS CROSS")
-    assert "Coffee" in coffee_row.inner_text()  # the preview shows the category the import will store
+    rent_row = page.locator("#preview-rows tbody tr", has_text="RENT - PARKSIDE LETTINGS")
+    assert "Home" in rent_row.inner_text()  # the preview shows the category the import will store
     page.get_by_role("button", name="Import 2 new transactions").click()
     assert page.get_by_role("heading", name="Imported later.csv").is_visible()
     page.goto(f"{live_server}/rules")
-    assert page.locator("#rules").get_by_text("Coffee shops").is_visible()
+    assert page.locator("#rules").get_by_role("link", name="Rent").is_visible()
     assert errors == []
 
 

@@ -29,7 +29,8 @@ def test_list_shows_parents_and_adds_a_child(auth_client, db, user):
 def test_rename_and_merge_from_the_pages(auth_client, db, user):
     account = factories.create_account(db.session, user)
     factories.add_transactions(db.session, account, [("2024-01-01", "-5", "Pret", "Lunch")])
-    auth_client.get("/categories")
+    listing = auth_client.get("/categories").get_data(as_text=True)
+    assert re.search(r">Lunch</a></td>\s*<td class=\"text-end\">1</td>", listing)
     lunch = _category(db, user, "Lunch")
     response = auth_client.post(f"/categories/{lunch.id}", data={"name": "Lunches", "parent": ""},
                                 follow_redirects=True)

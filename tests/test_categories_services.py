@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from dashboard.access import Scope
-from dashboard.accounts.transaction_queries import TransactionFilter
+from dashboard.accounts.transaction_queries import TransactionFilter, filtered_transactions
 from dashboard.audit import Actor
 from dashboard.categories.bulk import categorise_rows, undo_bulk_category
 from dashboard.categories.services import CategoryError, categories_of, create_category, edit_category, \
@@ -29,6 +29,10 @@ def ledger(db, user):
         {"name": "Tesco", "conditions": [{"field": "description", "op": "contains", "value": "tesco"}],
          "actions": [{"action": "set_category", "value": "Supermarket"}]}]))
     return account
+
+
+def _rows(scope, **filters):
+    return filtered_transactions(scope, TransactionFilter(**filters))
 
 
 def _named(db, user, name):
@@ -87,7 +91,7 @@ def test_one_level_of_parents_and_no_foreign_parent(db, user):
 def test_bulk_on_every_row_of_the_filter_then_undo(db, user, ledger):
     scope = Scope.of_user(user.id)
     result = categorise_rows(db.session, scope, Actor(user.id), "",
-                             filters=TransactionFilter(account_id=ledger.id, amount_max=0))
+                             matching=_rows(scope, account_id=ledger.id, amount_max=0))
     assert result.message == "Cleared the category of 3 transactions"
     assert _categories(db, ledger) == [None, None, None, "Salary"]
     assert verify_totals(db.session) == []
@@ -99,17 +103,18 @@ def test_bulk_on_every_row_of_the_filter_then_undo(db, user, ledger):
 
 def test_bulk_message_for_one_row_and_for_nothing(db, user, ledger):
     scope = Scope.of_user(user.id)
-    result = categorise_rows(db.session, scope, Actor(user.id), None, filters=TransactionFilter(query="pret"))
+    result = categorise_rows(db.session, scope, Actor(user.id), None, matching=_rows(scope, query="pret"))
     assert result.message == "Cleared the category of 1 transaction"
-    again = categorise_rows(db.session, scope, Actor(user.id), None, filters=TransactionFilter(query="pret"))
+    again = categorise_rows(db.session, scope, Actor(user.id), None, matching=_rows(scope, query="pret"))
     assert again.changed == 0 and again.message.startswith("Nothing changed")
-    set_one = categorise_rows(db.session, scope, Actor(user.id), "Eating out", filters=TransactionFilter(query="pret"))
+    set_one = categorise_rows(db.session, scope, Actor(user.id), "Eating out", matching=_rows(scope, query="pret"))
     assert set_one.message == "Set the category of 1 transaction to Eating out"
 
 
 def test_another_user_cannot_undo_my_bulk_change(db, user, ledger):
-    result = categorise_rows(db.session, Scope.of_user(user.id), Actor(user.id), "X",
-                             filters=TransactionFilter(account_id=ledger.id))
+    scope = Scope.of_user(user.id)
+    result = categorise_rows(db.session, scope, Actor(user.id), "X",
+                             matching=_rows(scope, account_id=ledger.id))
     bob = factories.create_user(db.session, "bob@example.com")
     with pytest.raises(NotFound):
         undo_bulk_category(db.session, Scope.of_user(bob.id), Actor(bob.id), result.event_id)

@@ -8,14 +8,13 @@ of the data. The web pages call these, and so may the JSON API.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.access import WRITE, Scope, storable_id, transaction_ids_or_404
+from dashboard.access import WRITE, Scope, storable_id
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import SplitError, delete_transactions, insert_transactions, set_splits, update_transactions
 from dashboard.models import Account, AuditEvent, StatedBalance, Transaction, TransactionSplit
@@ -202,22 +201,3 @@ def edit_transaction(session: Session, scope: Scope, actor: Actor, transaction: 
         record_event(session, AuditAction.TRANSACTION_EDIT, actor, owner_id=transaction.owner_id,
                      target=f"transaction:{transaction.id}", details=changes)
     return bool(changes)
-
-
-def categorise_transactions(session: Session, scope: Scope, actor: Actor, transaction_ids: list[int],
-                            category: str | None) -> int:
-    """Set one category on several rows the scope may write; 404 (or 403) when any may not, changing nothing.
-
-    One audit event per owner whose rows changed, so each event names whose data it was.
-    """
-    ids = transaction_ids_or_404(session, scope, transaction_ids, need=WRITE)
-    category = (category or "").strip() or None
-    changed = update_transactions(session, scope, ids, category=category)
-    by_owner: dict[int, list[int]] = defaultdict(list)
-    for transaction_id, owner_id in session.execute(
-            select(Transaction.id, Transaction.owner_id).where(Transaction.id.in_(ids)).order_by(Transaction.id)):
-        by_owner[owner_id].append(transaction_id)
-    for owner_id, owned in by_owner.items():
-        record_event(session, AuditAction.TRANSACTION_CATEGORISE, actor, owner_id=owner_id,
-                     target=f"transactions:{len(owned)}", details={"ids": owned, "category": category})
-    return changed

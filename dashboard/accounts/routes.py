@@ -38,6 +38,7 @@ from dashboard.accounts.queries import (
 from dashboard.accounts.transaction_queries import (
     account_names,
     categories_in_use,
+    filtered_transactions,
     page_position,
     transaction_page,
 )
@@ -161,7 +162,8 @@ def categorise():
         flash("Nothing changed: " + " ".join(e for errors in form.errors.values() for e in errors), "warning")
         return redirect(back)
     result = categorise_rows(db.session, scope, _actor(), form.category.data,
-                             **({"filters": filter_form.to_filter()} if every_row else {"ids": ids}))
+                             **({"matching": filtered_transactions(scope, filter_form.to_filter())} if every_row
+                                else {"ids": ids}))
     db.session.commit()
     remember_bulk_change(result.event_id, result.message)
     flash(result.message + ".", "success" if result.changed else "info")

@@ -10,12 +10,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from dashboard.access import WRITE, Scope, storable_id, transaction_ids_or_404
-from dashboard.accounts.transaction_queries import TransactionFilter, filtered_transactions
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.categories.seeding import ensure_categories
 from dashboard.categories.services import clean_name
@@ -42,15 +41,16 @@ class BulkResult:
 
 
 def categorise_rows(session: Session, scope: Scope, actor: Actor, category: str | None, *,
-                    ids: Sequence[int] | None = None, filters: TransactionFilter | None = None) -> BulkResult:
+                    ids: Sequence[int] | None = None, matching: Select | None = None) -> BulkResult:
     """Set ``category`` (None or blank clears it) on the chosen ``ids`` (404/403 if any may not change), or on
-    every row of ``filters`` that the scope may change. Audited with what each row had before."""
+    every row of ``matching`` (the current filter's SELECT of transactions, ``filtered_transactions``) that the
+    scope may change. Audited with what each row had before."""
     category = clean_name(category) if category and category.strip() else None
     if ids is not None:
         chosen = transaction_ids_or_404(session, scope, ids, need=WRITE)
         query = select(Transaction.id, Transaction.owner_id, Transaction.category).where(Transaction.id.in_(chosen))
     else:
-        query = (filtered_transactions(scope, filters).where(scope.rows(Transaction, WRITE))
+        query = (matching.where(scope.rows(Transaction, WRITE))
                  .with_only_columns(Transaction.id, Transaction.owner_id, Transaction.category))
     before: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for row_id, owner_id, current in session.execute(query):

@@ -20,7 +20,7 @@ from dashboard.categories.seeding import seed_categories
 from dashboard.importers.batches import chunks
 from dashboard.budgets.merging import merge_category_budgets
 from dashboard.ledger import rename_split_category, update_transactions
-from dashboard.models import Category, CategoryMapping, Rule, Transaction
+from dashboard.models import Category, CategoryMapping, MonthlyTotal, Rule, Transaction
 from dashboard.models.base import utcnow
 from dashboard.rules.definitions import ActionKind
 
@@ -65,11 +65,11 @@ def categories_of(session: Session, scope: Scope) -> list[Category]:
 
 
 def category_lines(session: Session, scope: Scope) -> list[CategoryLine]:
-    """The list page: every category with its label and how many of the owner's rows use it."""
+    """The list page: every category with its label and how many of the owner's rows use it (from the monthly
+    totals, so a million rows cost nothing; a linked transfer counts under "Transfers", as in the reports)."""
     counts = dict(session.execute(
-        select(Transaction.category, func.count()).where(Transaction.owner_id == scope.owner_id,
-                                                         Transaction.category.is_not(None))
-        .group_by(Transaction.category)).all())
+        select(MonthlyTotal.category, func.sum(MonthlyTotal.transactions))
+        .where(MonthlyTotal.owner_id == scope.owner_id).group_by(MonthlyTotal.category)).all())
     return [CategoryLine(c.id, c.name, c.label, c.parent_id, counts.get(c.name, 0))
             for c in categories_of(session, scope)]
 

@@ -97,6 +97,9 @@ class Transaction(Base):
         Index("ix_transactions_account_date_id", "account_id", "date", "id", postgresql_include=["amount"]),
         Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
         Index("ix_transactions_batch_id", "batch_id"),
+        # Deleting rows (an undo, a closed account) nulls the transfer links that point at them: without this
+        # index each deleted row is a scan of the whole table.
+        Index("ix_transactions_transfer_id", "transfer_id"),
         # Sorting the transaction table by amount or description without reading every row.
         Index("ix_transactions_account_amount_id", "account_id", "amount", "id"),
         Index("ix_transactions_account_description_id", "account_id", "description", "id"),
