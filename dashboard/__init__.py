@@ -90,11 +90,13 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.accounts import bp as accounts_bp
     from dashboard import api
     from dashboard.admin import bp as admin_bp
+    from dashboard.budgets import bp as budgets_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.categories.routes import bp as categories_bp
     from dashboard.connections import bp as connections_bp
     from dashboard.health import bp as health_bp
     from dashboard.rates import bp as rates_bp
+    from dashboard.recurring import bp as recurring_bp
     from dashboard.reports import bp as reports_bp
     from dashboard.rules.routes import bp as rules_bp
     from dashboard.settings import bp as settings_bp
@@ -106,6 +108,8 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(budgets_bp)
+    app.register_blueprint(recurring_bp)
     app.register_blueprint(categories_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(rates_bp)

@@ -23,7 +23,9 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, NotFound
 
-from dashboard.models import Account, Category, CategoryMapping, ImportBatch, Rule, TellerMatchReview, Transaction
+from dashboard.models import (
+    Account, Budget, Category, CategoryMapping, ImportBatch, Rule, TellerMatchReview, Transaction,
+)
 
 LARGEST_ID = 2 ** 63  # SQLite refuses to bind a larger integer; PostgreSQL's BIGINT ends there too
 
@@ -182,6 +184,11 @@ def category_mapping_or_404(session: Session, scope: Scope, mapping_id: int) -> 
 def rule_or_404(session: Session, scope: Scope, rule_id: int) -> Rule:
     """One of the scope owner's rules (rules are never shared): 404 for any other id."""
     return _owned_or_404(session, scope, Rule, rule_id)
+
+
+def budget_or_404(session: Session, scope: Scope, budget_id: int) -> Budget:
+    """One of the scope owner's budgets (budgets are never shared): 404 for any other id."""
+    return _owned_or_404(session, scope, Budget, budget_id)
 
 
 def _owned_or_404(session: Session, scope: Scope, model: type, row_id: int):

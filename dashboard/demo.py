@@ -15,7 +15,7 @@ from dashboard.auth.services import create_user, find_user
 from dashboard.ledger import bulk_load_transactions
 from dashboard.search import transaction_search_text
 from dashboard.balances import posted_sum, record_stated_balance
-from dashboard.models import Account, ImportBatch, MonthlyTotal, StatedBalance, Transaction
+from dashboard.models import Account, ImportBatch, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.accounts import TRANSFER_CATEGORY, AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
 from dashboard.models.users import Role
@@ -113,7 +113,7 @@ def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date
 
 
 def _clear_user_data(session: Session, owner_id: int) -> None:
-    for model in (StatedBalance, Transaction, MonthlyTotal, ImportBatch, Account):
+    for model in (StatedBalance, TransactionSplit, Transaction, MonthlyTotal, ImportBatch, Account):
         session.execute(delete(model).where(model.owner_id == owner_id))
 
 

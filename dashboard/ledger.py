@@ -1,8 +1,9 @@
 """The one write path for transactions, keeping the monthly totals in step.
 
-Every insert, update and delete of transactions goes through here, inside
-the caller's database transaction, so ``monthly_totals`` never drifts from
-the rows it sums. ``verify_totals`` proves it. Changes to existing rows take
+Every insert, update and delete of transactions and of their splits goes
+through here, inside the caller's database transaction, so ``monthly_totals``
+never drifts from the rows it sums. A split transaction is totalled part by
+part: each part under its own category. ``verify_totals`` proves it. Changes to existing rows take
 a :class:`~dashboard.access.Scope` (or a batch the caller fetched through
 one), so a write can never reach rows the scope may not change.
 """
@@ -16,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, column, delete, event, func, select, text, update
+from sqlalchemy import case, column, delete, event, exists, func, literal, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
-from dashboard.models import ImportBatch, MonthlyTotal, Transaction
+from dashboard.models import ImportBatch, MonthlyTotal, Transaction, TransactionSplit
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import transaction_search_text
@@ -70,6 +71,27 @@ def _forget_rolled_back_writes(session: Session) -> None:
     session.info.pop(ROWS_WRITTEN, None)
 
 
+class SplitError(ValueError):
+    """Parts that cannot make up the transaction; the message says why."""
+
+
+def _entries(*criteria):
+    """What the totals count for the transactions matching ``criteria``, shaped like ``TOTALS_INPUT`` plus
+    ``counted``: an unsplit row as it is, a split one part by part (its date, account, currency and transfer
+    link, the part's category and amount). Only the first part counts as a transaction, so the totals'
+    transaction counts stay the number of transactions."""
+    split = exists().where(TransactionSplit.transaction_id == Transaction.id)
+    whole = select(*TOTALS_INPUT, literal(1).label("counted")).where(*criteria, ~split)
+    parts = (
+        select(Transaction.owner_id, Transaction.account_id, Transaction.date, TransactionSplit.category,
+               Transaction.nominal_code, Transaction.currency, TransactionSplit.amount, Transaction.transfer_id,
+               case((TransactionSplit.position == 1, 1), else_=0).label("counted"))
+        .join(TransactionSplit, TransactionSplit.transaction_id == Transaction.id)
+        .where(*criteria)
+    )
+    return union_all(whole, parts)
+
+
 def _dialect_insert(session: Session, table):
     name = session.get_bind().dialect.name
     return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
@@ -96,7 +118,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
             .returning(*TOTALS_INPUT)
         )
         returned = session.execute(statement, list(rows)).all()
-        apply_to_totals(session, returned, sign=1)
+        apply_to_totals(session, [(*row, 1) for row in returned], sign=1)
         inserted = len(returned)
     _count_written(session, inserted)
     return inserted
@@ -204,8 +226,13 @@ def _delete(session: Session, *criteria) -> int:
         *criteria, Transaction.transfer_id.is_not(None), Transaction.transfer_id.not_in(doomed))).all()
     if partners:
         _update(session, (Transaction.id.in_(partners),), {"transfer_id": None})
-    deleted = session.execute(delete(Transaction).where(*criteria).returning(*TOTALS_INPUT)).all()
-    apply_to_totals(session, deleted, sign=-1)
+    split_ids = select(TransactionSplit.transaction_id).where(TransactionSplit.transaction_id.in_(doomed))
+    split = set(session.scalars(split_ids.distinct()))
+    if split:  # their parts leave the totals; the rows themselves were never in them
+        apply_to_totals(session, session.execute(_entries(Transaction.id.in_(split_ids))).all(), sign=-1)
+        session.execute(delete(TransactionSplit).where(TransactionSplit.transaction_id.in_(doomed)))
+    deleted = session.execute(delete(Transaction).where(*criteria).returning(Transaction.id, *TOTALS_INPUT)).all()
+    apply_to_totals(session, [(*row[1:], 1) for row in deleted if row[0] not in split], sign=-1)
     _count_written(session, len(deleted))
     return len(deleted)
 
@@ -235,13 +262,60 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
                                                values.get("counterparty", counterparty), values.get("note", note),
                                                external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
-    before = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
-    apply_to_totals(session, before, sign=-1)
-    session.execute(update(Transaction).where(*criteria).values(**values).execution_options(synchronize_session="fetch"))
-    after = session.execute(select(*TOTALS_INPUT).where(*criteria)).all()
-    apply_to_totals(session, after, sign=1)
-    _count_written(session, len(after))
-    return len(after)
+    if "amount" in values and session.scalar(select(exists().where(
+            *criteria, TransactionSplit.transaction_id == Transaction.id, Transaction.amount != values["amount"]))):
+        raise SplitError("This transaction is split: change its parts, or remove the split, before its amount.")
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=-1)
+    changed = session.execute(update(Transaction).where(*criteria).values(**values)
+                              .execution_options(synchronize_session="fetch")).rowcount
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=1)
+    _count_written(session, changed)
+    return changed
+
+
+def set_splits(session: Session, scope: Scope, transaction_id: int, parts: Sequence[tuple]) -> int:
+    """Divide a transaction the scope may change into ``parts`` (amount, category, note), replacing any parts it
+    had; no parts makes it whole again. Returns the number of parts.
+
+    The parts must be at least two, none zero, and sum exactly to the transaction's amount; otherwise
+    :class:`SplitError` and nothing changes. The totals move from the old parts to the new ones.
+    """
+    criteria = (scope.rows(Transaction, WRITE), Transaction.id == transaction_id)
+    row = session.execute(select(Transaction.owner_id, Transaction.account_id, Transaction.amount)
+                          .where(*criteria)).one_or_none()
+    if row is None:
+        raise SplitError("No such transaction to split.")
+    amounts = [Decimal(amount) for amount, _category, _note in parts]
+    if len(parts) == 1:
+        raise SplitError("A split needs at least two parts.")
+    if any(amount == 0 for amount in amounts):
+        raise SplitError("Every part needs an amount.")
+    if parts and sum(amounts, Decimal(0)) != row.amount:
+        raise SplitError(f"The parts sum to {sum(amounts, Decimal(0))}, not to the transaction's {row.amount}.")
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=-1)
+    session.execute(delete(TransactionSplit).where(TransactionSplit.transaction_id == transaction_id))
+    if parts:
+        session.execute(TransactionSplit.__table__.insert(), [
+            {"owner_id": row.owner_id, "account_id": row.account_id, "transaction_id": transaction_id,
+             "position": position, "amount": amount, "category": category or None, "note": note or None}
+            for position, (amount, (_amount, category, note)) in enumerate(zip(amounts, parts), start=1)
+        ])
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=1)
+    return len(parts)
+
+
+def rename_split_category(session: Session, owner_id: int, old_name: str, new_name: str) -> int:
+    """Move every part of the owner's in ``old_name`` to ``new_name`` (a category renamed or merged), the totals
+    following; returns how many parts moved."""
+    in_old = (TransactionSplit.owner_id == owner_id, TransactionSplit.category == old_name)
+    ids = session.scalars(select(TransactionSplit.transaction_id).where(*in_old).distinct()).all()
+    if not ids:
+        return 0
+    criteria = (Transaction.owner_id == owner_id, Transaction.id.in_(ids))
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=-1)
+    moved = session.execute(update(TransactionSplit).where(*in_old).values(category=new_name)).rowcount
+    apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=1)
+    return moved
 
 
 @dataclass
@@ -252,16 +326,16 @@ class _Delta:
 
 
 def apply_to_totals(session: Session, rows: Iterable[Sequence], sign: int) -> None:
-    """Add (sign=1) or remove (sign=-1) rows shaped like ``TOTALS_INPUT`` from the monthly totals."""
+    """Add (sign=1) or remove (sign=-1) entries (``TOTALS_INPUT`` and ``counted``) from the monthly totals."""
     deltas: dict[tuple, _Delta] = defaultdict(_Delta)
-    for owner_id, account_id, day, category, nominal_code, currency, amount, transfer_id in rows:
+    for owner_id, account_id, day, category, nominal_code, currency, amount, transfer_id, counted in rows:
         category = TRANSFER_CATEGORY if transfer_id is not None else category or ""
         delta = deltas[(owner_id, account_id, _first_of_month(day), category, nominal_code or "", currency)]
         if amount > 0:
             delta.income += sign * amount
         else:
             delta.expense -= sign * amount
-        delta.transactions += sign
+        delta.transactions += sign * counted
     _store_deltas(session, deltas, sign)
 
 
@@ -286,41 +360,42 @@ def _store_deltas(session: Session, deltas: dict[tuple, _Delta], sign: int) -> N
     if sign < 0:
         owners = {key[0] for key in deltas}
         session.execute(delete(MonthlyTotal).where(
-            MonthlyTotal.owner_id.in_(owners), MonthlyTotal.transactions == 0))
+            MonthlyTotal.owner_id.in_(owners), MonthlyTotal.transactions == 0,
+            MonthlyTotal.income == 0, MonthlyTotal.expense == 0))
 
 
 def _first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
-def totals_category():
-    """The category a row is totalled under: a linked transfer counts as the reserved "Transfers" category,
-    so reports leave it out of income and expense whatever category it shows."""
-    return case((Transaction.transfer_id.is_not(None), TRANSFER_CATEGORY),
-                else_=func.coalesce(Transaction.category, ""))
+def ledger_entries(*criteria):
+    """Every entry the totals count for the transactions matching ``criteria`` (a split row part by part), as a
+    subquery with ``TOTALS_INPUT``'s names, ``counted`` and ``totals_category``: the category it is totalled
+    under, "Transfers" for a linked transfer so reports leave it out of income and expense whatever category
+    it shows. Budgets read it for periods that are not calendar months."""
+    entries = _entries(*criteria).subquery("entries")
+    category = case((entries.c.transfer_id.is_not(None), TRANSFER_CATEGORY),
+                    else_=func.coalesce(entries.c.category, ""))
+    return select(entries, category.label("totals_category")).subquery("ledger_entries")
 
 
 def totals_from_transactions(session: Session, owner_id: int | None = None):
-    """The monthly totals recomputed from the transactions, as a SELECT."""
-    month = month_start(Transaction.date)
-    category = totals_category()
-    query = (
+    """The monthly totals recomputed from the transactions and their parts, as a SELECT."""
+    entries = ledger_entries(*([Transaction.owner_id == owner_id] if owner_id is not None else []))
+    month = month_start(entries.c.date)
+    nominal_code = func.coalesce(entries.c.nominal_code, "")
+    amount = entries.c.amount
+    return (
         select(
-            Transaction.owner_id, Transaction.account_id, month.label("month"),
-            category.label("category"),
-            func.coalesce(Transaction.nominal_code, "").label("nominal_code"),
-            Transaction.currency,
-            func.coalesce(func.sum(case((Transaction.amount > 0, Transaction.amount), else_=0)), 0).label("income"),
-            func.coalesce(func.sum(case((Transaction.amount < 0, -Transaction.amount), else_=0)), 0).label("expense"),
-            func.count().label("transactions"),
+            entries.c.owner_id, entries.c.account_id, month.label("month"),
+            entries.c.totals_category.label("category"), nominal_code.label("nominal_code"), entries.c.currency,
+            func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0).label("income"),
+            func.coalesce(func.sum(case((amount < 0, -amount), else_=0)), 0).label("expense"),
+            func.sum(entries.c.counted).label("transactions"),
         )
-        .group_by(Transaction.owner_id, Transaction.account_id, month,
-                  category, func.coalesce(Transaction.nominal_code, ""),
-                  Transaction.currency)
+        .group_by(entries.c.owner_id, entries.c.account_id, month, entries.c.totals_category, nominal_code,
+                  entries.c.currency)
     )
-    if owner_id is not None:
-        query = query.where(Transaction.owner_id == owner_id)
-    return query
 
 
 def rebuild_totals(session: Session, owner_id: int | None = None) -> None:

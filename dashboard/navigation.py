@@ -7,6 +7,8 @@ NAV_LINKS = (
     ("accounts.transactions", "Transactions", False),
     ("reports.income_expenses", "Reports", False),  # a report, with the others in its tabs
     ("rules.index", "Rules", False),
+    ("budgets.index", "Budgets", False),
+    ("recurring.index", "Recurring", False),
     ("connections.index", "Bank sync", False),
     ("rates.index", "Rates", False),
     ("settings.preferences", "Preferences", False),

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -326,3 +327,54 @@ def test_readme_screenshots(live_server, browser):
         page.screenshot(path=SCREENSHOTS / name, full_page=size is DESKTOP)
         assert (SCREENSHOTS / name).stat().st_size > 10_000
         page.close()
+
+
+
+
+def test_a_user_splits_a_transaction_and_sets_a_budget(live_server, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/")
+
+    page.goto(f"{live_server}/transactions")
+    page.locator("#transactions-table tbody a.link-body-emphasis").first.click()
+    page.get_by_role("link", name="Split").click()
+    total = page.locator("#split-form").get_attribute("data-total")
+    page.get_by_label("Amount of part 1").fill("-1.00")
+    page.get_by_label("Category of part 1").fill("Household")
+    remaining = page.locator("#split-remaining")
+    assert "Remaining:" in remaining.inner_text() and "add up exactly" not in remaining.inner_text()
+    rest = f"{float(total) + 1:.2f}"  # the demo's amounts have two places
+    page.get_by_label("Amount of part 2").fill(rest)
+    page.get_by_label("Category of part 2").fill("Groceries")
+    assert "The parts add up exactly" in remaining.inner_text()
+    page.get_by_role("button", name="Save split").click()
+    assert page.get_by_text("Split into 2 parts.").is_visible()
+    assert page.locator("#transaction-splits").get_by_text("Household").is_visible()
+
+    page.get_by_role("link", name="Budgets").first.click()
+    page.get_by_label("Category").select_option(label="Housing › Rent")
+    page.get_by_label("Amount a month").fill("1")
+    # the live server's 400 demo rows are the oldest ones: rent was paid a year and a half ago
+    month = (date.today() - timedelta(days=540)).strftime("%Y-%m")
+    page.get_by_label("Only for the month (YYYY-MM)").fill(month)
+    page.get_by_label("Carry an overspend into the next month").check()
+    page.get_by_role("button", name="Save budget").click()
+    assert page.get_by_text("Budget for Rent saved.").is_visible()
+    page.goto(f"{live_server}/budgets/?month={month}")
+    row = page.locator("#budget-lines tbody tr", has_text="Housing › Rent")
+    assert row.count() == 1 and "Over budget" in row.inner_text()
+    page.get_by_label("The budget month starts on").select_option(label="Day 25")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text("The budget month now starts on the day you chose.").is_visible()
+    page.goto(f"{live_server}/")
+    assert page.locator("#budget-summary").get_by_role("link", name="Set a budget").is_visible()
+    page.goto(f"{live_server}/recurring/")
+    assert page.get_by_role("heading", name="Recurring payments").is_visible()
+    assert errors == []

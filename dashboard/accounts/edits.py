@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope, storable_id
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
-from dashboard.models import Account, AuditEvent, StatedBalance, Transaction
+from dashboard.ledger import SplitError, delete_transactions, insert_transactions, set_splits, update_transactions
+from dashboard.models import Account, AuditEvent, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.accounts import TransactionSource, TransactionStatus
 from dashboard.rules.application import categorise_entry
 
@@ -110,7 +110,10 @@ def update_transaction(session: Session, scope: Scope, actor: Actor, transaction
     through = reconciled_through(session, transaction.account_id)
     if not confirmed and through is not None and min(transaction.date, cleaned.get("date", transaction.date)) <= through:
         raise NeedsConfirmation(f"This row is in a period you reconciled (up to {through.isoformat()}).")
-    update_transactions(session, scope, [transaction.id], **{field: new for field, (_, new) in changes.items()})
+    try:
+        update_transactions(session, scope, [transaction.id], **{field: new for field, (_, new) in changes.items()})
+    except SplitError as error:
+        raise TransactionError(str(error)) from None
     session.refresh(transaction)
     record_event(session, AuditAction.TRANSACTION_EDIT, actor, owner_id=transaction.owner_id,
                  target=f"transaction:{transaction.id}",
@@ -122,6 +125,11 @@ def delete_transaction(session: Session, scope: Scope, actor: Actor, transaction
     """Delete one row the scope may write; the audit event keeps it whole, so ``restore_transaction`` can undo."""
     scope.check(transaction.owner_id, transaction.account_id, WRITE)
     snapshot = _snapshot(transaction)
+    parts = session.execute(select(TransactionSplit.amount, TransactionSplit.category, TransactionSplit.note)
+                            .where(TransactionSplit.transaction_id == transaction.id)
+                            .order_by(TransactionSplit.position)).all()
+    if parts:  # kept with the row, so the undo brings the split back too
+        snapshot["splits"] = [[str(amount), category, note] for amount, category, note in parts]
     target = f"transaction:{transaction.id}"
     delete_transactions(session, scope, [transaction.id])
     session.expunge(transaction)
@@ -142,10 +150,13 @@ def restore_transaction(session: Session, scope: Scope, actor: Actor, event_id: 
     row["date"] = date.fromisoformat(row["date"])
     row["amount"] = Decimal(row["amount"])
     row.pop("id")
+    parts = row.pop("splits", [])
     if not insert_transactions(session, [row]):
         return None
     restored = session.scalar(select(Transaction).where(Transaction.account_id == row["account_id"],
                                                         Transaction.external_id == row["external_id"]))
+    if parts:
+        set_splits(session, scope, restored.id, [(Decimal(amount), category, note) for amount, category, note in parts])
     record_event(session, AuditAction.TRANSACTION_RESTORE, actor, owner_id=restored.owner_id,
                  target=f"transaction:{restored.id}", details={"deletion": event.id})
     return restored

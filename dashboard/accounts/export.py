@@ -1,8 +1,13 @@
-"""Transactions as CSV: one writer for the web download and ``flask export``."""
+"""Transactions as CSV: one writer for the web download and ``flask export``.
+
+A split transaction is written as one line per part (the part's amount and category, the transaction's
+external id with ``#`` and the part's number), so the export still sums to the account's total.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from sqlalchemy import case, func
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -14,7 +19,7 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.downloads import csv_lines, xlsx_workbook
 from dashboard.formatting import plain_amount
-from dashboard.models import Account, Transaction
+from dashboard.models import Account, Transaction, TransactionSplit
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
                  "counterparty", "external_id", "note", "nominal_code")
@@ -25,12 +30,18 @@ STREAM_BATCH = 2000
 
 def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> Iterator[tuple]:
     """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database."""
+    split = TransactionSplit.id.is_not(None)
     query = filtered_transactions(scope, filters).with_only_columns(
-        Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
-        Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
-        Transaction.note, Transaction.nominal_code,
-    ).join(Account, Account.id == Transaction.account_id)
-    yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
+        Account.name, Transaction.date, Transaction.description,
+        func.coalesce(TransactionSplit.amount, Transaction.amount), Transaction.currency,
+        Transaction.status, case((split, TransactionSplit.category), else_=Transaction.category),
+        Transaction.counterparty, Transaction.external_id,
+        case((split, TransactionSplit.note), else_=Transaction.note), Transaction.nominal_code,
+        TransactionSplit.position,
+    ).join(Account, Account.id == Transaction.account_id).outerjoin(
+        TransactionSplit, TransactionSplit.transaction_id == Transaction.id)
+    ordered_query = ordered(query, filters).order_by(TransactionSplit.position)
+    yield from session.execute(ordered_query.execution_options(yield_per=STREAM_BATCH))
 
 
 def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
@@ -44,12 +55,14 @@ def transaction_xlsx(rows: Iterable[tuple], title: str) -> bytes:
 
 
 def transaction_table(rows: Iterable[tuple]) -> tuple[tuple[str, ...], Iterator[tuple]]:
-    """The export's header and its rows as text cells, for either file type."""
+    """The export's header and its rows as text cells, for either file type; one line per part of a split
+    transaction, whose external id ends in ``#`` and the part's number."""
     return EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
-         counterparty or "", external_id, note or "", nominal_code or "")
+         counterparty or "", external_id if part is None else f"{external_id}#{part}", note or "",
+         nominal_code or "")
         for account, day, description, amount, currency, status, category, counterparty, external_id, note,
-        nominal_code in rows
+        nominal_code, part in rows
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 from flask import (
@@ -18,6 +19,7 @@ from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, tran
 from dashboard.accounts import bp
 from dashboard.accounts.edits import edit_transaction
 from dashboard.accounts.services import AccountError, open_account
+from dashboard.accounts.splits import transaction_splits
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
 from dashboard.accounts.export import export_rows, transaction_csv, transaction_xlsx
 from dashboard.accounts.forms import (
@@ -43,6 +45,7 @@ from dashboard.accounts.transaction_queries import (
     transaction_page,
 )
 from dashboard.audit import Actor
+from dashboard.budgets.services import this_months_budgets
 from dashboard.categories.bulk import categorise_rows
 from dashboard.categories.routes import remember_bulk_change
 from dashboard.downloads import XLSX_MIMETYPE, download_response
@@ -74,6 +77,7 @@ def overview():
         net_worth=dashboard_net_worth(db.session, current_user, currency_totals),
         latest=latest_transactions(db.session, scope),
         broken_connections=needing_reconnect(db.session, scope),
+        budgets=this_months_budgets(db.session, current_user, date.today()),
     )
 
 
@@ -156,7 +160,8 @@ def transaction(transaction_id: int):
                            categories=categories_in_use(db.session, scope), confirm=ConfirmForm(),
                            other_side=other_side, candidates=transfer_candidates(db.session, scope, row),
                            exchange=linked_exchange_difference(db.session, scope, row, other_side,
-                                                               current_app.config["RATE_MAX_AGE_DAYS"]))
+                                                               current_app.config["RATE_MAX_AGE_DAYS"]),
+                           splits=transaction_splits(db.session, row))
 
 
 @bp.post("/transactions/categorise")

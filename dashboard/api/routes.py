@@ -9,6 +9,7 @@ from dashboard.access import READ, WRITE, account_or_404, transaction_or_404
 from dashboard.accounts.edits import ENTERED_BY_HAND, TransactionError, add_transaction, update_transaction
 from dashboard.accounts.edits import delete_transaction as remove_transaction
 from dashboard.accounts.services import AccountError, open_account
+from dashboard.accounts.splits import parts_by_transaction
 from dashboard.accounts.transaction_queries import TransactionFilter, page_position, transaction_page
 from dashboard.api import actor, bp, scope
 from dashboard.api.documents import check_if_match, errors, with_etag
@@ -105,16 +106,20 @@ def _page(query: dict, account_id: int | None) -> dict:
         if account_id is not None:
             args["account_id"] = account_id
         following = url_for(endpoint, **args, after=page.last_key, _external=True)
-    return {"data": [_as_dict(row) for row in page.rows], "next": following}
+    parts = parts_by_transaction(db.session, [row.id for row in page.rows])
+    return {"data": [_as_dict(row, parts.get(row.id, [])) for row in page.rows], "next": following}
 
 
 def _transaction(row: Transaction) -> dict:
     return TransactionOut().dump(_as_dict(row))
 
 
-def _as_dict(row: Transaction) -> dict:
-    return {column: getattr(row, column) for column in TransactionOut().fields if column != "manual"} | {
-        "manual": row.source in ENTERED_BY_HAND}
+def _as_dict(row: Transaction, parts: list | None = None) -> dict:
+    """The transaction as ``TransactionOut`` has it; its parts read here unless the caller read them for a page."""
+    if parts is None:
+        parts = parts_by_transaction(db.session, [row.id]).get(row.id, [])
+    return {column: getattr(row, column) for column in TransactionOut().fields if column not in ("manual", "splits")} | {
+        "manual": row.source in ENTERED_BY_HAND, "splits": parts}
 
 
 @bp.get("/transactions/<int:transaction_id>")

@@ -96,6 +96,13 @@ class AccountList(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
+class SplitOut(Schema):
+    position = fields.Integer(required=True)
+    amount = Money(required=True)
+    category = fields.String(allow_none=True, required=True)
+    note = fields.String(allow_none=True, required=True)
+
+
 class TransactionOut(Schema):
     id = fields.Integer(required=True)
     account_id = fields.Integer(required=True)
@@ -110,6 +117,8 @@ class TransactionOut(Schema):
     external_id = fields.String(required=True)
     batch_id = fields.Integer(allow_none=True, required=True)
     manual = fields.Boolean(required=True, metadata={"description": "Added by hand: may be edited in full or deleted."})
+    splits = fields.List(fields.Nested(SplitOut), required=True, metadata={
+        "description": "The parts of a split transaction (they sum to its amount); empty when it is whole."})
 
 
 class TransactionList(Schema):

@@ -18,7 +18,8 @@ from dashboard.access import Scope, category_or_404
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.categories.seeding import seed_categories
 from dashboard.importers.batches import chunks
-from dashboard.ledger import update_transactions
+from dashboard.budgets.merging import merge_category_budgets
+from dashboard.ledger import rename_split_category, update_transactions
 from dashboard.models import Category, CategoryMapping, MonthlyTotal, Rule, Transaction
 from dashboard.models.base import utcnow
 from dashboard.rules.definitions import ActionKind
@@ -133,6 +134,7 @@ def merge_categories(session: Session, scope: Scope, actor: Actor, source_id: in
                     .values(parent_id=new_parent))
     if target.parent_id == source.id:
         target.parent_id = source.parent_id
+    moved["budgets"] = merge_category_budgets(session, scope.owner_id, source.id, target.id)
     details = {"from": source.name, "into": target.name, **moved}
     session.delete(source)
     session.flush()
@@ -158,6 +160,7 @@ def _parent(session: Session, scope: Scope, parent_id: int | None, category: Cat
 def _rename_everywhere(session: Session, scope: Scope, old_name: str, new_name: str) -> dict[str, int]:
     """Everything that names a category by name follows it to ``new_name``; how many of each changed."""
     return {"transactions": _recategorise(session, scope, old_name, new_name),
+            "splits": rename_split_category(session, scope.owner_id, old_name, new_name),
             "rules": _rename_in_rules(session, scope.owner_id, old_name, new_name)}
 
 

@@ -1,16 +1,19 @@
 """Every model, importable from one place (Alembic's autogenerate needs them all loaded)."""
-from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction
+from dashboard.models.accounts import Account, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.audit import AuditEvent
 from dashboard.models.base import Base, Money
+from dashboard.models.budgets import Budget
 from dashboard.models.categories import Category, CategoryMapping
 from dashboard.models.imports import ImportBatch
 from dashboard.models.nominal import NominalCode
 from dashboard.models.rates import ExchangeRate
+from dashboard.models.recurring import RecurringPayment
 from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatchReview, TellerWebhookEvent
 from dashboard.models.tokens import ApiToken
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Category", "CategoryMapping", "ExchangeRate", "ImportBatch",
-           "Money", "MonthlyTotal", "NominalCode", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
-           "TellerMatchReview", "TellerWebhookEvent", "Transaction", "User"]
+__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping", "ExchangeRate",
+           "ImportBatch", "Money", "MonthlyTotal", "NominalCode", "RecurringPayment", "Rule", "StatedBalance",
+           "TellerAccount", "TellerEnrollment", "TellerMatchReview", "TellerWebhookEvent", "Transaction",
+           "TransactionSplit", "User"]

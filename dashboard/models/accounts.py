@@ -150,6 +150,29 @@ class Transaction(Base):
         return f"<Transaction {self.id} {self.date} {self.amount}>"
 
 
+class TransactionSplit(Base):
+    """One part of a split transaction: its amount, category and note.
+
+    The parts of a transaction sum exactly to its amount (``dashboard.ledger.set_splits``
+    is the only writer and checks it); a split transaction is totalled, reported and
+    exported part by part. The owner and account are stored as on the transaction, so
+    the scope filters parts without a join.
+    """
+
+    __tablename__ = "transaction_splits"
+    __table_args__ = (UniqueConstraint("transaction_id", "position"),
+                      Index("ix_transaction_splits_owner_id", "owner_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1, 2, ...: the part's number, also the suffix of its external id in the export
+    amount: Mapped[Decimal] = mapped_column(Money)
+    category: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class MonthlyTotal(Base):
     """Income and expense per owner, account, month, category, nominal code and currency.
 
