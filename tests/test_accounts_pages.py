@@ -191,7 +191,7 @@ def test_csv_download_has_exactly_the_filtered_rows_without_paging(auth_client, 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "account,date,description,amount,currency,status,category,counterparty,external_id"
+    assert lines[0] == "account,date,description,amount,currency,status,category,counterparty,external_id,shared_by"
     assert len(lines) == 61
     assert lines[1].startswith("Everyday,2024-01-20,Row 059,-60.00,GBP,posted")
     assert lines[-1].startswith("Everyday,2024-01-01,Row 000,-1.00,GBP,posted")

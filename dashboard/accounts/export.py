@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from sqlalchemy import case
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -14,10 +15,10 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.downloads import csv_lines
 from dashboard.formatting import plain_amount
-from dashboard.models import Account, Transaction
+from dashboard.models import Account, Transaction, User
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
-                 "counterparty", "external_id")
+                 "counterparty", "external_id", "shared_by")
 ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_balance", "balance_as_of",
                    "transactions", "balance", "pending", "opening_balance", "closed")
 STREAM_BATCH = 2000
@@ -28,7 +29,8 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
     query = filtered_transactions(scope, filters).with_only_columns(
         Account.name, Transaction.date, Transaction.description, Transaction.amount, Transaction.currency,
         Transaction.status, Transaction.category, Transaction.counterparty, Transaction.external_id,
-    ).join(Account, Account.id == Transaction.account_id)
+        case((Account.owner_id == scope.user_id, ""), else_=User.email),  # whose account, when not the user's
+    ).join(Account, Account.id == Transaction.account_id).join(User, User.id == Account.owner_id)
     yield from session.execute(ordered(query, filters).execution_options(yield_per=STREAM_BATCH))
 
 
@@ -36,8 +38,9 @@ def transaction_csv(rows: Iterable[tuple]) -> Iterator[str]:
     """Export rows as CSV: ISO dates, plain decimal amounts (negative for money out), empty for none."""
     return csv_lines(EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
-         counterparty or "", external_id)
-        for account, day, description, amount, currency, status, category, counterparty, external_id in rows
+         counterparty or "", external_id, shared_by)
+        for account, day, description, amount, currency, status, category, counterparty, external_id, shared_by
+        in rows
     ))
 
 

@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
-from dashboard.cli import accounts, audit, codes, database, demo, keys, reconcile, teller, tokens, users
+from dashboard.cli import accounts, audit, codes, database, demo, keys, reconcile, shares, teller, tokens, users
 from dashboard.database import database_problem
 
 NO_SCHEMA = "the database has no schema yet: run `flask --app wsgi db upgrade` first"
@@ -22,7 +22,7 @@ UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE; SQLite says "no such table"
 def register_commands(app: Flask) -> None:
     for command in (*database.COMMANDS, *users.COMMANDS, *demo.COMMANDS, *accounts.COMMANDS, *keys.COMMANDS,
                     *audit.COMMANDS, *teller.COMMANDS, *tokens.COMMANDS, *codes.COMMANDS,
-                    *reconcile.COMMANDS):
+                    *reconcile.COMMANDS, *shares.COMMANDS):
         app.cli.add_command(_with_one_line_errors(command))
     if "db" in app.cli.commands:  # Flask-Migrate's group: `db upgrade` on a dead database is one line too
         _with_one_line_errors(app.cli.commands["db"])
