@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import Actor, AuditAction, lock_chain, record_event
+from dashboard.auth.sessions import end_every_session
 from dashboard.models import User
 from dashboard.models.base import utcnow
 from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
@@ -118,7 +119,7 @@ def deactivate_user(session: Session, actor: Actor, user: User) -> None:
         return
     _keep_an_admin(session, user)
     user.active = False
-    user.end_sessions()
+    end_every_session(session, user)
     _record_user_change(session, AuditAction.USER_DEACTIVATE, actor, user)
 
 
@@ -144,5 +145,5 @@ def reset_password(session: Session, actor: Actor, user: User, password: str) ->
     check_password_rule(password)
     user.set_password(password)
     user.must_change_password = True
-    user.end_sessions()
+    end_every_session(session, user)
     _record_user_change(session, AuditAction.USER_RESET_PASSWORD, actor, user)
