@@ -1,6 +1,6 @@
 import time
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboard.audit import Actor, AuditAction, record_event
@@ -237,6 +237,24 @@ def _require_new_password():
     if request.endpoint not in ENROLMENT_ALLOWS and _must_enrol(current_user):
         return redirect(url_for("settings.two_factor"))
     return None
+
+
+VIEWER_ALLOWS = ALWAYS_ALLOWED | {"auth.change_password", "settings.two_factor", "settings.two_factor_off",
+                                  "settings.recovery_codes", "settings.sessions", "settings.end_one_session",
+                                  "settings.end_others"}
+
+
+@bp.before_app_request
+def _keep_viewers_to_reports():
+    """A viewer (bookkeeper) reads the organisation-wide reports (the admin blueprint lets them in) and their own
+    settings, and nothing else: no accounts, transactions, imports, tokens or bank connections, no writes."""
+    if request.blueprint in ("admin", "api") or request.endpoint in VIEWER_ALLOWS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated or current_user.role != Role.VIEWER:
+        return None
+    if request.endpoint == "accounts.overview":
+        return redirect(url_for("admin.profit_and_loss"))
+    abort(403)
 
 
 @bp.after_app_request

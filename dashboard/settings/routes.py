@@ -81,7 +81,7 @@ def two_factor():
         secret = pending_secret(db.session, current_user)
     except EncryptionError:
         db.session.rollback()
-        return render_template("settings/two_factor.html", enrolled=False, unavailable=True), 503
+        return render_template("settings/two_factor.html", enrolled=False, unavailable=True)
     form = TwoFactorConfirmForm()
     status = 200
     if form.validate_on_submit():
