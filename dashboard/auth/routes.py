@@ -137,11 +137,7 @@ def login_code():
 
 def _signed_in(user: User, remember: bool, target: str):
     """Start this browser's session row and cookie, commit, and go where the user must go first."""
-    _new_session()
-    user.session_key = start_session(db.session, user, request.user_agent.string, request.remote_addr,
-                                     current_app.config["REMEMBER_COOKIE_DURATION"])
-    db.session.commit()
-    login_user(user, remember=remember)
+    _begin_session(user, remember)
     if user.must_change_password:
         flash("An admin reset your password: choose a new one now.", "warning")
         return redirect(url_for("auth.change_password"))
@@ -158,6 +154,11 @@ def renew_session(user: User) -> None:
     """
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     end_other_sessions(db.session, user.id, keep_id=None)
+    _begin_session(user, remember)
+
+
+def _begin_session(user: User, remember: bool) -> None:
+    """A fresh cookie naming a new session row of ``user`` for this browser (committed)."""
     _new_session()
     user.session_key = start_session(db.session, user, request.user_agent.string, request.remote_addr,
                                      current_app.config["REMEMBER_COOKIE_DURATION"])
