@@ -6,13 +6,15 @@ fails loudly: add the argument to ``ID_ARGUMENTS``.
 """
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from dashboard.api.tokens import create_token
 from dashboard.audit import Actor
-from dashboard.models import Account, AccountShare, ApiToken, ImportBatch, MonthlyTotal, Transaction
+from dashboard.auth.sessions import start_session
+from dashboard.models import Account, AccountShare, ApiToken, ImportBatch, MonthlyTotal, Transaction, UserSession
 from tests import factories
 
 # Argument name -> which of a user's objects it names.
@@ -22,6 +24,7 @@ ID_ARGUMENTS = {
     "batch_id": "batch",
     "user_id": "user",
     "token_id": "token",
+    "session_id": "session",
 }
 PLACEHOLDER = "4000"  # for arguments that are not ids, such as a nominal code
 SKIPPED_METHODS = {"OPTIONS"}  # answered by Flask itself for any matching URL
@@ -37,17 +40,21 @@ def _owned_objects(db, user, prefix: str) -> dict[str, int]:
                                batch_id=batch.id)
     transaction_id = db.session.scalar(select(Transaction.id).where(Transaction.account_id == account.id))
     token = create_token(db.session, Actor.system(), user, f"{prefix} token").token
+    start_session(db.session, user, "pytest", "192.0.2.1", timedelta(days=1))
+    session_id = db.session.scalar(select(UserSession.id).where(UserSession.user_id == user.id)
+                                   .order_by(UserSession.id.desc()))
     return {"account": account.id, "transaction": transaction_id, "batch": batch.id, "user": user.id,
-            "token": token.id}
+            "token": token.id, "session": session_id}
 
 
 def _snapshot(db, owner_id: int) -> list:
     """Everything of the owner's that a route could change."""
     db.session.expire_all()
     state = []
-    for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken):
+    for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken, UserSession, AccountShare):
         table = model.__table__
-        rows = db.session.execute(select(table).where(table.c.owner_id == owner_id).order_by(table.c.id)).all()
+        owner = table.c.user_id if model is UserSession else table.c.owner_id
+        rows = db.session.execute(select(table).where(owner == owner_id).order_by(table.c.id)).all()
         state.append([tuple(row) for row in rows])
     return state
 

@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from dashboard.access import storable_id
 from dashboard.api.tokens import create_token, revoke_token, user_tokens
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth.routes import renew_session
@@ -148,7 +149,7 @@ def end_one_session(session_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("settings.sessions"))
     current = session_id == session_id_of(db.session, current_user)
-    if not end_session(db.session, current_user.id, session_id):
+    if not storable_id(session_id) or not end_session(db.session, current_user.id, session_id):
         abort(404)
     record_event(db.session, AuditAction.AUTH_SESSION_ENDED, _actor(), owner_id=current_user.id,
                  details={"sessions": 1})
