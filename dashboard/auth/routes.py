@@ -240,9 +240,9 @@ def _require_new_password():
     return None
 
 
-VIEWER_ALLOWS = ALWAYS_ALLOWED | {"auth.change_password", "settings.two_factor", "settings.two_factor_off",
-                                  "settings.recovery_codes", "settings.sessions", "settings.end_one_session",
-                                  "settings.end_others"}
+VIEWER_ALLOWS = ALWAYS_ALLOWED | {"auth.login", "auth.login_code", "auth.change_password", "settings.two_factor",
+                                  "settings.two_factor_off", "settings.recovery_codes", "settings.sessions",
+                                  "settings.end_one_session", "settings.end_others"}
 
 
 @bp.before_app_request
