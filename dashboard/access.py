@@ -182,7 +182,8 @@ def shares_of(session: Session, user_id: int) -> Scope:
         .join(User, User.id == AccountShare.owner_id)
         .where(AccountShare.user_id == user_id, User.active.is_(True))
     ).all()
-    return Scope.of_user(user_id, shared={account_id: WRITE if can_write else READ for account_id, can_write, _ in rows},
+    return Scope.of_user(user_id,
+                         shared={account_id: WRITE if can_write else READ for account_id, can_write, _ in rows},
                          sharers={account_id: email for account_id, _, email in rows})
 
 

@@ -164,7 +164,7 @@ class _SharedWorld:
         self.writer = factories.create_user(db.session, "rita@example.com")
         self.reader = factories.create_user(db.session, "rory@example.com")
         self.stranger = factories.create_user(db.session, "bob@example.com")
-        self.generation = 0
+        self.generation, self.ids = 0, None
         self.restore()
         self.clients = {}
         for kind, person in (("owner", self.owner), ("writer", self.writer), ("reader", self.reader),
@@ -178,19 +178,19 @@ class _SharedWorld:
 
     def restore(self) -> None:
         """Fresh rows (and shares) when a route removed the ones the walk names."""
-        ids = getattr(self, "ids", None)
-        if ids and self.db.session.get(Account, ids["account"]) and self.db.session.get(Transaction, ids["transaction"]) \
-                and self.db.session.get(ImportBatch, ids["batch"]):
+        named = ((Account, "account"), (Transaction, "transaction"), (ImportBatch, "batch"))
+        if self.ids and all(self.db.session.get(model, self.ids[name]) for model, name in named):
             return
         self.generation += 1
         self.ids = _owned_objects(self.db, self.owner, f"alice{self.generation}")
         self.db.session.add_all([
-            AccountShare(account_id=self.ids["account"], owner_id=self.owner.id, user_id=self.writer.id, can_write=True),
+            AccountShare(account_id=self.ids["account"], owner_id=self.owner.id, user_id=self.writer.id,
+                         can_write=True),
             AccountShare(account_id=self.ids["account"], owner_id=self.owner.id, user_id=self.reader.id,
                          can_write=False)])
         self.db.session.commit()
 
-    def request(self, kind: str, rule, method: str) -> int:
+    def request(self, kind: str, rule, method: str) -> tuple[str, int]:
         ids = [name for name in rule.arguments if name in ID_ARGUMENTS]
         values = {name: PLACEHOLDER for name in rule.arguments if name not in ids}
         values.update({name: self.ids[ID_ARGUMENTS[name]] for name in ids})
@@ -274,7 +274,8 @@ def test_a_read_only_sharee_can_change_nothing_and_a_revoked_share_is_gone_on_th
 
 
 @pytest.mark.parametrize("url", ["/", "/transactions", "/transactions/export.csv", "/reports/balances",
-                                 "/reports/income-and-expenses?period=custom&start=2024-01&end=2024-01", "/api/v1/accounts", "/api/v1/transactions"])
+                                 "/reports/income-and-expenses?period=custom&start=2024-01&end=2024-01",
+                                 "/api/v1/accounts", "/api/v1/transactions"])
 def test_sharees_see_the_shared_account_marked_with_its_owner(app, db, url):
     world = _SharedWorld(app, db)
     for kind in ("reader", "writer"):

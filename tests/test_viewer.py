@@ -35,7 +35,8 @@ def test_a_viewer_reads_the_organisations_reports_and_their_settings(viewer_clie
 def test_a_viewers_home_is_the_profit_and_loss_and_the_navigation_offers_only_reports(viewer_client):
     response = viewer_client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/reports/profit-and-loss")
-    page = viewer_client.get("/admin/reports/profit-and-loss?period=custom&start=2024-01&end=2024-01").get_data(as_text=True)
+    page = viewer_client.get("/admin/reports/profit-and-loss?period=custom&start=2024-01&end=2024-01"
+                             ).get_data(as_text=True)
     assert ">Reports<" in page and ">Transactions<" not in page and "API tokens" not in page
     assert "/codes/7500" not in page  # the totals, not the transactions behind them
 

@@ -112,6 +112,7 @@ class Device:
 def device_of(user_agent: str | None) -> Device:
     """The browser and operating system a User-Agent names, as the sessions list shows them."""
     parsed = parse_user_agent(user_agent or "")
-    browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else "Unknown browser"
+    known_browser = parsed.user_agent and parsed.user_agent.family != "Other"
+    browser = parsed.user_agent.family if known_browser else "Unknown browser"
     system = parsed.os.family if parsed.os and parsed.os.family != "Other" else "an unknown system"
     return Device(browser, system)

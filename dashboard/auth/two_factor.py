@@ -68,7 +68,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_code_svg(uri: str) -> str:
     """The QR code of ``uri`` as inline SVG markup: made on the server, no script, nothing loaded."""
-    return segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff", title="QR code for your authenticator app")
+    return segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff",
+                                                 title="QR code for your authenticator app")
 
 
 def _matching_step(secret: str, code: str, now: float) -> int | None:

@@ -138,7 +138,8 @@ def two_factor_off():
 @login_required
 def sessions():
     rows = sessions_of(db.session, current_user.id)
-    return render_template("settings/sessions.html", sessions=rows, devices={r.id: device_of(r.user_agent) for r in rows},
+    return render_template("settings/sessions.html", sessions=rows,
+                           devices={row.id: device_of(row.user_agent) for row in rows},
                            current_id=session_id_of(db.session, current_user), confirm=ConfirmForm())
 
 
