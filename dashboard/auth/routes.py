@@ -11,6 +11,7 @@ from dashboard.auth.sessions import end_other_sessions, end_session, seen_now, s
 from dashboard.auth.two_factor import is_enrolled, two_factor_required, verify_second_factor
 from dashboard.extensions import db, limiter, login_manager
 from dashboard.models import User
+from dashboard.models.base import utcnow
 from dashboard.models.users import Role
 from dashboard.redirects import local_url
 
@@ -137,6 +138,7 @@ def login_code():
 
 def _signed_in(user: User, remember: bool, target: str):
     """Start this browser's session row and cookie, commit, and go where the user must go first."""
+    user.last_login_at = utcnow()
     _begin_session(user, remember)
     if user.must_change_password:
         flash("An admin reset your password: choose a new one now.", "warning")

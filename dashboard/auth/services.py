@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from dashboard.audit import Actor, AuditAction, lock_chain, record_event
 from dashboard.auth.sessions import end_every_session
 from dashboard.models import User
-from dashboard.models.base import utcnow
 from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,14 +51,13 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; records the login time."""
+    """The active user with this email and password, or None (the login time is recorded once fully signed in)."""
     user = find_user(session, email)
     if user is None:
         check_password_hash(_decoy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
 
 
