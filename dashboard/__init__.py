@@ -123,11 +123,13 @@ def _setup_errors(app: Flask) -> None:
 
 
 def _setup_templates(app: Flask) -> None:
+    from dashboard import access
     from dashboard.formatting import register_template_filters
     from dashboard.navigation import register_navigation
 
     register_template_filters(app)
     register_navigation(app)
+    access.init_app(app)
 
 
 def _setup_cli(app: Flask) -> None:

@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
 
+from flask import g, has_request_context
+from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, NotFound
 
+from dashboard.extensions import db
 from dashboard.models import (
-    Account, Budget, Category, CategoryMapping, ImportBatch, Rule, TellerMatchReview, Transaction,
+    Account, AccountShare, Budget, Category, CategoryMapping, ImportBatch, Rule, TellerMatchReview, Transaction,
+    User,
 )
 
 LARGEST_ID = 2 ** 63  # SQLite refuses to bind a larger integer; PostgreSQL's BIGINT ends there too
@@ -59,12 +63,16 @@ class Scope:
     user_id: int | None
     shared: Mapping[int, Need] = field(default_factory=lambda: MappingProxyType({}))
     everyone: bool = False
+    # The email of the owner of each account in ``shared``: the pages mark those accounts as someone else's.
+    sharers: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def of_user(cls, user_id: int, shared: Mapping[int, Need] | None = None) -> Scope:
+    def of_user(cls, user_id: int, shared: Mapping[int, Need] | None = None,
+                sharers: Mapping[int, str] | None = None) -> Scope:
         if user_id is None:
             raise ValueError("a user's scope needs the user's id")
-        return cls(user_id=user_id, shared=MappingProxyType(dict(shared or {})))
+        return cls(user_id=user_id, shared=MappingProxyType(dict(shared or {})),
+                   sharers=MappingProxyType(dict(sharers or {})))
 
     @classmethod
     def organisation(cls) -> Scope:
@@ -101,6 +109,10 @@ class Scope:
         if owner_id == self.user_id:
             return MANAGE
         return self.shared.get(account_id)
+
+    def shared_by(self, account_id: int) -> str | None:
+        """The owner's email when the account is someone else's, shared with this scope's user; else None."""
+        return self.sharers.get(account_id)
 
     def allows(self, owner_id: int, account_id: int, need: Need) -> bool:
         granted = self.access_to(owner_id, account_id)
@@ -198,6 +210,43 @@ def _owned_or_404(session: Session, scope: Scope, model: type, row_id: int):
     return row
 
 
+def shares_of(session: Session, user_id: int) -> Scope:
+    """The scope of one user: their own accounts and the accounts shared with them, read as they are now."""
+    rows = session.execute(
+        select(AccountShare.account_id, AccountShare.can_write, User.email)
+        .join(User, User.id == AccountShare.owner_id)
+        .where(AccountShare.user_id == user_id, User.active.is_(True))
+    ).all()
+    return Scope.of_user(user_id,
+                         shared={account_id: WRITE if can_write else READ for account_id, can_write, _ in rows},
+                         sharers={account_id: email for account_id, _, email in rows})
+
+
 def scope_for(user) -> Scope:
-    """The scope of a signed-in user's request: their own accounts (shares join here when they exist)."""
-    return Scope.of_user(user.id)
+    """The scope of a signed-in user's (or an API token's user's) request, shares included.
+
+    Read once per request (kept on ``g``), so a revoked share stops working on the next request.
+    """
+    if not has_request_context():
+        return shares_of(db.session, user.id)
+    cached = g.get("access_scope")
+    if cached is None or cached.user_id != user.id:
+        cached = g.access_scope = shares_of(db.session, user.id)
+    return cached
+
+
+def shared_by(account_id: int) -> str | None:
+    """For templates: the owner's email when the signed-in user sees this account through a share."""
+    if not current_user.is_authenticated:
+        return None
+    return scope_for(current_user).shared_by(account_id)
+
+
+def _forget_scope() -> None:
+    """Each request reads the shares anew, even where ``g`` outlives a request (an app context kept open)."""
+    g.pop("access_scope", None)
+
+
+def init_app(app) -> None:
+    app.add_template_global(shared_by)
+    app.before_request(_forget_scope)

@@ -38,6 +38,14 @@ class AuditAction(StrEnum):
     AUTH_LOGIN_FAILED = "auth.login_failed"
     AUTH_LOGOUT = "auth.logout"
     AUTH_PASSWORD_CHANGED = "auth.password_changed"
+    AUTH_CODE_FAILED = "auth.code_failed"  # a wrong second-factor code after a right password
+    AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
+    AUTH_SESSION_ENDED = "auth.session_ended"  # signed out from the sessions page (one, or all the others)
+    TWO_FACTOR_ENABLE = "two_factor.enable"
+    TWO_FACTOR_DISABLE = "two_factor.disable"
+    TWO_FACTOR_RECOVERY_CODES = "two_factor.recovery_codes"  # a new set, the old ones void
+    SHARE_ADD = "share.add"
+    SHARE_REMOVE = "share.remove"
     ACCOUNT_CREATE = "account.create"
     ACCOUNT_EDIT = "account.edit"
     ACCOUNT_CLOSE = "account.close"
@@ -59,6 +67,8 @@ class AuditAction(StrEnum):
     USER_ACTIVATE = "user.activate"
     USER_SET_ROLE = "user.set_role"
     USER_RESET_PASSWORD = "user.reset_password"
+    USER_RESET_TWO_FACTOR = "user.reset_two_factor"
+    INSTALLATION_SETTING = "installation.setting"
     TELLER_ENROLL = "teller.enroll"
     TELLER_SYNC = "teller.sync"
     TELLER_SYNC_FAILED = "teller.sync_failed"

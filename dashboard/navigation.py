@@ -2,6 +2,8 @@
 from flask import Flask, current_app
 from flask_login import current_user
 
+from dashboard.models.users import Role
+
 NAV_LINKS = (
     ("accounts.overview", "Dashboard", False),
     ("accounts.transactions", "Transactions", False),
@@ -17,7 +19,12 @@ NAV_LINKS = (
 )
 
 
+VIEWER_LINKS = (("admin.profit_and_loss", "Reports"), ("settings.sessions", "Settings"))
+
+
 def nav_links() -> list[tuple[str, str]]:
+    if current_user.is_authenticated and current_user.role == Role.VIEWER:
+        return list(VIEWER_LINKS)  # a bookkeeper reads the organisation's reports and nothing else
     is_admin = current_user.is_authenticated and current_user.is_admin
     return [
         (endpoint, label) for endpoint, label, admin_only in NAV_LINKS

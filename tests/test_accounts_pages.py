@@ -194,7 +194,7 @@ def test_csv_download_has_exactly_the_filtered_rows_without_paging(auth_client, 
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == ("account,date,description,amount,currency,status,category,counterparty,external_id,"
-                        "note,nominal_code")
+                        "note,nominal_code,shared_by")
     assert len(lines) == 61
     assert lines[1].startswith("Everyday,2024-01-01,Row 000,-1.00,GBP,posted")  # smallest amount first
     assert lines[-1].startswith("Everyday,2024-01-20,Row 059,-60.00,GBP,posted")

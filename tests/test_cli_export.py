@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from tests import factories
 
-EXPORT_HEADER = "account,date,description,amount,currency,status,category,counterparty,external_id"
+EXPORT_HEADER = "account,date,description,amount,currency,status,category,counterparty,external_id,shared_by"
 
 
 def _rows(output: str) -> list[dict]:

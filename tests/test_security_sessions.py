@@ -49,6 +49,15 @@ def test_logout_ends_the_session_and_remember_token_even_when_replayed(app, clie
     assert not _opens_dashboard(app, session_cookie, remember_cookie)
 
 
+def test_logout_ends_only_this_session(app, client, user):
+    other = app.test_client()
+    other_session, other_remember = _log_in_remembered(app, other, user)
+    _log_in_remembered(app, client, user)
+    _fresh(app, client, "POST", "/logout")
+    assert _opens_dashboard(app, other_session)
+    assert _opens_dashboard(app, remember_cookie=other_remember)
+
+
 def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, user):
     other = app.test_client()
     other_session, other_remember = _log_in_remembered(app, other, user)

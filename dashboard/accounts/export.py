@@ -19,10 +19,10 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.downloads import csv_lines, xlsx_workbook
 from dashboard.formatting import plain_amount
-from dashboard.models import Account, Transaction, TransactionSplit
+from dashboard.models import Account, Transaction, TransactionSplit, User
 
 EXPORT_HEADER = ("account", "date", "description", "amount", "currency", "status", "category",
-                 "counterparty", "external_id", "note", "nominal_code")
+                 "counterparty", "external_id", "note", "nominal_code", "shared_by")
 ACCOUNTS_HEADER = ("name", "type", "currency", "ledger_balance", "available_balance", "balance_as_of",
                    "transactions", "balance", "pending", "opening_balance", "closed")
 STREAM_BATCH = 2000
@@ -37,8 +37,9 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
         Transaction.status, case((split, TransactionSplit.category), else_=Transaction.category),
         Transaction.counterparty, Transaction.external_id,
         case((split, TransactionSplit.note), else_=Transaction.note), Transaction.nominal_code,
+        case((Account.owner_id == scope.user_id, ""), else_=User.email),  # whose account, when not the user's
         TransactionSplit.position,
-    ).join(Account, Account.id == Transaction.account_id).outerjoin(
+    ).join(Account, Account.id == Transaction.account_id).join(User, User.id == Account.owner_id).outerjoin(
         TransactionSplit, TransactionSplit.transaction_id == Transaction.id)
     ordered_query = ordered(query, filters).order_by(TransactionSplit.position)
     yield from session.execute(ordered_query.execution_options(yield_per=STREAM_BATCH))
@@ -60,9 +61,9 @@ def transaction_table(rows: Iterable[tuple]) -> tuple[tuple[str, ...], Iterator[
     return EXPORT_HEADER, (
         (account, day.isoformat(), description, plain_amount(amount), currency, status, category or "",
          counterparty or "", external_id if part is None else f"{external_id}#{part}", note or "",
-         nominal_code or "")
+         nominal_code or "", shared_by)
         for account, day, description, amount, currency, status, category, counterparty, external_id, note,
-        nominal_code, part in rows
+        nominal_code, shared_by, part in rows
     )
 
 

@@ -15,11 +15,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from dashboard.access import READ, WRITE, Scope, account_or_404, scope_for, transaction_or_404
+from dashboard.access import MANAGE, READ, WRITE, Scope, account_or_404, scope_for, transaction_or_404
 from dashboard.accounts import bp
 from dashboard.accounts.edits import edit_transaction
 from dashboard.accounts.services import AccountError, open_account
 from dashboard.accounts.splits import transaction_splits
+from dashboard.accounts.share_forms import ShareForm
+from dashboard.accounts.shares import account_shares
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
 from dashboard.accounts.export import export_rows, transaction_csv, transaction_xlsx
 from dashboard.accounts.forms import (
@@ -105,10 +107,13 @@ def account(account_id: int):
     scope = scope_for(current_user)
     account = account_or_404(db.session, scope, account_id, need=READ)
     batches = account_batches(db.session, scope, account.id, limit=5)
+    owner = scope.allows(account.owner_id, account.id, MANAGE)
     return _transaction_table_page("accounts/account.html", account, batches=batches,
                                    summary=account_summary(db.session, scope, account), confirm=ConfirmForm(),
                                    undo=request.args.get("undo", type=int),
-                                   teller=account_sync(db.session, scope, account))
+                                   teller=account_sync(db.session, scope, account),
+                                   shares=account_shares(db.session, account) if owner else None,
+                                   share_form=ShareForm(formdata=None) if owner else None)
 
 
 @bp.get("/transactions")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dashboard.access import MANAGE, Scope
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import delete_account_transactions
-from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.models import Account, AccountShare, ImportBatch, Transaction
 from dashboard.models.accounts import AccountSource
 
 EDITABLE = ("name", "type", "institution", "last_four", "currency", "opening_balance", "opening_date")
@@ -116,6 +116,9 @@ def delete_account(session: Session, scope: Scope, actor: Actor, account: Accoun
     gone = deletion_summary(session, account)
     delete_account_transactions(session, account.owner_id, account.id)
     session.execute(delete(ImportBatch).where(ImportBatch.account_id == account.id))
+    # Explicitly, not by the foreign key's cascade: SQLite (without PRAGMA foreign_keys) would keep the share,
+    # and a later account given the same id would be shared with it.
+    session.execute(delete(AccountShare).where(AccountShare.account_id == account.id))
     record_event(session, AuditAction.ACCOUNT_DELETE, actor, owner_id=account.owner_id,
                  target=f"account:{account.id}", details={"name": account.name, **gone})
     session.delete(account)

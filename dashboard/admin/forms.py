@@ -40,6 +40,11 @@ class UserStatusForm(FlaskForm):
     submit = SubmitField()
 
 
+class RequireTwoFactorForm(FlaskForm):
+    required = BooleanField("Require two-factor sign-in for everyone (users without it enrol after their password)")
+    submit = SubmitField("Save")
+
+
 class PasswordResetForm(FlaskForm):
     password = PasswordField("Temporary password", validators=[DataRequired(), PASSWORD_RULE],
                              render_kw={"autocomplete": "new-password"})

@@ -11,8 +11,8 @@ from dashboard.models.users import Role
 from dashboard.reports import views
 
 ORGANISATION = views.ReportContext(Scope.organisation(), blueprint="admin")
-BOOKKEEPING_ENDPOINTS = {"admin.profit_and_loss", "admin.code_transactions", "admin.trial_balance",
-                         "admin.balance_sheet"}
+# A viewer's reports: the organisation's totals, never the transactions behind them (a code's drill-down).
+BOOKKEEPING_ENDPOINTS = {"admin.profit_and_loss", "admin.trial_balance", "admin.balance_sheet"}
 
 
 @bp.before_request

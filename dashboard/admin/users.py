@@ -10,9 +10,16 @@ from flask_login import current_user
 
 from dashboard.access import storable_id
 from dashboard.admin import bp
-from dashboard.admin.forms import ROLE_CHOICES, PasswordResetForm, RoleForm, UserCreateForm, UserStatusForm
+from dashboard.admin.forms import (
+    ROLE_CHOICES,
+    PasswordResetForm,
+    RequireTwoFactorForm,
+    RoleForm,
+    UserCreateForm,
+    UserStatusForm,
+)
 from dashboard.audit import Actor
-from dashboard.auth import services
+from dashboard.auth import services, two_factor
 from dashboard.extensions import db
 from dashboard.models import User
 from dashboard.models.users import Role
@@ -24,7 +31,9 @@ def _actor() -> Actor:
 
 def _users_page(create_form: UserCreateForm, status: int = 200):
     return render_template("admin/users.html", users=services.list_users(db.session), create_form=create_form,
-                           role_choices=ROLE_CHOICES), status
+                           role_choices=ROLE_CHOICES, two_factor_on=two_factor.enrolled_user_ids(db.session),
+                           require_form=RequireTwoFactorForm(required=two_factor.two_factor_required(db.session))
+                           ), status
 
 
 @bp.get("/users")
@@ -95,6 +104,31 @@ def reset_password(user_id: int):
                       "Reset the password of {email}: they must choose a new one at their next login.",
                       form.password.data)
     return render_template("admin/user_password.html", user=user, form=form), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    if not UserStatusForm().validate_on_submit():
+        return redirect(url_for(".users"))
+    return _apply(two_factor.reset_two_factor, user_id,
+                  "Reset two-factor sign-in of {email}: every session of theirs has ended; they enrol again.")
+
+
+@bp.post("/settings/two-factor")
+def require_two_factor():
+    form = RequireTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            changed = two_factor.require_two_factor(db.session, _actor(), form.required.data)
+        except two_factor.TwoFactorError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            if changed:
+                flash("Two-factor sign-in is now required of everyone." if form.required.data
+                      else "Two-factor sign-in is now each user's choice.", "success")
+    return redirect(url_for(".users"))
 
 
 def _user_or_404(user_id: int) -> User:

@@ -17,6 +17,7 @@ from dashboard.access import Scope, scope_for
 from dashboard.api.tokens import authenticate
 from dashboard.audit import Actor
 from dashboard.extensions import csrf, db, limiter
+from dashboard.models.users import Role
 
 PREFIX = "/api/v1"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -53,6 +54,8 @@ def _authenticate():
     if token is None:
         raise Unauthorized("Send a valid API token as 'Authorization: Bearer <token>'.")
     g.api_token = token
+    if token.owner.role == Role.VIEWER:
+        raise Forbidden("A viewer reads the organisation's reports on the site; the API holds nothing for them.")
     if token.read_only and request.method not in SAFE_METHODS:
         raise Forbidden("This token is read-only.")
     if request.method in BODY_METHODS and request.content_length and request.mimetype not in BODY_TYPES:

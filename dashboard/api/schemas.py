@@ -77,10 +77,16 @@ class AccountOut(Schema):
     ledger_balance = Money(allow_none=True, required=True)
     available_balance = Money(allow_none=True, required=True)
     balance_as_of = fields.DateTime(allow_none=True, required=True)
+    shared_by = fields.String(allow_none=True, required=True,
+                              metadata={"description": "The owner's email when the account is shared with you."})
 
     @ma.pre_dump
     def _with_balance(self, account, **kwargs) -> dict:
-        return {name: getattr(account, "ledger_balance" if name == "balance" else name) for name in self.fields}
+        from dashboard.api import scope  # the request's scope; imported here, as dashboard.api imports this module
+
+        values = {name: getattr(account, "ledger_balance" if name == "balance" else name)
+                  for name in self.fields if name != "shared_by"}
+        return {**values, "shared_by": scope().shared_by(account.id)}
 
 
 class AccountIn(Schema):

@@ -28,3 +28,13 @@ class PasswordChangeForm(FlaskForm):
     )
     submit = SubmitField("Change password")
 
+
+
+class CodeForm(FlaskForm):
+    """The login's second step: the six digits the authenticator app shows, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code from your app."), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
+                                  "spellcheck": "false"},
+                       description="The six-digit code from your authenticator app, or one of your recovery codes.")
+    submit = SubmitField("Verify")

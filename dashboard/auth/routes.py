@@ -1,30 +1,48 @@
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+import time
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth import bp
-from dashboard.auth.forms import LoginForm, PasswordChangeForm
+from dashboard.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from dashboard.auth.services import authenticate
+from dashboard.auth.sessions import end_other_sessions, end_session, seen_now, session_id_of, session_of, start_session
+from dashboard.auth.two_factor import is_enrolled, two_factor_required, verify_second_factor
 from dashboard.extensions import db, limiter, login_manager
 from dashboard.models import User
+from dashboard.models.base import utcnow
+from dashboard.models.users import Role
 from dashboard.redirects import local_url
 
 LOGIN_FAILED = "Invalid email or password"
+CODE_FAILED = "That code is not valid. Enter the current code from your app, or one of your recovery codes."
+SECOND_STEP_SECONDS = 300  # the password step is good for this long before the code must follow
+PENDING = "two_factor_pending"  # the session key that holds a password-checked login awaiting its code
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The active user named by ``"<id>:<session version>"`` (see ``User.get_id``), or None.
+    """The active user named by ``"<id>:<session version>:<session key>"`` (see ``User.get_id``), or None.
 
-    A cookie from before a logout, a password change or a deactivation names an older version and
-    opens nothing. A database error is not swallowed: it reaches the 503 page instead of a login redirect.
+    The key must name a session row of the user that has not been ended (sign-out, "everywhere else", a password
+    change) nor lapsed; a cookie from before a deactivation or an admin's reset names an older version. A database
+    error is not swallowed: it reaches the 503 page instead of a login redirect.
     """
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+    user_id, _, rest = session_id.partition(":")
+    version, _, key = rest.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or not 0 < len(key) <= 64:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    found = session_of(db.session, int(user_id), key, current_app.config["REMEMBER_COOKIE_DURATION"])
+    if found is None:
         return None
+    user, record = found
+    if not user.active or user.session_version != int(version):
+        return None
+    user.session_key = key
+    others_pending = db.session.new or db.session.deleted or any(row is not record for row in db.session.dirty)
+    if seen_now(record) and not others_pending:
+        db.session.commit()  # nothing else is pending yet: this commit writes only "last seen"
     return user
 
 
@@ -42,6 +60,12 @@ def _login_email() -> str:
     return "login-email:" + request.form.get("email", "").strip().lower()[:254]
 
 
+def _code_user() -> str:
+    """The second step's limit per user whose password was given, wherever the codes come from."""
+    pending = session.get(PENDING) or {}
+    return f"login-code:{pending.get('user_id')}"
+
+
 def _failed(response) -> bool:
     """Only failed attempts count: a successful login redirects, a refused one shows the form again."""
     return response.status_code == 200
@@ -56,21 +80,92 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
+        if user and is_enrolled(db.session, user.id):
+            target = safe_next_url(request.args.get("next"))
+            db.session.commit()
+            _new_session()
+            session[PENDING] = {"user_id": user.id, "version": user.session_version, "at": int(time.time()),
+                                "remember": bool(form.remember.data), "next": target}
+            return redirect(url_for("auth.login_code"))
         record_event(db.session, AuditAction.AUTH_LOGIN if user else AuditAction.AUTH_LOGIN_FAILED,
                      Actor(user.id if user else None, request.remote_addr), owner_id=user.id if user else None,
                      target=form.email.data.strip().lower()[:255])
-        db.session.commit()
         if user:
-            target = safe_next_url(request.args.get("next"))
-            _new_session()
-            login_user(user, remember=form.remember.data)
-            if user.must_change_password:
-                flash("An admin reset your password: choose a new one now.", "warning")
-                return redirect(url_for("auth.change_password"))
-            return redirect(target)
+            return _signed_in(user, form.remember.data, safe_next_url(request.args.get("next")))
+        db.session.commit()
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    """The user whose password was checked moments ago in this browser, still active and unchanged; or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+        return None, {}
+    user = db.session.get(User, pending.get("user_id"))
+    if user is None or not user.active or user.session_version != pending.get("version"):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_code_user)
+def login_code():
+    """The second step: a TOTP code or a recovery code, after the password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.overview"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = verify_second_factor(db.session, user, form.code.data)
+        actor = Actor(user.id, request.remote_addr)
+        if method:
+            record_event(db.session, AuditAction.AUTH_LOGIN, actor, owner_id=user.id, target=user.email,
+                         details={"second_factor": method})
+            return _signed_in(user, pending.get("remember", False), safe_next_url(pending.get("next")))
+        record_event(db.session, AuditAction.AUTH_CODE_FAILED, actor, owner_id=user.id, target=user.email)
+        db.session.commit()
+        flash(CODE_FAILED, "danger")
+        return render_template("auth/code.html", form=form), 200
+    return render_template("auth/code.html", form=form)
+
+
+def _signed_in(user: User, remember: bool, target: str):
+    """Start this browser's session row and cookie, commit, and go where the user must go first."""
+    user.last_login_at = utcnow()
+    _begin_session(user, remember)
+    if user.must_change_password:
+        flash("An admin reset your password: choose a new one now.", "warning")
+        return redirect(url_for("auth.change_password"))
+    if _must_enrol(user):
+        flash("Two-factor sign-in is required here: set it up now.", "warning")
+        return redirect(url_for("settings.two_factor"))
+    return redirect(target)
+
+
+def renew_session(user: User) -> None:
+    """End every session of the user, this one too, and go on in this browser under a new key (committed).
+
+    After a password change or enrolment, no cookie saved before it opens anything, this browser's included.
+    """
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    end_other_sessions(db.session, user.id, keep_id=None)
+    _begin_session(user, remember)
+
+
+def _begin_session(user: User, remember: bool) -> None:
+    """A fresh cookie naming a new session row of ``user`` for this browser (committed)."""
+    _new_session()
+    user.session_key = start_session(db.session, user, request.user_agent.string, request.remote_addr,
+                                     current_app.config["REMEMBER_COOKIE_DURATION"])
+    db.session.commit()
+    login_user(user, remember=remember)
 
 
 def _new_session() -> None:
@@ -84,11 +179,11 @@ def _new_session() -> None:
 def logout():
     """A POST, so CSRFProtect checks its token like every form's.
 
-    The session version is bumped, so this cookie and its remember token open nothing even when replayed;
-    the user's other sessions end with it (a signed cookie cannot be revoked alone without server state).
+    Only this browser's session row is removed, so this cookie and its remember token open nothing even when
+    replayed, and the user's other sessions go on (they end on /settings/sessions).
     """
     if current_user.is_authenticated:
-        current_user.end_sessions()
+        end_session(db.session, current_user.id, session_id_of(db.session, current_user))
         record_event(db.session, AuditAction.AUTH_LOGOUT, Actor(current_user.id, request.remote_addr),
                      owner_id=current_user.id)
         db.session.commit()
@@ -99,7 +194,7 @@ def logout():
 
 
 def _password_change_key() -> str:
-    return f"password-change:{current_user.get_id()}"
+    return f"password-change:{current_user.id}"
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -114,32 +209,55 @@ def change_password():
             form.new_password.errors.append("Choose a password different from your current one.")
         else:
             current_user.set_password(form.new_password.data)
-            current_user.end_sessions()
             current_user.must_change_password = False
             record_event(db.session, AuditAction.AUTH_PASSWORD_CHANGED, Actor(current_user.id, request.remote_addr),
                          owner_id=current_user.id)
-            db.session.commit()
-            # Every other session ended with the version; this one goes on under the new one.
-            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            _new_session()
-            login_user(current_user._get_current_object(), remember=remember)
-            flash("Your password has been changed.", "success")
+            renew_session(current_user._get_current_object())
+            flash("Your password has been changed; every other session of yours has been signed out.", "success")
             return redirect(url_for("accounts.overview"))
     return render_template("auth/password.html", form=form)
 
 
-PASSWORD_CHANGE_ALLOWS = frozenset({"auth.change_password", "auth.logout", "static", "health.healthz",
-                                    "health.readyz", "health.favicon"})
+ALWAYS_ALLOWED = frozenset({"auth.logout", "static", "health.healthz", "health.readyz", "health.favicon"})
+PASSWORD_CHANGE_ALLOWS = ALWAYS_ALLOWED | {"auth.change_password"}
+ENROLMENT_ALLOWS = ALWAYS_ALLOWED | {"settings.two_factor"}
+
+
+def _must_enrol(user: User) -> bool:
+    return two_factor_required(db.session) and not is_enrolled(db.session, user.id)
 
 
 @bp.before_app_request
 def _require_new_password():
-    """After an admin's reset, nothing opens until the user has chosen a new password."""
-    if request.endpoint in PASSWORD_CHANGE_ALLOWS or request.blueprint == "api":
+    """After an admin's reset, nothing opens until the user has chosen a new password; where two-factor is
+    required, nothing opens until the user has enrolled."""
+    if request.endpoint in ALWAYS_ALLOWED or request.blueprint == "api":
         return None  # probes and static files never load the user (the database may be down); the API has tokens
-    if current_user.is_authenticated and current_user.must_change_password:
+    if not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWS:
         return redirect(url_for("auth.change_password"))
+    if request.endpoint not in ENROLMENT_ALLOWS and _must_enrol(current_user):
+        return redirect(url_for("settings.two_factor"))
     return None
+
+
+VIEWER_ALLOWS = ALWAYS_ALLOWED | {"auth.login", "auth.login_code", "auth.change_password", "settings.two_factor",
+                                  "settings.two_factor_off", "settings.recovery_codes", "settings.sessions",
+                                  "settings.end_one_session", "settings.end_others"}
+
+
+@bp.before_app_request
+def _keep_viewers_to_reports():
+    """A viewer (bookkeeper) reads the organisation-wide reports (the admin blueprint lets them in) and their own
+    settings, and nothing else: no accounts, transactions, imports, tokens or bank connections, no writes."""
+    if request.blueprint in ("admin", "api") or request.endpoint in VIEWER_ALLOWS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated or current_user.role != Role.VIEWER:
+        return None
+    if request.endpoint == "accounts.overview":
+        return redirect(url_for("admin.profit_and_loss"))
+    abort(403)
 
 
 @bp.after_app_request
@@ -149,6 +267,6 @@ def _no_store_private_responses(response):
     The session is read rather than ``current_user``, which would query a database that may be down.
     """
     attachment = response.headers.get("Content-Disposition", "").startswith("attachment")
-    if attachment or session.get("_user_id"):
+    if attachment or session.get("_user_id") or session.get(PENDING):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import Actor, AuditAction, lock_chain, record_event
+from dashboard.auth.sessions import end_every_session
 from dashboard.models import User
-from dashboard.models.base import utcnow
 from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,14 +51,13 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; records the login time."""
+    """The active user with this email and password, or None (the login time is recorded once fully signed in)."""
     user = find_user(session, email)
     if user is None:
         check_password_hash(_decoy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
 
 
@@ -118,7 +117,7 @@ def deactivate_user(session: Session, actor: Actor, user: User) -> None:
         return
     _keep_an_admin(session, user)
     user.active = False
-    user.end_sessions()
+    end_every_session(session, user)
     _record_user_change(session, AuditAction.USER_DEACTIVATE, actor, user)
 
 
@@ -144,5 +143,5 @@ def reset_password(session: Session, actor: Actor, user: User, password: str) ->
     check_password_rule(password)
     user.set_password(password)
     user.must_change_password = True
-    user.end_sessions()
+    end_every_session(session, user)
     _record_user_change(session, AuditAction.USER_RESET_PASSWORD, actor, user)

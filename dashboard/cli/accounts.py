@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from dashboard.access import Scope
+from dashboard.access import Scope, scope_for
 from dashboard.accounts.export import accounts_csv, export_rows, transaction_csv
 from dashboard.accounts.queries import account_summaries
 from dashboard.accounts.transaction_queries import TransactionFilter
@@ -95,7 +95,7 @@ def _progress_bar(stack: ExitStack):
 @click.option("--account", "account_name", help="Only this account (by name).")
 def export_command(email: str, account_name: str | None):
     """Write the user's transactions as CSV to standard output, oldest first: the account page's download."""
-    scope = Scope.of_user(parameters.user_or_fail(email).id)
+    scope = scope_for(parameters.user_or_fail(email))
     account_id = None
     if account_name is not None:
         account_id = parameters.one_account(parameters.user_or_fail(email), account_name).id
@@ -108,7 +108,7 @@ def export_command(email: str, account_name: str | None):
 @click.option("--user", "email", required=True, help="Email of the user whose accounts to list.")
 def accounts_list_command(email: str):
     """The user's accounts with balances and transaction counts, as CSV on standard output."""
-    scope = Scope.of_user(parameters.user_or_fail(email).id)
+    scope = scope_for(parameters.user_or_fail(email))
     for chunk in accounts_csv(account_summaries(db.session, scope)):
         click.echo(chunk, nl=False)
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from dashboard.accounts.export import csv_lines
 from dashboard.audit import Actor
-from dashboard.auth import services
+from dashboard.auth import services, two_factor
 from dashboard.cli.parameters import user_or_fail
 from dashboard.extensions import db
 from dashboard.models.users import Role
@@ -58,8 +58,10 @@ def create_user_command(email: str, admin: bool, role: str | None, password_stdi
 @users_cli.command("list")
 def list_users_command():
     """Every user as CSV: email, role, status, last login, two-factor."""
+    enrolled = two_factor.enrolled_user_ids(db.session)
     rows = ((user.email, user.role, "active" if user.active else "deactivated",
-             user.last_login_at.isoformat(sep=" ", timespec="seconds") if user.last_login_at else "", "off")
+             user.last_login_at.isoformat(sep=" ", timespec="seconds") if user.last_login_at else "",
+             "on" if user.id in enrolled else "off")
             for user in services.list_users(db.session))
     for text in csv_lines(("email", "role", "status", "last_login", "two_factor"), rows):
         click.echo(text, nl=False)
@@ -95,6 +97,14 @@ def reset_password_command(email: str, password_stdin: bool):
     password = _password(password_stdin)
     user = _change(services.reset_password, email, password)
     click.echo(f"password reset for {user.email}; they must change it at their next login")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str):
+    """Turn off the user's two-factor sign-in (a lost phone); their sessions end and they enrol again."""
+    user = _change(two_factor.reset_two_factor, email)
+    click.echo(f"two-factor sign-in reset for {user.email}; their sessions have ended")
 
 
 COMMANDS = (users_cli,)

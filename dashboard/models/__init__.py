@@ -5,15 +5,20 @@ from dashboard.models.base import Base, Money
 from dashboard.models.budgets import Budget
 from dashboard.models.categories import Category, CategoryMapping
 from dashboard.models.imports import ImportBatch
+from dashboard.models.installation import InstallationSetting
 from dashboard.models.nominal import NominalCode
 from dashboard.models.rates import ExchangeRate
 from dashboard.models.recurring import RecurringPayment
 from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatchReview, TellerWebhookEvent
+from dashboard.models.sessions import UserSession
+from dashboard.models.shares import AccountShare
 from dashboard.models.tokens import ApiToken
+from dashboard.models.two_factor import RecoveryCode, TotpCredential
 from dashboard.models.users import User
 
-__all__ = ["Account", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping", "ExchangeRate",
-           "ImportBatch", "Money", "MonthlyTotal", "NominalCode", "RecurringPayment", "Rule", "StatedBalance",
-           "TellerAccount", "TellerEnrollment", "TellerMatchReview", "TellerWebhookEvent", "Transaction",
-           "TransactionSplit", "User"]
+__all__ = ["Account", "AccountShare", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping",
+           "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode",
+           "RecoveryCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
+           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "Transaction", "TransactionSplit", "User",
+           "UserSession"]

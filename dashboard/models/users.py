@@ -57,12 +57,17 @@ class User(UserMixin, Base):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    # The key of the signed-in session this object serves (see dashboard.auth.sessions); not a column.
+    session_key = None  # type: str | None
+
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session and the remember cookie: the id and the session version."""
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember cookie: the id, the session version and the
+        key of this browser's session row."""
+        return f"{self.id}:{self.session_version}:{self.session_key or ''}"
 
     def end_sessions(self) -> None:
-        """Sign out every session and remember cookie of this user (checked on their next request)."""
+        """Sign out every session and remember cookie of this user (checked on their next request); see also
+        ``dashboard.auth.sessions.end_every_session``, which removes their session rows too."""
         self.session_version += 1
 
     def __repr__(self) -> str:

@@ -19,3 +19,23 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke")
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Enter the code your app shows."), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+                       description="The six digits your authenticator app shows for this account.")
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class TwoFactorOffForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Enter a code to turn two-factor off."), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code"},
+                       description="A current code from your app, or a recovery code.")
+    submit = SubmitField("Turn off two-factor sign-in")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only posts (with CSRF): new recovery codes, sign a session out."""
+
+    submit = SubmitField("Confirm")

@@ -1,12 +1,27 @@
-"""The signed-in user's settings: API tokens (create, list, revoke)."""
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+"""The signed-in user's settings: API tokens, two-factor sign-in and active sessions."""
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
+from dashboard.access import storable_id
 from dashboard.api.tokens import create_token, revoke_token, user_tokens
-from dashboard.audit import Actor
-from dashboard.extensions import db
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.auth.routes import renew_session
+from dashboard.auth.sessions import device_of, end_other_sessions, end_session, session_id_of, sessions_of
+from dashboard.auth.two_factor import (
+    TwoFactorError,
+    confirm_enrolment,
+    credential_of,
+    new_recovery_codes,
+    pending_secret,
+    provisioning_uri,
+    qr_code_svg,
+    turn_off,
+    unused_recovery_codes,
+)
+from dashboard.encryption import EncryptionError
+from dashboard.extensions import db, limiter
 from dashboard.settings import bp
-from dashboard.settings.forms import RevokeForm, TokenForm
+from dashboard.settings.forms import ConfirmForm, RevokeForm, TokenForm, TwoFactorConfirmForm, TwoFactorOffForm
 
 
 def _actor() -> Actor:
@@ -40,3 +55,124 @@ def revoke(token_id: int):
     db.session.commit()
     flash("The token is revoked: it no longer works.", "success")
     return redirect(url_for("settings.tokens"))
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _two_factor_key() -> str:
+    return f"two-factor-settings:{current_user.id}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_two_factor_key)
+def two_factor():
+    """Enrol (the QR code, the key as text, a first code to confirm) or, once on, manage recovery codes."""
+    credential = credential_of(db.session, current_user.id)
+    if credential is not None and credential.confirmed_at is not None:
+        return render_template("settings/two_factor.html", enrolled=True, off_form=TwoFactorOffForm(),
+                               confirm=ConfirmForm(), unused=unused_recovery_codes(db.session, current_user.id))
+    try:
+        secret = pending_secret(db.session, current_user)
+    except EncryptionError:
+        db.session.rollback()
+        return render_template("settings/two_factor.html", enrolled=False, unavailable=True)
+    form = TwoFactorConfirmForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = confirm_enrolment(db.session, _actor(), current_user, form.code.data)
+        except TwoFactorError as error:
+            form.code.errors.append(str(error))
+            status = 422
+        else:
+            renew_session(current_user._get_current_object())
+            flash("Two-factor sign-in is on; every other session of yours has been signed out.", "success")
+            return render_template("settings/recovery_codes.html", codes=codes)
+    db.session.commit()  # the pending secret, so the code scanned now is still the one confirmed next
+    uri = provisioning_uri(current_user, secret)
+    return render_template("settings/two_factor.html", enrolled=False, form=form, secret=secret,
+                           qr_code=qr_code_svg(uri)), status
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def recovery_codes():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("settings.two_factor"))
+    try:
+        codes = new_recovery_codes(db.session, _actor(), current_user)
+    except TwoFactorError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("settings.two_factor"))
+    db.session.commit()
+    return render_template("settings/recovery_codes.html", codes=codes)
+
+
+@bp.post("/two-factor/off")
+@login_required
+@limiter.limit(_login_rate_limit, deduct_when=_failed, key_func=_two_factor_key)
+def two_factor_off():
+    form = TwoFactorOffForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("settings.two_factor"))
+    try:
+        turn_off(db.session, _actor(), current_user, form.code.data)
+    except TwoFactorError as error:
+        db.session.commit()  # a recovery code used up stays used
+        form.code.errors.append(str(error))
+        return render_template("settings/two_factor.html", enrolled=True, off_form=form, confirm=ConfirmForm(),
+                               unused=unused_recovery_codes(db.session, current_user.id)), 422
+    db.session.commit()
+    flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("settings.two_factor"))
+
+
+@bp.get("/sessions")
+@login_required
+def sessions():
+    rows = sessions_of(db.session, current_user.id)
+    return render_template("settings/sessions.html", sessions=rows,
+                           devices={row.id: device_of(row.user_agent) for row in rows},
+                           current_id=session_id_of(db.session, current_user), confirm=ConfirmForm())
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id: int):
+    """Sign one session out; another user's session, or one already ended, is not found (404)."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("settings.sessions"))
+    current = session_id == session_id_of(db.session, current_user)
+    if not storable_id(session_id) or not end_session(db.session, current_user.id, session_id):
+        abort(404)
+    record_event(db.session, AuditAction.AUTH_SESSION_ENDED, _actor(), owner_id=current_user.id,
+                 details={"sessions": 1})
+    db.session.commit()
+    if current:
+        session.clear()
+        logout_user()
+        flash("You are logged out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That session is signed out.", "success")
+    return redirect(url_for("settings.sessions"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_others():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("settings.sessions"))
+    ended = end_other_sessions(db.session, current_user.id, keep_id=session_id_of(db.session, current_user))
+    if ended:
+        record_event(db.session, AuditAction.AUTH_SESSION_ENDED, _actor(), owner_id=current_user.id,
+                     details={"sessions": ended})
+    db.session.commit()
+    flash(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("settings.sessions"))
