@@ -1,7 +1,7 @@
 """Account shares, server-side sessions, two-factor credentials and recovery codes, installation settings.
 
 Revision ID: 0021
-Revises: 0012
+Revises: 0023
 """
 import sqlalchemy as sa
 from alembic import op

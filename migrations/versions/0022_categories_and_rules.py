@@ -3,7 +3,7 @@ Every category already in use on a transaction becomes one of its owner's catego
 on transfer_id, so deleting many rows no longer scans the table once per row (the foreign key's SET NULL).
 
 Revision ID: 0022
-Revises: 0012
+Revises: 0025
 """
 import sqlalchemy as sa
 from alembic import op

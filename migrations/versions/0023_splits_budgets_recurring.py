@@ -1,7 +1,7 @@
 """Splits of transactions, budgets and the user's decisions on recurring payments.
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0028
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,7 @@
 """Exchange rates by date (published and hand-entered), rates as integer 1/10^10ths.
 
 Revision ID: 0024
-Revises: 0012
+Revises: 0026
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,7 @@
 """A partial index of the pending rows: account balances add them to the monthly totals instead of summing every row.
 
 Revision ID: 0026
-Revises: 0012
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op

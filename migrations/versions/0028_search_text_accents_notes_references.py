@@ -4,7 +4,7 @@ The normalisation is written out here, not imported, so this revision keeps doin
 ``dashboard.search`` changes later.
 
 Revision ID: 0028
-Revises: 0012
+Revises: 0024
 """
 import unicodedata
 
