@@ -1,0 +1,135 @@
+"""A failure half-way through a change leaves nothing half-written: each change is one database transaction.
+
+The failure is a full disk, simulated by the database refusing the change's audit event, which every change
+writes after its own rows. The test checks that the change's own writes had already run when the refusal came
+(so the failure really was half-way), that the person sees the "unavailable" page rather than a stack trace,
+and that every table holds exactly what it held before.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from sqlalchemy import event, select
+
+from dashboard.models import Base
+from dashboard.models.accounts import Transaction
+from dashboard.models.users import Role
+from tests import factories
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change a person makes through a page: who makes it and the request, given the prepared rows."""
+    name: str
+    as_admin: bool
+    request: Callable[[dict], tuple[str, dict]]
+
+
+def _prepared(session) -> dict:
+    alice = factories.create_user(session, "alice@example.com")
+    admin = factories.create_user(session, "admin@example.com", role=Role.ADMIN)
+    account = factories.create_account(session, alice, "Everyday")
+    factories.add_transactions(session, account, [("2025-01-03", "-12.50", "Coffee", "Eating out"),
+                                                  ("2025-01-04", "1000", "Salary", "Income")])
+    row = session.scalars(select(Transaction).where(Transaction.description == "Coffee")).one()
+    return {"alice": alice, "admin": admin, "account": account, "row": row}
+
+
+CHANGES = [
+    Change("admin creates a user", True, lambda p: ("/admin/users", {
+        "email": "new@example.com", "password": NEW_PASSWORD, "role": "user", "must_change_password": "y"})),
+    Change("admin deactivates a user", True, lambda p: (f"/admin/users/{p['alice'].id}/deactivate", {})),
+    Change("admin sets a role", True, lambda p: (f"/admin/users/{p['alice'].id}/role", {"role": "viewer"})),
+    Change("admin resets a password", True, lambda p: (f"/admin/users/{p['alice'].id}/password", {
+        "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})),
+    Change("user changes their password", False, lambda p: ("/account/password", {
+        "current_password": factories.PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})),
+    Change("user creates an API token", False, lambda p: ("/settings/tokens", {"name": "laptop"})),
+    Change("user adds an account", False, lambda p: ("/accounts/new", {
+        "name": "Savings", "type": "savings", "currency": "GBP", "opening_balance": "250"})),
+    Change("user edits an account", False, lambda p: (f"/accounts/{p['account'].id}/edit", {
+        "name": "Renamed", "type": "checking", "currency": "GBP", "opening_balance": "5"})),
+    Change("user closes an account", False, lambda p: (f"/accounts/{p['account'].id}/close", {})),
+    Change("user deletes an account", False, lambda p: (f"/accounts/{p['account'].id}/delete", {"confirm": "y"})),
+    Change("user adds a transaction", False, lambda p: (f"/accounts/{p['account'].id}/transactions/new", {
+        "date": "2025-01-05", "description": "Books", "direction": "out", "amount": "20", "category": "Books"})),
+    Change("user edits a transaction", False, lambda p: (f"/transactions/{p['row'].id}/edit", {
+        "date": "2025-01-03", "description": "Coffee", "direction": "out", "amount": "13", "category": "Treats"})),
+    Change("user deletes a transaction", False, lambda p: (f"/transactions/{p['row'].id}/delete", {})),
+    Change("user recategorises a transaction", False, lambda p: (f"/transactions/{p['row'].id}", {
+        "category": "Treats", "note": "with Sam"})),
+    Change("user recategorises in bulk", False, lambda p: ("/transactions/categorise", {
+        "ids": [str(p["row"].id)], "category": "Treats"})),
+]
+
+
+def _everything(session) -> dict[str, list[tuple]]:
+    """Every row of every table, so that any write at all shows."""
+    session.expire_all()
+    return {table.name: sorted(map(tuple, session.execute(select(table)).all()), key=repr)
+            for table in Base.metadata.sorted_tables}
+
+
+# Statements the database itself refuses, in its own error class for a full disk where it has one.
+DISK_FULL = {
+    "postgresql": "DO $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+                  "USING ERRCODE = 'disk_full'; END $$",
+    "sqlite": "SELECT disk_is_full()",  # an OperationalError, as SQLite's own "database or disk is full" is
+}
+
+
+@contextmanager
+def disk_full_at_the_audit_event(engine):
+    """The database refuses the audit event's INSERT; yields the writes that ran before it."""
+    writes_before: list[str] = []
+
+    def refuse(_connection, _cursor, statement, parameters, *_args):
+        if statement.startswith("INSERT INTO audit_events"):
+            return DISK_FULL[engine.dialect.name], ()
+        if statement.startswith(WRITES):
+            writes_before.append(statement.split("(")[0].strip())
+        return statement, parameters
+
+    event.listen(engine, "before_cursor_execute", refuse, retval=True)
+    try:
+        yield writes_before
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.name)
+def test_a_change_that_fails_half_way_leaves_nothing_written(client, db, change: Change):
+    prepared = _prepared(db.session)
+    url, data = change.request(prepared)
+    factories.log_in(client, (prepared["admin"] if change.as_admin else prepared["alice"]).email)
+    before = _everything(db.session)
+
+    with disk_full_at_the_audit_event(db.engine) as writes_before:
+        response = client.post(url, data=data)
+    db.session.rollback()
+
+    assert writes_before, "the change wrote nothing before its audit event, so the failure was not half-way"
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Traceback" not in page and "No space left" not in page and "disk_is_full" not in page
+    assert _everything(db.session) == before
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.name)
+def test_the_same_change_writes_when_the_disk_has_room(client, db, change: Change):
+    """Each case above is a real change: without the failure it is accepted and writes."""
+    prepared = _prepared(db.session)
+    url, data = change.request(prepared)
+    factories.log_in(client, (prepared["admin"] if change.as_admin else prepared["alice"]).email)
+    before = _everything(db.session)
+
+    response = client.post(url, data=data)
+
+    assert response.status_code in (200, 302, 303)
+    assert _everything(db.session) != before
