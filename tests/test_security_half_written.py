@@ -14,9 +14,13 @@ from typing import Callable
 import pytest
 from sqlalchemy import event, select
 
+from dashboard.access import Scope
+from dashboard.audit import Actor
 from dashboard.models import Base
 from dashboard.models.accounts import Transaction
 from dashboard.models.users import Role
+from dashboard.rules.definitions import rule_from_json
+from dashboard.rules.services import create_rule
 from tests import factories
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -37,6 +41,10 @@ def _prepared(session) -> dict:
     account = factories.create_account(session, alice, "Everyday")
     factories.add_transactions(session, account, [("2025-01-03", "-12.50", "Coffee", "Eating out"),
                                                   ("2025-01-04", "1000", "Salary", "Income")])
+    factories.create_user(session, "bob@example.com")
+    create_rule(session, Scope.of_user(alice.id), Actor(alice.id), rule_from_json({
+        "name": "Coffee is a treat", "conditions": [{"field": "description", "op": "contains", "value": "coffee"}],
+        "actions": [{"action": "set_category", "value": "Treats"}]}))
     row = session.scalars(select(Transaction).where(Transaction.description == "Coffee")).one()
     return {"alice": alice, "admin": admin, "account": account, "row": row}
 
@@ -66,6 +74,16 @@ CHANGES = [
         "category": "Treats", "note": "with Sam"})),
     Change("user recategorises in bulk", False, lambda p: ("/transactions/categorise", {
         "ids": [str(p["row"].id)], "category": "Treats"})),
+    Change("user creates a rule", False, lambda p: ("/rules/new", {
+        "name": "Coffee", "match": "all", "stop": "y", "conditions-0-field": "description",
+        "conditions-0-op": "contains", "conditions-0-value": "coffee", "actions-0-action": "set_category",
+        "actions-0-value": "Treats"})),
+    Change("user applies the rules to existing transactions", False, lambda p: ("/rules/apply", {})),
+    Change("user splits a transaction", False, lambda p: (f"/transactions/{p['row'].id}/split", {
+        "parts-0-amount": "-10.00", "parts-0-category": "Eating out", "parts-1-amount": "-2.50",
+        "parts-1-category": "Treats", "submit": "Save split"})),
+    Change("user shares an account", False, lambda p: (f"/accounts/{p['account'].id}/shares", {
+        "email": "bob@example.com", "access": "read"})),
 ]
 
 
