@@ -13,8 +13,7 @@ NAV_LINKS = (
     ("recurring.index", "Recurring", False),
     ("connections.index", "Bank sync", False),
     ("rates.index", "Rates", False),
-    ("settings.preferences", "Preferences", False),
-    ("settings.tokens", "API tokens", False),
+    ("settings.preferences", "Settings", False),  # preferences, password, two-factor, sessions, API tokens
     ("admin.index", "Admin", True),
 )
 
