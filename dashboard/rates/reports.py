@@ -24,8 +24,8 @@ from dashboard.rates.networth import NetWorth
 from dashboard.rates.networth import converted_balances as converted_balances_on
 from dashboard.reports.balances import BalanceReport
 from dashboard.reports.periods import Period, month_end
-from dashboard.reports.queries import (UNCATEGORISED_LABEL, household, income_and_expenses, not_a_transfer,
-                                       report_criteria)
+from dashboard.reports.queries import (UNCATEGORISED_LABEL, MonthlySums, household, income_and_expenses,
+                                       not_a_transfer, report_criteria)
 from dashboard.rates.conversion import MissingRate, RateBook, UsedRate, load_rate_book
 from dashboard.rates.preferences import IncomeConversion
 
@@ -54,22 +54,10 @@ class ConvertedMonth:
 
 
 @dataclass
-class ConvertedIncomeExpenses:
+class ConvertedIncomeExpenses(MonthlySums):
     currency: str
     conversion: IncomeConversion
     months: list[ConvertedMonth]
-
-    @property
-    def income(self) -> Decimal:
-        return sum((m.income for m in self.months), ZERO)
-
-    @property
-    def expenses(self) -> Decimal:
-        return sum((m.expenses for m in self.months), ZERO)
-
-    @property
-    def net(self) -> Decimal:
-        return self.income - self.expenses
 
     @property
     def complete(self) -> bool:

@@ -67,10 +67,10 @@ class MonthFigures:
     running_net: Decimal
 
 
-@dataclass
-class CurrencyIncomeExpenses:
-    currency: str
-    months: list[MonthFigures] = field(default_factory=list)
+class MonthlySums:
+    """Income, expenses and net over ``self.months`` (anything with ``income`` and ``expenses``)."""
+
+    months: list
 
     @property
     def income(self) -> Decimal:
@@ -83,6 +83,12 @@ class CurrencyIncomeExpenses:
     @property
     def net(self) -> Decimal:
         return self.income - self.expenses
+
+
+@dataclass
+class CurrencyIncomeExpenses(MonthlySums):
+    currency: str
+    months: list[MonthFigures] = field(default_factory=list)
 
 
 def income_and_expenses(session: Session, scope: Scope, period: Period,
