@@ -132,7 +132,7 @@ def test_import_and_undo(client, db, token, account, bank_exports):
 
 
 def test_a_csv_needing_a_mapping_answers_422_with_the_question(client, token, account):
-    data = b"when,what,value\n01/02/2025,Coffee,-3.00\n02/01/2025,Tea,-2.00\n"
+    data = b"when,what,value\n2025 Q1,Coffee,-3.00\n2025 Q1,Tea,-2.00\n"  # no column reads as dates
     response = client.post(f"/api/v1/accounts/{account.id}/imports", headers=bearer(token),
                            data={"file": (__import__("io").BytesIO(data), "ambiguous.csv")},
                            content_type="multipart/form-data")

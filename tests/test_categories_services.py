@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from dashboard.access import Scope
-from dashboard.accounts.transaction_queries import TransactionFilter, filtered_transactions
+from dashboard.accounts.transaction_queries import MONEY_OUT, TransactionFilter, filtered_transactions
 from dashboard.audit import Actor
 from dashboard.categories.bulk import categorise_rows, undo_bulk_category
 from dashboard.categories.services import CategoryError, categories_of, create_category, edit_category, \
@@ -91,7 +91,7 @@ def test_one_level_of_parents_and_no_foreign_parent(db, user):
 def test_bulk_on_every_row_of_the_filter_then_undo(db, user, ledger):
     scope = Scope.of_user(user.id)
     result = categorise_rows(db.session, scope, Actor(user.id), "",
-                             matching=_rows(scope, account_id=ledger.id, amount_max=0))
+                             matching=_rows(scope, account_id=ledger.id, direction=MONEY_OUT))
     assert result.message == "Cleared the category of 3 transactions"
     assert _categories(db, ledger) == [None, None, None, "Salary"]
     assert verify_totals(db.session) == []

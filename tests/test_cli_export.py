@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from tests import factories
 
-EXPORT_HEADER = "account,date,description,amount,currency,status,category,counterparty,external_id,shared_by"
+EXPORT_HEADER = ("account,date,description,amount,currency,status,category,counterparty,external_id,note,nominal_code,"
+                 "shared_by")
 
 
 def _rows(output: str) -> list[dict]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from dashboard.models import Transaction, User
+from dashboard.models import Account, Transaction, User
 from tests import factories
 
 amounts = st.decimals(min_value=Decimal("-99999999.9999"), max_value=Decimal("99999999.9999"),
@@ -20,7 +20,9 @@ amounts = st.decimals(min_value=Decimal("-99999999.9999"), max_value=Decimal("99
                                  HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(values=st.lists(amounts, min_size=1000, max_size=2500))
 def test_sums_in_sql_are_exact(db, user, values):
-    account = factories.create_account(db.session, user)
+    # Every example runs in the same test's database: the first makes the account, the others reuse it.
+    account = db.session.scalar(select(Account).where(Account.owner_id == user.id)) or \
+        factories.create_account(db.session, user)
     db.session.execute(delete(Transaction))
     db.session.execute(Transaction.__table__.insert(), [
         {"owner_id": user.id, "account_id": account.id, "external_id": str(n), "date": date(2025, 1, 1),
