@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
@@ -114,7 +115,7 @@ def test_every_page_loads_cleanly_and_passes_axe_at_both_widths(live_server, bro
     page.goto(f"{live_server}/login")
     problems += _axe_findings(page, axe_source, "/login")
     _log_in(page, live_server)
-    assert page.get_by_role("heading", name="Your accounts").is_visible()
+    expect(page.get_by_role("heading", name="Your accounts")).to_be_visible()
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     to_visit, visited = [f"{live_server}/"], set()
@@ -158,34 +159,34 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     page.get_by_label("Money").select_option("in")
     page.get_by_label("Amount").fill("75.25")
     page.get_by_role("button", name="Save transaction").click()
-    assert page.get_by_role("link", name="Birthday money").first.is_visible()
+    expect(page.get_by_role("link", name="Birthday money").first).to_be_visible()
 
     page.get_by_role("link", name="Birthday money").first.click()
     page.get_by_role("link", name="Edit all fields").click()
     page.get_by_label("Description").fill("Birthday gift")
     page.get_by_role("button", name="Save transaction").click()
-    assert page.get_by_text("Transaction saved.").is_visible()
+    expect(page.get_by_text("Transaction saved.")).to_be_visible()
 
     page.get_by_role("link", name="Birthday gift").first.click()
     page.get_by_role("button", name="Delete transaction").click()
-    assert page.get_by_text("The transaction was deleted.").is_visible()
+    expect(page.get_by_text("The transaction was deleted.")).to_be_visible()
     page.get_by_role("button", name="Undo").click()
-    assert page.get_by_text("Transaction restored.").is_visible()
-    assert page.get_by_role("link", name="Birthday gift").first.is_visible()
+    expect(page.get_by_text("Transaction restored.")).to_be_visible()
+    expect(page.get_by_role("link", name="Birthday gift").first).to_be_visible()
 
     page.goto(f"{live_server}/transfers")
     suggestions = page.locator("#transfer-suggestions tbody tr")
     assert suggestions.count() > 0
     linked = suggestions.first.inner_text()
     suggestions.first.get_by_role("button", name="Link").click()
-    assert page.get_by_role("alert").get_by_text("Linked as a transfer:").is_visible()
+    expect(page.get_by_role("alert").get_by_text("Linked as a transfer:")).to_be_visible()
     assert linked not in page.locator("#transfer-suggestions tbody tr").all_inner_texts()
 
     page.goto(f"{live_server}/")
     page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").click()
     page.get_by_role("link", name="Edit account").click()
     page.get_by_role("button", name="Close account").click()
-    assert page.get_by_text("is closed").is_visible()
+    expect(page.get_by_text("is closed")).to_be_visible()
     page.goto(f"{live_server}/")
     assert not page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").count()
     assert page.locator("#closed-accounts").get_by_text("Euro Travel Account").count() == 1
@@ -212,8 +213,8 @@ def test_a_user_creates_a_rule_applies_it_to_existing_rows_then_imports_a_file(l
     assert "would change" in counts and not counts.endswith("0 would change.")
     assert page.locator("#apply-rows").get_by_text("Rent - Parkside Lettings").count() > 0
     page.locator("#apply-confirm").click()
-    assert page.get_by_text("Rules matched").is_visible()
-    assert page.get_by_text("0 would change").is_visible()
+    expect(page.get_by_text("Rules matched")).to_be_visible()
+    expect(page.get_by_text("0 would change")).to_be_visible()
 
     page.goto(f"{live_server}/")
     page.locator("#accounts-table").get_by_role("link", name="Everyday Checking").click()
@@ -225,9 +226,9 @@ def test_a_user_creates_a_rule_applies_it_to_existing_rows_then_imports_a_file(l
     rent_row = page.locator("#preview-rows tbody tr", has_text="RENT - PARKSIDE LETTINGS")
     assert "Home" in rent_row.inner_text()  # the preview shows the category the import will store
     page.get_by_role("button", name="Import 2 new transactions").click()
-    assert page.get_by_role("heading", name="Imported later.csv").is_visible()
+    expect(page.get_by_role("heading", name="Imported later.csv")).to_be_visible()
     page.goto(f"{live_server}/rules")
-    assert page.locator("#rules").get_by_role("link", name="Rent").is_visible()
+    expect(page.locator("#rules").get_by_role("link", name="Rent")).to_be_visible()
     assert errors == []
 def _first_account_url(page, base: str) -> str:
     page.goto(f"{base}/")
@@ -246,13 +247,13 @@ def test_on_a_phone_balances_show_filters_fold_and_charts_stay_legible(live_serv
 
     account_url = _first_account_url(page, live_server)
     page.goto(account_url)
-    assert not page.get_by_label("Search").is_visible()  # folded away: the table is on the first screen
+    expect(page.get_by_label("Search")).not_to_be_visible()  # folded away: the table is on the first screen
     page.get_by_role("button", name="Filters").click()
     page.get_by_label("Money in or out").select_option("out")
     page.get_by_role("button", name="Apply", exact=True).click()
-    assert page.get_by_label("Search").is_visible()  # a filter is set: the filters stay open and say so
-    assert page.get_by_role("button", name="Filters 1 active").is_visible()
-    assert "transactions match" in page.locator("#result-summary").inner_text()
+    expect(page.get_by_label("Search")).to_be_visible()  # a filter is set: the filters stay open and say so
+    expect(page.get_by_role("button", name="Filters 1 active")).to_be_visible()
+    expect(page.locator("#result-summary")).to_contain_text("transactions match")
     amount = page.locator("#transactions-table thead th").filter(has_text="Amount").bounding_box()
     widths = page.eval_on_selector_all("#transactions-table thead th",
                                        "cells => cells.map(c => [c.textContent.trim(), c.offsetWidth])")
@@ -266,8 +267,6 @@ def test_on_a_phone_balances_show_filters_fold_and_charts_stay_legible(live_serv
 
 
 def test_the_keyboard_reaches_the_first_transaction_in_a_few_presses(live_server, browser):
-    from playwright.sync_api import expect
-
     page = browser.new_page(viewport=DESKTOP)
     page.goto(f"{live_server}/login")
     presses = 0
@@ -351,14 +350,15 @@ def test_a_user_splits_a_transaction_and_sets_a_budget(live_server, browser):
     page.get_by_label("Amount of part 1").fill("-1.00")
     page.get_by_label("Category of part 1").fill("Household")
     remaining = page.locator("#split-remaining")
-    assert "Remaining:" in remaining.inner_text() and "add up exactly" not in remaining.inner_text()
+    expect(remaining).to_contain_text("Remaining:")
+    expect(remaining).not_to_contain_text("add up exactly")
     rest = f"{float(total) + 1:.2f}"  # the demo's amounts have two places
     page.get_by_label("Amount of part 2").fill(rest)
     page.get_by_label("Category of part 2").fill("Groceries")
-    assert "The parts add up exactly" in remaining.inner_text()
+    expect(remaining).to_contain_text("The parts add up exactly")
     page.get_by_role("button", name="Save split").click()
-    assert page.get_by_text("Split into 2 parts.").is_visible()
-    assert page.locator("#transaction-splits").get_by_text("Household").is_visible()
+    expect(page.get_by_text("Split into 2 parts.")).to_be_visible()
+    expect(page.locator("#transaction-splits").get_by_text("Household")).to_be_visible()
 
     page.get_by_role("link", name="Budgets").first.click()
     page.get_by_label("Category").select_option(label="Housing › Rent")
@@ -368,15 +368,15 @@ def test_a_user_splits_a_transaction_and_sets_a_budget(live_server, browser):
     page.get_by_label("Only for the month (YYYY-MM)").fill(month)
     page.get_by_label("Carry an overspend into the next month").check()
     page.get_by_role("button", name="Save budget").click()
-    assert page.get_by_text("Budget for Rent saved.").is_visible()
+    expect(page.get_by_text("Budget for Rent saved.")).to_be_visible()
     page.goto(f"{live_server}/budgets/?month={month}")
     row = page.locator("#budget-lines tbody tr", has_text="Housing › Rent")
     assert row.count() == 1 and "Over budget" in row.inner_text()
     page.get_by_label("The budget month starts on").select_option(label="Day 25")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("The budget month now starts on the day you chose.").is_visible()
+    expect(page.get_by_text("The budget month now starts on the day you chose.")).to_be_visible()
     page.goto(f"{live_server}/")
-    assert page.locator("#budget-summary").get_by_role("link", name="Set a budget").is_visible()
+    expect(page.locator("#budget-summary").get_by_role("link", name="Set a budget")).to_be_visible()
     page.goto(f"{live_server}/recurring/")
-    assert page.get_by_role("heading", name="Recurring payments").is_visible()
+    expect(page.get_by_role("heading", name="Recurring payments")).to_be_visible()
     assert errors == []
