@@ -93,3 +93,11 @@ def test_a_commit_in_a_test_stays_inside_the_transaction_that_is_rolled_back(db,
     with db.engine.connect() as elsewhere:
         assert elsewhere.scalar(select(func.count()).select_from(User)) == 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_row_pointing_at_no_account_is_refused_on_both_engines(db, user):
+    """SQLite keeps foreign keys only when each connection turns them on; the app does."""
+    with pytest.raises(IntegrityError):
+        db.session.execute(Transaction.__table__.insert(), [
+            {"owner_id": user.id, "account_id": 987_654, "external_id": "orphan", "date": date(2025, 1, 1),
+             "amount": Decimal("1.00"), "currency": "GBP", "description": "", "search_text": ""}])
