@@ -1,8 +1,10 @@
 """Managing accounts: unique names ignoring case, edits, close and reopen, delete with what goes."""
+import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.accounts.queries import account_summary
@@ -25,6 +27,41 @@ def test_names_are_unique_per_owner_ignoring_case(db, user):
         _open(db, user, "everyday CHECKING ")
     bob = factories.create_user(db.session, "bob@example.com")
     assert open_account(db.session, Scope.of_user(bob.id), Actor(bob.id), "Everyday Checking", "checking", "GBP")
+
+
+def test_two_requests_opening_the_same_name_at_once_get_a_message_not_a_500(db, user, committed):
+    """The second request checks the name before the first commits, and meets the unique index when it writes."""
+    db.session.commit()
+    first, second = Session(db.engine), Session(db.engine)
+    first.add(Account(owner_id=user.id, name="Holiday Fund", currency="GBP"))
+    first.flush()  # written, not yet committed: invisible to the second request's check
+    writing = threading.Event()
+    outcome = []
+
+    def notice_the_insert(_connection, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO accounts"):
+            writing.set()
+
+    def open_the_same_name():
+        event.listen(second.get_bind(), "before_cursor_execute", notice_the_insert)
+        try:
+            open_account(second, Scope.of_user(user.id), Actor(user.id), "holiday fund", "savings", "GBP")
+            second.commit()
+            outcome.append("opened")
+        except AccountError as error:
+            outcome.append(str(error))
+        finally:
+            event.remove(second.get_bind(), "before_cursor_execute", notice_the_insert)
+            second.close()
+
+    thread = threading.Thread(target=open_the_same_name)
+    thread.start()
+    assert writing.wait(10)  # past the name check, waiting on the first request's row
+    first.commit()
+    first.close()
+    thread.join(20)
+    assert outcome == ["You already have an account named holiday fund."]
+    assert db.session.scalar(select(func.count()).select_from(Account).where(Account.owner_id == user.id)) == 1
 
 
 def test_the_opening_balance_starts_the_computed_balance(db, user):
