@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ from dashboard.reports.queries import (UNCATEGORISED_LABEL, MonthlySums, househo
                                        not_a_transfer, report_criteria)
 from dashboard.rates.conversion import MissingRate, RateBook, UsedRate, load_rate_book
 from dashboard.rates.preferences import IncomeConversion
+
+if TYPE_CHECKING:  # the budgets blueprint imports the reports, which import this module
+    from dashboard.budgets.services import BudgetLine, BudgetReport
 
 ZERO = Decimal(0)
 
@@ -196,3 +200,61 @@ def converted_balances(session: Session, scope: Scope, report: BalanceReport, cu
     book = load_rate_book(session, scope.user_id, {*worth, currency}, min(days), max(days), max_age_days)
     return [converted_balances_on(book, {held: figures[i] for held, figures in worth.items()}, currency, day)
             for i, day in enumerate(days)]
+
+
+@dataclass
+class ConvertedBudgetLine:
+    """One budget line in the target currency: its figures converted at one rate, or why not."""
+
+    line: BudgetLine
+    rate: UsedRate | None = None
+    available: Decimal | None = None
+    spent: Decimal | None = None
+    remaining: Decimal | None = None
+    missing: MissingRate | None = None
+
+
+@dataclass
+class ConvertedBudgets:
+    currency: str
+    day: date  # the date of the rates: the budget month's last day, or today while it runs
+    lines: list[ConvertedBudgetLine]
+
+    @property
+    def complete(self) -> bool:
+        return not any(line.missing for line in self.lines)
+
+    def _sum(self, name: str) -> Decimal:
+        return sum((getattr(line, name) for line in self.lines if not line.missing), ZERO)
+
+    @property
+    def available(self) -> Decimal:
+        return self._sum("available")
+
+    @property
+    def spent(self) -> Decimal:
+        return self._sum("spent")
+
+    @property
+    def remaining(self) -> Decimal:
+        return self._sum("remaining")
+
+
+def converted_budgets(session: Session, scope: Scope, report: BudgetReport, currency: str, max_age_days: int,
+                      today: date) -> ConvertedBudgets:
+    """Each budget line's available, spent and remaining in ``currency`` at the rate of the month's last day
+    (today's while the month runs): one rate per line, so budget and spending compare at the same rate; each
+    figure is rounded on its own and the totals are the sums of the lines as shown."""
+    day = min(report.month.last, today)
+    book = load_rate_book(session, scope.user_id, {*(line.currency for line in report.lines), currency}, day, day,
+                          max_age_days)
+    lines = []
+    for line in report.lines:
+        try:
+            used = book.rate(line.currency, currency, day)
+        except MissingRate as missing:
+            lines.append(ConvertedBudgetLine(line, missing=missing))
+            continue
+        lines.append(ConvertedBudgetLine(line, used, used.convert(line.available), used.convert(line.spent),
+                                         used.convert(line.remaining)))
+    return ConvertedBudgets(currency, day, lines)
