@@ -45,11 +45,51 @@ class Unconverted:
 
 
 @dataclass
+class ConvertedPart:
+    """One currency's original figures within a month (or a category), what they converted to, and every rate
+    used (one per day in the daily mode): what a page shows beside the converted figure."""
+
+    currency: str
+    income: Decimal = ZERO
+    expenses: Decimal = ZERO
+    converted_income: Decimal = ZERO
+    converted_expenses: Decimal = ZERO
+    used: list[UsedRate] = field(default_factory=list)
+
+    def add(self, used: UsedRate, income: Decimal, expenses: Decimal) -> tuple[Decimal, Decimal]:
+        converted = used.convert(income), used.convert(expenses)
+        self.income += income
+        self.expenses += expenses
+        self.converted_income += converted[0]
+        self.converted_expenses += converted[1]
+        if used not in self.used:
+            self.used.append(used)
+        return converted
+
+    def rates_label(self) -> str:
+        """"at 0.86008" for one rate, "at 3 rates, 0.86008 to 0.865" for several."""
+        values = sorted({used.value for used in self.used})
+        if len(values) == 1:
+            return f"at {values[0]:f}"
+        return f"at {len(self.used)} rates, {values[0]:f} to {values[-1]:f}"
+
+    def rates_description(self) -> str:
+        return "; ".join(used.describe() for used in sorted(self.used, key=lambda used: used.day))
+
+
+def _add_part(parts: dict[str, ConvertedPart], rates: dict[str, UsedRate], held: str, used: UsedRate,
+              income: Decimal, expenses: Decimal) -> tuple[Decimal, Decimal]:
+    rates[held] = used
+    return parts.setdefault(held, ConvertedPart(held)).add(used, income, expenses)
+
+
+@dataclass
 class ConvertedMonth:
     month: date
     income: Decimal = ZERO
     expenses: Decimal = ZERO
     rates: dict[str, UsedRate] = field(default_factory=dict)  # the rate of each currency (the last one used)
+    parts: dict[str, ConvertedPart] = field(default_factory=dict)  # each currency's originals and rates
     unconverted: list[Unconverted] = field(default_factory=list)
 
     @property
@@ -82,9 +122,9 @@ def converted_income_and_expenses(session: Session, scope: Scope, period: Period
         if isinstance(used, MissingRate):
             month.unconverted.append(Unconverted(held, income, expenses, used))
             continue
-        month.income += used.convert(income)
-        month.expenses += used.convert(expenses)
-        month.rates[held] = used
+        converted_income, converted_expenses = _add_part(month.parts, month.rates, held, used, income, expenses)
+        month.income += converted_income
+        month.expenses += converted_expenses
     return ConvertedIncomeExpenses(currency, conversion, list(months.values()))
 
 
@@ -108,6 +148,7 @@ class ConvertedCategory:
     category: str  # '' for transactions without one
     spent: Decimal = ZERO
     rates: dict[str, UsedRate] = field(default_factory=dict)
+    parts: dict[str, ConvertedPart] = field(default_factory=dict)
     unconverted: list[Unconverted] = field(default_factory=list)
 
     @property
@@ -157,8 +198,7 @@ def converted_spending_by_category(session: Session, scope: Scope, period: Perio
         if isinstance(used, MissingRate):
             item.unconverted.append(Unconverted(held, ZERO, amount, used))
         else:
-            item.spent += used.convert(amount)
-            item.rates[held] = used
+            item.spent += _add_part(item.parts, item.rates, held, used, ZERO, amount)[1]
     ordered = sorted(categories.values(), key=lambda c: (-c.spent, c.category))
     return ConvertedSpending(currency, conversion, ordered)
 
