@@ -144,3 +144,20 @@ def test_each_converted_figure_shows_its_currencys_original_and_the_rates_beside
                                          "&in_home=1").text).tables["balances-converted"]
     fifth = next(row for row in points if row[0] == "05 Jan 2024")
     assert fifth[1:] == ["£732.66", "€966.67 at 0.86008-US$99.99 at 0.7875469279"]
+
+
+def test_the_currency_filter_keeps_the_converted_report_to_that_currency(auth_client, db, user):
+    from tests.html_tables import page_tables
+    _world(db, user)
+    user.preferences = {"home_currency": "GBP"}
+    for conversion in IncomeConversion:
+        only_usd = converted_income_and_expenses(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                                 conversion, 7, TODAY, held_currency="USD")
+        assert set(only_usd.months[0].parts) == {"USD"} and only_usd.income == 0
+        spent = converted_spending_by_category(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                               conversion, 7, TODAY, held_currency="USD")
+        assert spent.spent == only_usd.expenses
+    page = auth_client.get("/reports/income-and-expenses?period=custom&start=2024-01&end=2024-02&currency=USD"
+                           "&in_home=1").text
+    january = page_tables(page).tables["income-expenses-converted"][1]
+    assert january[1:4] == ["£0.00", "£78.75", "-£78.75"] and "€" not in january[4]

@@ -64,7 +64,7 @@ def _holding(h: Holding) -> dict:
 def _converted_args(filters, target: str) -> tuple:
     owner = g.api_token.owner
     return (db.session, scope(), filters.period, target, income_conversion(owner),
-            current_app.config["RATE_MAX_AGE_DAYS"], date.today(), filters.account_id)
+            current_app.config["RATE_MAX_AGE_DAYS"], date.today(), filters.account_id, filters.currency)
 
 
 @bp.get("/reports/income-and-expenses")

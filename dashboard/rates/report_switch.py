@@ -41,4 +41,4 @@ def _converted(scope: Scope, filters, report: str, home: str, per_currency):
     build = {"income_expenses": converted_reports.converted_income_and_expenses,
              "categories": converted_reports.converted_spending_by_category}[report]
     return build(db.session, scope, filters.period, home, income_conversion(current_user), max_age, today,
-                 filters.account_id)
+                 filters.account_id, filters.currency)

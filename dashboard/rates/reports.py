@@ -110,12 +110,14 @@ class ConvertedIncomeExpenses(MonthlySums):
 
 def converted_income_and_expenses(session: Session, scope: Scope, period: Period, currency: str,
                                   conversion: IncomeConversion, max_age_days: int, today: date,
-                                  account_id: int | None = None) -> ConvertedIncomeExpenses:
+                                  account_id: int | None = None,
+                                  held_currency: str | None = None) -> ConvertedIncomeExpenses:
     """Income and expenses of every month of the period in ``currency``, as the user's setting says; rates of
-    days after ``today`` are not looked for (a future row converts at today's rate or is flagged)."""
+    days after ``today`` are not looked for (a future row converts at today's rate or is flagged).
+    ``held_currency`` keeps to the money held in that one currency, as the report's currency filter does."""
     months = {month: ConvertedMonth(month) for month in period.months}
     parts = (_daily_parts if conversion == IncomeConversion.DAILY else _monthly_parts)(
-        session, scope, period, account_id)
+        session, scope, period, account_id, held_currency)
     for (held, day, income, expenses), used in _rates_of(session, scope, parts, period, currency, conversion,
                                                          max_age_days, today):
         month = months[day.replace(day=1)]
@@ -173,14 +175,16 @@ class ConvertedSpending:
 
 def converted_spending_by_category(session: Session, scope: Scope, period: Period, currency: str,
                                    conversion: IncomeConversion, max_age_days: int, today: date,
-                                   account_id: int | None = None) -> ConvertedSpending:
+                                   account_id: int | None = None,
+                                   held_currency: str | None = None) -> ConvertedSpending:
     """Money out per category over the period in ``currency``, each currency's part converted on its own."""
     if conversion == IncomeConversion.DAILY:
         spent = type_coerce(func.sum(-Transaction.amount), Money)
         category = func.coalesce(Transaction.category, "")
         rows = session.execute(
             select(Transaction.currency, Transaction.date, category, spent)
-            .where(*report_criteria(Transaction, scope, account_id), household(Transaction), Transaction.amount < 0,
+            .where(*report_criteria(Transaction, scope, account_id, held_currency), household(Transaction),
+                   Transaction.amount < 0,
                    Transaction.transfer_id.is_(None), category != TRANSFER_CATEGORY,
                    Transaction.date.between(period.start_date, period.end_date))
             .group_by(Transaction.currency, Transaction.date, category)).all()
@@ -188,7 +192,7 @@ def converted_spending_by_category(session: Session, scope: Scope, period: Perio
         rows = session.execute(
             select(MonthlyTotal.currency, MonthlyTotal.month, MonthlyTotal.category,
                    type_coerce(func.sum(MonthlyTotal.expense), Money))
-            .where(*report_criteria(MonthlyTotal, scope, account_id), not_a_transfer(), household(),
+            .where(*report_criteria(MonthlyTotal, scope, account_id, held_currency), not_a_transfer(), household(),
                    MonthlyTotal.month.between(period.first, period.last), MonthlyTotal.expense > 0)
             .group_by(MonthlyTotal.currency, MonthlyTotal.month, MonthlyTotal.category)).all()
     categories: dict[str, ConvertedCategory] = {}
@@ -203,14 +207,15 @@ def converted_spending_by_category(session: Session, scope: Scope, period: Perio
     return ConvertedSpending(currency, conversion, ordered)
 
 
-def _daily_parts(session: Session, scope: Scope, period: Period, account_id: int | None) -> list[tuple]:
+def _daily_parts(session: Session, scope: Scope, period: Period, account_id: int | None,
+                 held_currency: str | None) -> list[tuple]:
     """(currency, day, money in, money out) per currency and day, summed in SQL over the transactions the
     monthly totals count (transfers and nominal ledgers left out, as the per-currency report does)."""
     money_in = type_coerce(func.sum(case((Transaction.amount > 0, Transaction.amount), else_=0)), Money)
     money_out = type_coerce(func.sum(case((Transaction.amount < 0, -Transaction.amount), else_=0)), Money)
     rows = session.execute(
         select(Transaction.currency, Transaction.date, money_in, money_out)
-        .where(*report_criteria(Transaction, scope, account_id), household(Transaction),
+        .where(*report_criteria(Transaction, scope, account_id, held_currency), household(Transaction),
                Transaction.transfer_id.is_(None), func.coalesce(Transaction.category, "") != TRANSFER_CATEGORY,
                Transaction.date.between(period.start_date, period.end_date))
         .group_by(Transaction.currency, Transaction.date)
@@ -218,10 +223,11 @@ def _daily_parts(session: Session, scope: Scope, period: Period, account_id: int
     return [(held, day, income or ZERO, expenses or ZERO) for held, day, income, expenses in rows]
 
 
-def _monthly_parts(session: Session, scope: Scope, period: Period, account_id: int | None) -> list[tuple]:
+def _monthly_parts(session: Session, scope: Scope, period: Period, account_id: int | None,
+                   held_currency: str | None) -> list[tuple]:
     """(currency, month, money in, money out) from the per-currency report itself."""
     sums: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for report in income_and_expenses(session, scope, period, account_id):
+    for report in income_and_expenses(session, scope, period, account_id, held_currency):
         for figures in report.months:
             if figures.income or figures.expenses:
                 sums[report.currency, figures.month] = [figures.income, figures.expenses]
