@@ -236,10 +236,13 @@ class ConvertedMonthOut(Schema):
                               metadata={"description": "Parts without a rate, in their own currency."})
 
 
-class ConvertedIncomeExpensesOut(Schema):
-    currency = fields.String(required=True)
+class ConvertedOut(Schema):
+    currency = fields.String(required=True, metadata={"description": "The currency converted into."})
     conversion = fields.String(required=True, metadata={"description": "daily or monthly (average) rates"})
     complete = fields.Boolean(required=True, metadata={"description": "false when any part has no rate"})
+
+
+class ConvertedIncomeExpensesOut(ConvertedOut):
     income = Money(required=True)
     expenses = Money(required=True)
     net = Money(required=True)
@@ -253,10 +256,7 @@ class ConvertedCategoryOut(Schema):
     unconverted = fields.List(fields.Nested(UnconvertedOut), required=True)
 
 
-class ConvertedSpendingOut(Schema):
-    currency = fields.String(required=True)
-    conversion = fields.String(required=True)
-    complete = fields.Boolean(required=True)
+class ConvertedSpendingOut(ConvertedOut):
     spent = Money(required=True)
     categories = fields.List(fields.Nested(ConvertedCategoryOut), required=True)
 
