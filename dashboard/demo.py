@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from dashboard.auth.services import create_user, find_user
@@ -18,6 +18,7 @@ from dashboard.balances import posted_sum, record_stated_balance
 from dashboard.models import Account, ImportBatch, MonthlyTotal, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.accounts import TRANSFER_CATEGORY, AccountSource, AccountType, TransactionStatus
 from dashboard.models.base import utcnow
+from dashboard.models.rates import ExchangeRate, RateSource
 from dashboard.models.users import Role
 
 DEMO_EMAIL = "demo@example.com"
@@ -58,6 +59,10 @@ EVERYDAY = {
         ("Courier - DHL", "DHL", "Postage", 9, 60),
     ],
 }
+# (base, quote, first rate, long-run level, daily spread, places): euro reference rates as the ECB publishes them,
+# so the euro account converts into pounds (and, through the euro, into dollars for a USD home currency)
+DEMO_RATES = (("EUR", "GBP", Decimal("0.86000"), Decimal("0.85500"), 0.0022, Decimal("0.00001")),
+              ("EUR", "USD", Decimal("1.0900"), Decimal("1.1000"), 0.0045, Decimal("0.0001")))
 BUSINESS_NOMINAL = {"Office": "7500", "Entertaining": "8200", "Postage": "7501"}
 
 MONTHLY = (
@@ -109,12 +114,32 @@ def seed_demo(session: Session, count: int, random_seed: int = 2024, today: date
     rows = list(_demo_rows(rng, user.id, accounts, count, today, single_account))
     bulk_load_transactions(session, rows, user.id)
     _set_balances(session, accounts)
+    _seed_rates(session, user.id, random_seed, today)
     return SeedResult(accounts=len(accounts), transactions=len(rows))
 
 
 def _clear_user_data(session: Session, owner_id: int) -> None:
-    for model in (StatedBalance, TransactionSplit, Transaction, MonthlyTotal, ImportBatch, Account):
+    for model in (StatedBalance, TransactionSplit, Transaction, MonthlyTotal, ImportBatch, Account, ExchangeRate):
         session.execute(delete(model).where(model.owner_id == owner_id))
+
+
+def _seed_rates(session: Session, owner_id: int, random_seed: int, today: date) -> None:
+    """A rate for every weekday of the history, as the ECB publishes (none at weekends: Friday's is used), as
+    the demo user's own so no published rate is touched; a walk pulled back to its level, from its own seed so
+    the transactions stay the same."""
+    rng = random.Random(f"rates-{random_seed}")
+    rows = []
+    for base, quote, first, level, spread, places in DEMO_RATES:
+        rate = first
+        for offset in range(HISTORY_DAYS + 7, -1, -1):
+            day = today - timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            step = Decimal(str(round(rng.gauss(0, spread), 4))) + (level - rate) / 50
+            rate = (rate + step).quantize(places)
+            rows.append({"owner_id": owner_id, "base": base, "quote": quote, "date": day, "rate": rate,
+                         "source": RateSource.DEMO.value})
+    session.execute(insert(ExchangeRate), rows)
 
 
 def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date,

@@ -383,3 +383,34 @@ def test_a_user_splits_a_transaction_and_sets_a_budget(live_server, browser):
     page.goto(f"{live_server}/recurring/")
     expect(page.get_by_role("heading", name="Recurring payments")).to_be_visible()
     assert errors == []
+
+
+def test_a_user_sees_a_euro_budget_and_a_report_in_pounds(live_server, browser, axe_source):
+    """The demo's rates convert: the "Show in GBP" switch on the budgets and income and expenses pages."""
+    page = browser.new_page(bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _log_in(page, live_server)
+    page.goto(f"{live_server}/budgets/")
+    page.get_by_label("Category").select_option(label="Housing › Rent")
+    page.get_by_label("Amount a month").fill("250")
+    page.get_by_label("Currency").fill("EUR")
+    month = (date.today() - timedelta(days=540)).strftime("%Y-%m")
+    page.get_by_label("Only for the month (YYYY-MM)").fill(month)
+    page.get_by_role("button", name="Save budget").click()
+    expect(page.get_by_text("Budget for Rent saved.")).to_be_visible()
+    page.goto(f"{live_server}/budgets/?month={month}")
+    page.get_by_role("link", name="Show in GBP").click()
+    converted = page.locator("#budgets-converted tbody tr", has_text="Housing › Rent")
+    expect(converted).to_contain_text("€250.00 available")
+    expect(converted).to_contain_text("GBP on")
+    expect(converted).not_to_contain_text("not converted")
+    expect(page.get_by_role("link", name="Show each currency apart")).to_be_visible()
+    problems = _axe_findings(page, axe_source, "/budgets/?in_home=1")
+    page.goto(f"{live_server}/reports/income-and-expenses")
+    page.get_by_role("link", name="Show in GBP").click()
+    expect(page.locator("#income-expenses-converted")).to_be_visible()
+    expect(page.locator("#income-expenses-converted tfoot")).to_contain_text("£")
+    problems += _axe_findings(page, axe_source, "/reports/income-and-expenses?in_home=1")
+    assert problems == [] and errors == []

@@ -125,3 +125,39 @@ def test_balances_in_the_home_currency_are_each_points_per_currency_figures_conv
     # 5 Jan: EUR 966.67 × 0.86008 = 831.41; USD -99.99 at 0.86008/1.0921 = -78.75; GBP -20.00
     assert "£732.66" in page, page[page.find("balances-converted"):][:2500]
     assert "not converted: " in page  # the 1st: no rate yet
+
+
+def test_each_converted_figure_shows_its_currencys_original_and_the_rates_beside_it(auth_client, db, user):
+    from tests.html_tables import page_tables
+    _world(db, user)
+    user.preferences = {"home_currency": "GBP"}
+    args = "period=custom&start=2024-01&end=2024-02&in_home=1"
+    months = page_tables(auth_client.get(f"/reports/income-and-expenses?{args}").text).tables
+    january = months["income-expenses-converted"][1]
+    assert january[:2] == ["Jan 2024", "£865.00"]
+    # three days of euro rows at three rates (Saturday's at Friday's); the dollars at one cross rate
+    assert january[4] == ("€1,000.00 in, €43.33 out at 3 rates, 0.86008 to 0.865"
+                          "US$0.00 in, US$99.99 out at 0.7875469279")
+    spending = page_tables(auth_client.get(f"/reports/categories?{args}").text).tables["categories-converted"]
+    assert spending[1][2] == "€43.33 at 2 rates, 0.86008 to 0.86238US$99.99 at 0.7875469279"
+    points = page_tables(auth_client.get("/reports/balances?period=custom&start=2024-01&end=2024-01&step=day"
+                                         "&in_home=1").text).tables["balances-converted"]
+    fifth = next(row for row in points if row[0] == "05 Jan 2024")
+    assert fifth[1:] == ["£732.66", "€966.67 at 0.86008-US$99.99 at 0.7875469279"]
+
+
+def test_the_currency_filter_keeps_the_converted_report_to_that_currency(auth_client, db, user):
+    from tests.html_tables import page_tables
+    _world(db, user)
+    user.preferences = {"home_currency": "GBP"}
+    for conversion in IncomeConversion:
+        only_usd = converted_income_and_expenses(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                                 conversion, 7, TODAY, held_currency="USD")
+        assert set(only_usd.months[0].parts) == {"USD"} and only_usd.income == 0
+        spent = converted_spending_by_category(db.session, Scope.of_user(user.id), Period(JAN, FEB), "GBP",
+                                               conversion, 7, TODAY, held_currency="USD")
+        assert spent.spent == only_usd.expenses
+    page = auth_client.get("/reports/income-and-expenses?period=custom&start=2024-01&end=2024-02&currency=USD"
+                           "&in_home=1").text
+    january = page_tables(page).tables["income-expenses-converted"][1]
+    assert january[1:4] == ["£0.00", "£78.75", "-£78.75"] and "€" not in january[4]

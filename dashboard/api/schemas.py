@@ -197,6 +197,70 @@ class ReportQuery(Schema):
     currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 
+class ConvertibleReportQuery(ReportQuery):
+    convert_to = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"), metadata={
+        "description": "Also give the report converted into this currency (`currency` filters by the held "
+                       "currency), each part with the rate used; the net-worth report's `currency`."})
+
+
+class ConvertibleReportQueryWithStep(ConvertibleReportQuery):
+    step = fields.String(load_default=None, validate=validate.OneOf([MONTHLY, DAILY]))
+
+
+class RateOut(Schema):
+    currency = fields.String(required=True, metadata={"description": "The currency converted from."})
+    rate = fields.Decimal(as_string=True, required=True,
+                          metadata={"type": "string", "format": "decimal", "description": "1 currency = rate"})
+    rate_date = fields.Date(required=True, metadata={
+        "description": "The date of the rate used (the month, for a month's average)."})
+    via = fields.String(required=True, allow_none=True, metadata={"description": "The base of a cross rate."})
+    days = fields.Integer(required=True, metadata={"description": "More than 1: the average of that many daily "
+                                                                  "rates of the month."})
+    description = fields.String(required=True, metadata={"description": "The rate as the pages show it."})
+
+
+class UnconvertedOut(Schema):
+    currency = fields.String(required=True)
+    income = Money(required=True)
+    expenses = Money(required=True)
+    missing = fields.String(required=True, metadata={"description": "Why it is not converted."})
+
+
+class ConvertedMonthOut(Schema):
+    month = fields.Date(required=True)
+    income = Money(required=True, metadata={"description": "The converted parts only."})
+    expenses = Money(required=True)
+    net = Money(required=True)
+    rates = fields.List(fields.Nested(RateOut), required=True)
+    unconverted = fields.List(fields.Nested(UnconvertedOut), required=True,
+                              metadata={"description": "Parts without a rate, in their own currency."})
+
+
+class ConvertedOut(Schema):
+    currency = fields.String(required=True, metadata={"description": "The currency converted into."})
+    conversion = fields.String(required=True, metadata={"description": "daily or monthly (average) rates"})
+    complete = fields.Boolean(required=True, metadata={"description": "false when any part has no rate"})
+
+
+class ConvertedIncomeExpensesOut(ConvertedOut):
+    income = Money(required=True)
+    expenses = Money(required=True)
+    net = Money(required=True)
+    months = fields.List(fields.Nested(ConvertedMonthOut), required=True)
+
+
+class ConvertedCategoryOut(Schema):
+    category = fields.String(required=True, metadata={"description": "'' for uncategorised"})
+    spent = Money(required=True, metadata={"description": "The converted parts only."})
+    rates = fields.List(fields.Nested(RateOut), required=True)
+    unconverted = fields.List(fields.Nested(UnconvertedOut), required=True)
+
+
+class ConvertedSpendingOut(ConvertedOut):
+    spent = Money(required=True)
+    categories = fields.List(fields.Nested(ConvertedCategoryOut), required=True)
+
+
 class MonthOut(Schema):
     month = fields.Date(required=True)
     income = Money(required=True)
@@ -232,15 +296,15 @@ class Report(Schema):
 
 class IncomeExpensesReport(Report):
     data = fields.List(fields.Nested(IncomeExpensesOut), required=True)
+    converted = fields.Nested(ConvertedIncomeExpensesOut, required=True, allow_none=True,
+                              metadata={"description": "With convert_to; null otherwise."})
 
 
 class CategoriesReport(Report):
     data = fields.List(fields.Nested(CategoriesOut), required=True)
+    converted = fields.Nested(ConvertedSpendingOut, required=True, allow_none=True,
+                              metadata={"description": "With convert_to; null otherwise."})
 
-
-
-class ReportQueryWithStep(ReportQuery):
-    step = fields.String(load_default=None, validate=validate.OneOf([MONTHLY, DAILY]))
 
 
 class StatementRowOut(Schema):
@@ -274,12 +338,6 @@ class BalancesOut(Schema):
     accounts = fields.List(fields.Nested(AccountBalancesOut), required=True)
 
 
-class BalancesReport(Report):
-    step = fields.String(required=True)
-    points = fields.List(fields.Date(), required=True)
-    data = fields.List(fields.Nested(BalancesOut), required=True)
-
-
 class NetWorthQuery(Schema):
     currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"),
                              metadata={"description": "Convert into this currency (default: the home currency)."})
@@ -302,3 +360,19 @@ class NetWorthReport(Schema):
     as_of = fields.Date(required=True)
     total = Money(required=True, allow_none=True, metadata={"description": "null when any figure is unconverted"})
     data = fields.List(fields.Nested(HoldingOut), required=True)
+
+
+class ConvertedPointOut(Schema):
+    point = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "The day whose rates are used."})
+    total = Money(required=True, allow_none=True, metadata={"description": "null when any figure is unconverted"})
+    converted_sum = Money(required=True, metadata={"description": "The sum of the converted figures only."})
+    data = fields.List(fields.Nested(HoldingOut), required=True)
+
+
+class BalancesReport(Report):
+    step = fields.String(required=True)
+    points = fields.List(fields.Date(), required=True)
+    data = fields.List(fields.Nested(BalancesOut), required=True)
+    converted = fields.List(fields.Nested(ConvertedPointOut), required=True, allow_none=True,
+                            metadata={"description": "With convert_to: net worth at each point; null otherwise."})

@@ -23,6 +23,7 @@ from dashboard.budgets.services import (
 )
 from dashboard.categories.seeding import seed_categories
 from dashboard.extensions import db
+from dashboard.rates.report_switch import home_currency_report
 from dashboard.models import Account, Category
 
 
@@ -78,10 +79,12 @@ def index():
             db.session.commit()
             flash(f"Budget for {category.name} saved.", "success")
             return redirect(url_for(".index", month=request.args.get("month") or None))
-    report = budget_report(db.session, scope_for(current_user), start, label, date.today())
+    scope = scope_for(current_user)
+    report = budget_report(db.session, scope, start, label, date.today())
     return render_template("budgets/index.html", report=report, form=form, problem=problem,
                            delete_form=DeleteBudgetForm(), start_form=MonthStartForm(start=str(start)),
-                           this_month=month_of(date.today(), start)), 400 if form.errors else 200
+                           this_month=month_of(date.today(), start),
+                           **home_currency_report(scope, None, "budgets", report)), 400 if form.errors else 200
 
 
 @bp.post("/delete")

@@ -18,6 +18,7 @@ class RateSource(StrEnum):
     ECB = "ecb"  # the European Central Bank's reference rates (CSV history or daily XML)
     CSV = "csv"  # a plain date,base,quote,rate file
     MANUAL = "manual"  # entered by hand on the rates page
+    DEMO = "demo"  # the demo user's own made-up rates (dashboard.demo), never published to anyone else
 
 
 class Rate(Money):

@@ -31,11 +31,14 @@ def home_currency_report(scope: Scope, filters, report: str, per_currency=None) 
 
 
 def _converted(scope: Scope, filters, report: str, home: str, per_currency):
-    """``report``: "income_expenses", "categories" or "balances" (which converts the ``per_currency`` report)."""
+    """``report``: "income_expenses", "categories", or "balances" and "budgets" (which convert the
+    ``per_currency`` report)."""
     max_age, today = current_app.config["RATE_MAX_AGE_DAYS"], date.today()
     if report == "balances":
         return converted_reports.converted_balances(db.session, scope, per_currency, home, max_age, today)
+    if report == "budgets":
+        return converted_reports.converted_budgets(db.session, scope, per_currency, home, max_age, today)
     build = {"income_expenses": converted_reports.converted_income_and_expenses,
              "categories": converted_reports.converted_spending_by_category}[report]
     return build(db.session, scope, filters.period, home, income_conversion(current_user), max_age, today,
-                 filters.account_id)
+                 filters.account_id, filters.currency)
