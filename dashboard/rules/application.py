@@ -94,6 +94,21 @@ def categorise_entry(session: Session, account: Account, row: dict, given: Itera
     ensure_categories(session, account.owner_id, [row.get("category")])
 
 
+RULE_INPUTS = ("description", "counterparty", "amount")  # the row's own values that rule conditions read
+
+
+def categorise_edit(session: Session, transaction: Transaction, values: dict) -> dict:
+    """An API edit of a stored row (``values``: the cleaned columns it sets): when it changes what rule
+    conditions read, the owner's rules run again on the row as it will be and fill in what the edit did not
+    set. Returns the values to write; what the caller sent always wins, and a rule that no longer matches
+    clears nothing. (A rule's category joined the owner's list when the rule was saved.)"""
+    if not any(name in values and values[name] != getattr(transaction, name) for name in RULE_INPUTS):
+        return values
+    row = {name: getattr(transaction, name) for name in (*RULE_INPUTS, *CHANGED_COLUMNS)} | values
+    outcome = rulebook_for(session, transaction.owner_id).outcome(row, transaction.account.name)
+    return values | {name: value for name, value in outcome.changes.items() if name not in values}
+
+
 @dataclass(frozen=True)
 class RowChange:
     """One stored row the rules would change: what it is and each column's value before and after."""
