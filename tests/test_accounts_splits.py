@@ -175,6 +175,8 @@ def test_the_category_filter_finds_a_split_row_by_its_parts_and_totals_only_thos
     groceries = auth_client.get(f"/accounts/{account.id}?category=Groceries").get_data(as_text=True)
     assert "Supermarket" in groceries and "Grocer" in groceries
     assert "2 transactions match · GBP: in £0.00, out -£80.25" in _summary(groceries)  # the part, not the 100
+    shown = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Supermarket.*?</tr>", groceries, re.S).group(0)
+    assert re.search(r">split</span>\s*Groceries.*-£60\.25.*Household.*-£39\.75", shown, re.S)  # why it is listed
     household = auth_client.get(f"/accounts/{account.id}?category=Household").get_data(as_text=True)
     assert "Supermarket" in household and "Grocer<" not in household
     assert "1 transaction match · GBP: in £0.00, out -£39.75" in _summary(household)
