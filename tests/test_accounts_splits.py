@@ -215,7 +215,7 @@ def test_bulk_categorise_leaves_split_rows_as_they_are_and_says_so(auth_client, 
     assert verify_totals(db.session) == []
 
 
-def test_applying_rules_to_existing_rows_keeps_a_split_rows_parts(auth_client, db, user):
+def test_applying_rules_to_existing_rows_keeps_a_split_rows_parts(auth_client, runner, db, user):
     from dashboard.rules.application import apply_rules
     from dashboard.rules.services import import_rules
 
@@ -226,6 +226,9 @@ def test_applying_rules_to_existing_rows_keeps_a_split_rows_parts(auth_client, d
                  '{"action": "set_counterparty", "value": "Big Shop"}]}]')
     preview = auth_client.get("/rules/apply").get_data(as_text=True)
     assert "1 split transaction keeps the categories of its parts" in preview
+    dry_run = runner.invoke(args=["rules", "apply", "--user", user.email, "--dry-run"])
+    assert dry_run.output.splitlines()[-2:] == ["matched 1, changed 1 (dry run: nothing was changed)",
+                                                "split transactions that keep their parts' categories: 1"]
     result = apply_rules(db.session, scope, Actor(user.id))
     assert (result.matched, result.changed, result.split_kept) == (1, 1, 1)
     db.session.expire_all()
