@@ -329,6 +329,44 @@ def imported(app, url: str, rows, data: bytes) -> Account:
         return account
 
 
+RULES_COUNT, RULES_REPEAT, RULES_TARGET = 200, int(os.environ.get("BENCH_RULES_REPEAT", "3")), 1.25
+
+
+def rules_import_figure(app, data: bytes, rows: int) -> None:
+    """Issue 17: 200 rules add at most 25 % to an import of ``rows`` rows. A user of their own imports the same
+    file into a new account without rules and with bench_import's 200 rules, alternately (a busy machine slows
+    both alike); the medians of the whole import_file are compared."""
+    from sqlalchemy import delete
+
+    from bench_import import bench_rules  # bench/, beside this script
+    from dashboard.auth.services import create_user
+    from dashboard.models import Rule
+    from dashboard.rules.services import import_rules
+
+    with app.app_context():
+        user = create_user(db.session, "bench-rules@example.com", "bench-password-not-used")
+        db.session.commit()
+        scope, rules, timings = Scope.of_user(user.id), json.dumps(bench_rules(RULES_COUNT)), {False: [], True: []}
+        for number in range(RULES_REPEAT):
+            for with_rules in (False, True):
+                db.session.execute(delete(Rule).where(Rule.owner_id == user.id))
+                if with_rules:
+                    import_rules(db.session, scope, Actor.system(), rules)
+                db.session.commit()
+                started = time.perf_counter()
+                batch = import_file(db.session, scope, Actor.system(), data, "bank.csv", default_currency="GBP",
+                                    account_name=f"Rules bench {number} {'with' if with_rules else 'without'} rules",
+                                    date_order="dmy")
+                timings[with_rules].append(time.perf_counter() - started)
+        categorised = db.session.scalar(select(func.count()).where(Transaction.batch_id == batch.id,
+                                                                   Transaction.category.is_not(None)))
+    plain, ruled = statistics.median(timings[False]), statistics.median(timings[True])
+    say(f"  {RULES_COUNT} rules over {rows:,} rows: {ruled:.1f} s against {plain:.1f} s without "
+        f"({(ruled / plain - 1) * 100:+.0f} %), medians of {RULES_REPEAT}; {categorised:,} rows categorised by the last")
+    at_most(f"import {rows:,} rows with {RULES_COUNT} rules vs none (s)", ruled, plain, "s", RULES_TARGET,
+            note=f"medians of {RULES_REPEAT} alternate imports; {categorised:,} rows categorised by the last")
+
+
 def cli_import_peak(env: dict, rows: int) -> tuple[float, float]:
     """(seconds, peak RSS MB) of `flask import` of a ROWS-row CSV in a process of its own."""
     with tempfile.TemporaryDirectory() as folder:
@@ -561,6 +599,9 @@ def main() -> int:
         if PEER:
             say("peer: Fava")
             peer_figures(rows, browser, base, imported_account.id, WORK / "fava.log")
+
+        say(f"rules: {RULES_COUNT} rules on an import of {IMPORT_ROWS:,} rows")
+        rules_import_figure(app, data, IMPORT_ROWS)
 
         with app.app_context():
             db.session.remove()

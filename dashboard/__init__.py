@@ -90,7 +90,7 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.accounts import bp as accounts_bp
     from dashboard import api
     from dashboard.admin import bp as admin_bp
-    from dashboard.budgets import bp as budgets_bp
+    from dashboard.budgets.routes import bp as budgets_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.categories.routes import bp as categories_bp
     from dashboard.connections import bp as connections_bp

@@ -153,3 +153,86 @@ def test_the_api_shows_the_parts(app, client, db, user):
     assert listed["splits"] == one["splits"] == [
         {"position": 1, "amount": "-70.00", "category": "Groceries", "note": None},
         {"position": 2, "amount": "-30.00", "category": "Household", "note": "bin bags"}]
+
+
+def _summary(page: str) -> str:
+    """The filtered view's count and totals line as a user reads it."""
+    summary = re.search(r'id="result-summary"[^>]*>(.*?)</div>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", summary).split())
+
+
+def _split_shop(db, user):
+    """A 100.00 shop split 60.25 Groceries + 39.75 Household (the row itself says Groceries), a 20.00 grocer."""
+    account, row = _shopping(db, user)
+    factories.add_transactions(db.session, account, [("2025-03-07", "-20.00", "Grocer", "Groceries")])
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
+                      [Part(Decimal("-60.25"), "Groceries"), Part(Decimal("-39.75"), "Household")])
+    return account, row
+
+
+def test_the_category_filter_finds_a_split_row_by_its_parts_and_totals_only_those_parts(auth_client, db, user):
+    account, row = _split_shop(db, user)
+    groceries = auth_client.get(f"/accounts/{account.id}?category=Groceries").get_data(as_text=True)
+    assert "Supermarket" in groceries and "Grocer" in groceries
+    assert "2 transactions match · GBP: in £0.00, out -£80.25" in _summary(groceries)  # the part, not the 100
+    shown = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Supermarket.*?</tr>", groceries, re.S).group(0)
+    assert re.search(r">split</span>\s*Groceries.*-£60\.25.*Household.*-£39\.75", shown, re.S)  # why it is listed
+    household = auth_client.get(f"/accounts/{account.id}?category=Household").get_data(as_text=True)
+    assert "Supermarket" in household and "Grocer<" not in household
+    assert "1 transaction match · GBP: in £0.00, out -£39.75" in _summary(household)
+    lines = list(csv.DictReader(io.StringIO(auth_client.get(
+        f"/accounts/{account.id}/export.csv?category=Household").get_data(as_text=True))))
+    assert [(line["amount"], line["category"]) for line in lines] == [("-39.75", "Household")]
+    api = auth_client.application.test_client()
+    secret = create_token(db.session, Actor.system(), user, "script").secret
+    found = api.get("/api/v1/transactions?category=Household", headers={"Authorization": f"Bearer {secret}"}).json
+    assert [t["id"] for t in found["data"]] == [row.id]
+
+
+def test_an_uncategorised_part_is_found_under_uncategorised(auth_client, db, user):
+    account, row = _shopping(db, user)
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
+                      [Part(Decimal("-70"), "Groceries"), Part(Decimal("-30"), None)])
+    page = auth_client.get(f"/accounts/{account.id}?category=-").get_data(as_text=True)
+    assert "Supermarket" in page and "1 transaction match · GBP: in £0.00, out -£30.00" in _summary(page)
+
+
+def test_bulk_categorise_leaves_split_rows_as_they_are_and_says_so(auth_client, db, user):
+    account, row = _split_shop(db, user)
+    response = auth_client.post(f"/transactions/categorise?account={account.id}&category=Groceries",
+                                data={"every_row": "1", "category": "Food", "next": f"/accounts/{account.id}"},
+                                follow_redirects=True)
+    assert ("Set the category of 1 transaction to Food; left 1 transaction split across categories as it is"
+            in response.get_data(as_text=True))
+    db.session.expire_all()
+    assert [(p.amount, p.category) for p in transaction_splits(db.session, row)] == [
+        (Decimal("-60.25"), "Groceries"), (Decimal("-39.75"), "Household")]
+    assert _spending(db, user) == {"Food": Decimal("20.00"), "Groceries": Decimal("60.25"),
+                                   "Household": Decimal("39.75")}
+    only_split = auth_client.post("/transactions/categorise", data={"ids": [str(row.id)], "category": "Food"},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert "Nothing changed; left 1 transaction split across categories as it is" in only_split
+    assert verify_totals(db.session) == []
+
+
+def test_applying_rules_to_existing_rows_keeps_a_split_rows_parts(auth_client, runner, db, user):
+    from dashboard.rules.application import apply_rules
+    from dashboard.rules.services import import_rules
+
+    account, row = _split_shop(db, user)
+    scope = Scope.of_user(user.id)
+    import_rules(db.session, scope, Actor(user.id), '[{"name": "Shops", "conditions": [{"field": "description", '
+                 '"op": "contains", "value": "super"}], "actions": [{"action": "set_category", "value": "Food"}, '
+                 '{"action": "set_counterparty", "value": "Big Shop"}]}]')
+    preview = auth_client.get("/rules/apply").get_data(as_text=True)
+    assert "1 split transaction keeps the categories of its parts" in preview
+    dry_run = runner.invoke(args=["rules", "apply", "--user", user.email, "--dry-run"])
+    assert dry_run.output.splitlines()[-2:] == ["matched 1, changed 1 (dry run: nothing was changed)",
+                                                "split transactions that keep their parts' categories: 1"]
+    result = apply_rules(db.session, scope, Actor(user.id))
+    assert (result.matched, result.changed, result.split_kept) == (1, 1, 1)
+    db.session.expire_all()
+    assert db.session.get(Transaction, row.id).counterparty == "Big Shop"  # what is not a category still changes
+    assert [p.category for p in transaction_splits(db.session, row)] == ["Groceries", "Household"]
+    assert _spending(db, user) == {"Groceries": Decimal("80.25"), "Household": Decimal("39.75")}
+    assert verify_totals(db.session) == []

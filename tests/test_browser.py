@@ -414,3 +414,54 @@ def test_a_user_sees_a_euro_budget_and_a_report_in_pounds(live_server, browser, 
     expect(page.locator("#income-expenses-converted tfoot")).to_contain_text("£")
     problems += _axe_findings(page, axe_source, "/reports/income-and-expenses?in_home=1")
     assert problems == [] and errors == []
+
+
+def test_a_rule_applied_to_existing_rows_and_to_an_import_reaches_the_budget_page(live_server, browser):
+    """Issue 17's walk: create a rule → apply it to existing rows → import a file → the budget page counts what
+    the rule categorised."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _log_in(page, live_server)
+
+    page.get_by_role("link", name="Rules").first.click()
+    page.get_by_role("link", name="New rule").click()
+    page.get_by_label("Name").fill("Lettings agent")
+    page.locator("#conditions-0-field").select_option("description")
+    page.locator("#conditions-0-op").select_option("contains")
+    page.locator("#conditions-0-value").fill("parkside LETTINGS")  # the demo's rows say "Rent - Parkside Lettings"
+    page.locator("#actions-0-action").select_option("set_category")
+    page.locator("#actions-0-value").fill("Flat")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#apply-counts")).to_contain_text("would change")
+    expect(page.locator("#apply-counts")).not_to_contain_text(" 0 would change")
+    expect(page.locator("#apply-rows")).to_contain_text("Rent - Parkside Lettings")
+    page.locator("#apply-confirm").click()
+    expect(page.get_by_text("Rules matched")).to_be_visible()
+    expect(page.locator("#apply-counts")).to_contain_text("0 would change")
+
+    page.goto(f"{live_server}/")
+    page.locator("#accounts-table").get_by_role("link", name="Everyday Checking").click()
+    page.get_by_role("link", name="Import a file").click()
+    page.get_by_label("Statement file").set_input_files(files=[{
+        "name": "january.csv", "mimeType": "text/csv",
+        "buffer": b"Date,Description,Amount\n2031-01-01,RENT - PARKSIDE LETTINGS,-1200.00\n"
+                  b"2031-01-03,Bookshop,-12.00\n2031-01-20,Parkside Lettings late fee,-30.00\n"}])
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview-rows tbody tr", has_text="RENT - PARKSIDE LETTINGS")).to_contain_text("Flat")
+    page.get_by_role("button", name="Import 3 new transactions").click()
+    expect(page.get_by_role("heading", name="Imported january.csv")).to_be_visible()
+
+    page.get_by_role("link", name="Budgets").first.click()
+    page.get_by_label("Category").select_option(label="Flat")
+    page.get_by_label("Amount a month").fill("1000")
+    page.get_by_label("Only for the month (YYYY-MM)").fill("2031-01")
+    page.get_by_role("button", name="Save budget").click()
+    expect(page.get_by_text("Budget for Flat saved.")).to_be_visible()
+    page.goto(f"{live_server}/budgets/?month=2031-01")
+    line = page.locator("#budget-lines tbody tr", has_text="Flat")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text("£1,230.00")  # the imported rent and fee, categorised by the rule on arrival
+    expect(line).to_contain_text("Over budget by £230.00")
+    assert errors == []

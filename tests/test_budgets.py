@@ -130,8 +130,8 @@ def test_cli_set_and_show(runner, db, user, household):
     shown = runner.invoke(args=["budgets", "show", "--user", user.email, "--month", "2026-03"])
     assert shown.exit_code == 0
     rows = list(csv.reader(io.StringIO(shown.output)))
-    assert rows[0][:5] == ["category", "currency", "budgeted", "spent", "remaining"]
-    assert [r[:5] for r in rows[1:]] == [["Food › Groceries", "GBP", "100.00", "87.10", "12.90"],
+    assert rows[0] == ["category", "currency", "budgeted", "spent", "remaining"]  # DESIGN.md's header, exactly
+    assert rows[1:] == [["Food › Groceries", "GBP", "100.00", "87.10", "12.90"],
                                          ["Rent", "GBP", "900.00", "915.00", "-15.00"]]
 
 

@@ -139,3 +139,34 @@ def test_api_writes_run_the_rules_but_what_the_caller_sent_wins(db, user):
     by_hand = add_transaction(db.session, scope, Actor(user.id), account,
                               {"date": date(2024, 5, 1), "amount": Decimal("-3"), "description": "Coffee"})
     assert (ruled.category, sent.category, by_hand.category) == ("Eating out", "Work", None)
+
+
+def test_api_post_and_patch_run_the_rules_and_what_the_request_sets_wins(client, db, user):
+    from dashboard.api.tokens import create_token
+
+    headers = {"Authorization": f"Bearer {create_token(db.session, Actor.system(), user, 'script').secret}"}
+    account = factories.create_account(db.session, user, "Current", currency="GBP")
+    _rules(db, user, COFFEE, {"name": "Rent", "conditions": [{"field": "description", "op": "contains",
+                                                              "value": "rent"}],
+                              "actions": [{"action": "set_category", "value": "Housing"},
+                                          {"action": "set_counterparty", "value": "Landlord"}]})
+    created = client.post(f"/api/v1/accounts/{account.id}/transactions", headers=headers,
+                          json={"date": "2024-05-01", "description": "Window cleaner", "amount": "-15.00"})
+    assert created.status_code == 201 and created.json["category"] is None
+    row = f"/api/v1/transactions/{created.json['id']}"
+
+    renamed = client.patch(row, json={"description": "Coffee with Sam"}, headers=headers)
+    assert renamed.status_code == 200 and renamed.json["category"] == "Eating out"
+
+    too_dear = client.patch(row, json={"amount": "-45.00"}, headers=headers)  # outside the coffee rule's -20..0
+    assert too_dear.json["category"] == "Eating out"  # a rule that no longer matches clears nothing
+
+    sent = client.patch(row, json={"description": "March rent", "counterparty": "Mrs Jones"}, headers=headers)
+    assert (sent.json["category"], sent.json["counterparty"]) == ("Housing", "Mrs Jones")  # the request's wins
+
+    chosen = client.patch(row, json={"description": "Rent top-up", "category": "Gifts"}, headers=headers)
+    assert (chosen.json["category"], chosen.json["counterparty"]) == ("Gifts", "Landlord")
+
+    noted = client.patch(row, json={"note": "paid late"}, headers=headers)  # rules read no note: nothing re-runs
+    assert (noted.json["category"], noted.json["note"]) == ("Gifts", "paid late")
+    assert verify_totals(db.session) == []

@@ -19,7 +19,7 @@ from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.ledger import SplitError, delete_transactions, insert_transactions, set_splits, update_transactions
 from dashboard.models import Account, AuditEvent, StatedBalance, Transaction, TransactionSplit
 from dashboard.models.accounts import TransactionSource, TransactionStatus
-from dashboard.rules.application import categorise_entry
+from dashboard.rules.application import categorise_edit, categorise_entry
 
 TEXT_FIELDS = {"description": 500, "category": 120, "counterparty": 255, "note": 2000}
 FIELDS = ("date", "description", "amount", "status", *tuple(TEXT_FIELDS)[1:])
@@ -92,14 +92,18 @@ def add_transaction(session: Session, scope: Scope, actor: Actor, account: Accou
 
 
 def update_transaction(session: Session, scope: Scope, actor: Actor, transaction: Transaction, values: dict,
-                       confirmed: bool = False) -> dict:
+                       confirmed: bool = False, run_rules: bool = False) -> dict:
     """Change fields of a transaction the scope may write; returns {field: [old, new]} (audited).
 
     Imported and synced rows keep their date, amount and status (their source
     stated them); a row in a reconciled period changes only when ``confirmed``.
+    With ``run_rules`` (an API write) a change of description, counterparty or
+    amount runs the owner's rules again for the fields ``values`` leaves out.
     """
     scope.check(transaction.owner_id, transaction.account_id, WRITE)
     cleaned = _clean(values)
+    if run_rules:
+        cleaned = categorise_edit(session, transaction, cleaned)
     changes = {field: [getattr(transaction, field), value] for field, value in cleaned.items()
                if getattr(transaction, field) != value}
     if not changes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -16,6 +16,7 @@ from dashboard.accounts.transaction_queries import (
     TransactionFilter,
     filtered_transactions,
     ordered,
+    part_in_category,
 )
 from dashboard.downloads import csv_lines, xlsx_workbook
 from dashboard.formatting import plain_amount
@@ -29,7 +30,8 @@ STREAM_BATCH = 2000
 
 
 def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> Iterator[tuple]:
-    """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database."""
+    """The rows a page with ``filters`` shows, all of them, in its order, streamed from the database; under a
+    category filter, a split row writes only its parts in that category."""
     split = TransactionSplit.id.is_not(None)
     query = filtered_transactions(scope, filters).with_only_columns(
         Account.name, Transaction.date, Transaction.description,
@@ -40,7 +42,7 @@ def export_rows(session: Session, scope: Scope, filters: TransactionFilter) -> I
         case((Account.owner_id == scope.user_id, ""), else_=User.email),  # whose account, when not the user's
         TransactionSplit.position,
     ).join(Account, Account.id == Transaction.account_id).join(User, User.id == Account.owner_id).outerjoin(
-        TransactionSplit, TransactionSplit.transaction_id == Transaction.id)
+        TransactionSplit, and_(TransactionSplit.transaction_id == Transaction.id, part_in_category(filters)))
     ordered_query = ordered(query, filters).order_by(TransactionSplit.position)
     yield from session.execute(ordered_query.execution_options(yield_per=STREAM_BATCH))
 

@@ -19,7 +19,7 @@ from dashboard.access import MANAGE, READ, WRITE, Scope, account_or_404, scope_f
 from dashboard.accounts import bp
 from dashboard.accounts.edits import edit_transaction
 from dashboard.accounts.services import AccountError, open_account
-from dashboard.accounts.splits import transaction_splits
+from dashboard.accounts.splits import parts_by_transaction, transaction_splits
 from dashboard.accounts.share_forms import ShareForm
 from dashboard.accounts.shares import account_shares
 from dashboard.accounts.transfers import transfer_candidates, transfer_other_side
@@ -228,7 +228,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
         bulk_form=BulkCategoryForm(next=request.full_path),
-        categories=categories,
+        categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows]),
         **context,
     )
 

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, and_, case, func, or_, select, true, tuple_
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from dashboard.access import Scope
-from dashboard.models import Account, MonthlyTotal, Transaction
+from dashboard.models import Account, MonthlyTotal, Transaction, TransactionSplit
 from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, Money
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
@@ -160,13 +160,27 @@ def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:
     amounts = _amount_condition(filters)
     if amounts is not None:
         query = query.where(amounts)
-    if filters.category == UNCATEGORISED:
-        query = query.where(Transaction.category.is_(None))
-    elif filters.category:
-        query = query.where(Transaction.category == filters.category)
+    if filters.category:
+        parts = aliased(TransactionSplit)  # apart from the parts an export joins
+        has_parts = select(parts.transaction_id).where(parts.transaction_id == Transaction.id)
+        query = query.where(or_(and_(_in_category(Transaction.category, filters.category), ~has_parts.exists()),
+                                has_parts.where(part_in_category(filters, parts)).exists()))
     if filters.status:
         query = query.where(Transaction.status == filters.status)
     return query
+
+
+def _in_category(column, category: str):
+    return column.is_(None) if category == UNCATEGORISED else column == category
+
+
+def part_in_category(filters: TransactionFilter, parts=TransactionSplit):
+    """The parts of a split row that the category filter asks for (every part when it asks for none).
+
+    A split row is counted part by part, as the reports count it: it matches a category when one of its parts
+    has it (its own category no longer counts), and the filtered totals and the export take only those parts.
+    """
+    return _in_category(parts.category, filters.category) if filters.category else true()
 
 
 def _amount_condition(filters: TransactionFilter):
@@ -209,13 +223,21 @@ class FilteredTotals:
 
 
 def filtered_totals(session: Session, scope: Scope, filters: TransactionFilter) -> list[FilteredTotals]:
-    """The count and the in/out totals of every row the filter matches, per currency (never added across)."""
+    """The count and the in/out totals of every row the filter matches, per currency (never added across); under a
+    category, a split row adds only its parts in that category."""
     rows = filtered_transactions(scope, filters).subquery()
+    entries = select(rows.c.id, rows.c.currency, rows.c.amount)
+    if filters.category:
+        entries = (select(rows.c.id, rows.c.currency,
+                          func.coalesce(TransactionSplit.amount, rows.c.amount, type_=Money()).label("amount"))
+                   .outerjoin(TransactionSplit, and_(TransactionSplit.transaction_id == rows.c.id,
+                                                     part_in_category(filters))))
+    entries = entries.subquery()
     found = session.execute(
-        select(rows.c.currency, func.count(),
-               func.sum(case((rows.c.amount > 0, rows.c.amount), else_=0), type_=Money()),
-               func.sum(case((rows.c.amount < 0, -rows.c.amount), else_=0), type_=Money()))
-        .group_by(rows.c.currency).order_by(rows.c.currency))
+        select(entries.c.currency, func.count(entries.c.id.distinct()),
+               func.sum(case((entries.c.amount > 0, entries.c.amount), else_=0), type_=Money()),
+               func.sum(case((entries.c.amount < 0, -entries.c.amount), else_=0), type_=Money()))
+        .group_by(entries.c.currency).order_by(entries.c.currency))
     return [FilteredTotals(currency, count, money_in, money_out)
             for currency, count, money_in, money_out in found]
 

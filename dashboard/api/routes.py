@@ -151,12 +151,13 @@ def create_transaction(values, account_id: int):
 @errors(403, 404, 409, 412, 415, 422)
 def patch_transaction(values, transaction_id: int):
     """Change a transaction's category, note, description and counterparty; on a manual row also its date, amount
-    and status (the pages' rule). Send the ETag you read as If-Match to refuse a stale write (412); a row in a
-    period the user reconciled answers 409."""
+    and status (the pages' rule). A change of description, counterparty or amount runs your rules again for the
+    fields the request leaves out (what it sends always wins). Send the ETag you read as If-Match to refuse a
+    stale write (412); a row in a period the user reconciled answers 409."""
     row = transaction_or_404(db.session, scope(), transaction_id, WRITE)
     check_if_match(_transaction(row))
     try:
-        update_transaction(db.session, scope(), actor(), row, values)
+        update_transaction(db.session, scope(), actor(), row, values, run_rules=True)
     except TransactionError as error:
         raise Conflict(str(error)) from None
     db.session.commit()

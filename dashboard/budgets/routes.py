@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from dashboard.access import scope_for
 from dashboard.audit import Actor
-from dashboard.budgets import bp
 from dashboard.budgets.forms import BudgetForm, DeleteBudgetForm, MonthStartForm
 from dashboard.budgets.months import month_of, parse_month, start_day_of
 from dashboard.budgets.services import (
@@ -25,6 +24,8 @@ from dashboard.categories.seeding import seed_categories
 from dashboard.extensions import db
 from dashboard.rates.report_switch import home_currency_report
 from dashboard.models import Account, Category
+
+bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
 
 def _actor() -> Actor:

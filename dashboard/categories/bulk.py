@@ -19,9 +19,13 @@ from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.categories.seeding import ensure_categories
 from dashboard.categories.services import clean_name
 from dashboard.ledger import update_transactions
-from dashboard.models import AuditEvent, Transaction
+from dashboard.models import AuditEvent, Transaction, TransactionSplit
 
 CHUNK = 5_000
+
+
+def _transactions(count: int) -> str:
+    return f"{count} transaction{'s' if count != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -29,32 +33,43 @@ class BulkResult:
     changed: int
     category: str | None
     event_id: int | None  # the audit event an undo reads; None when nothing changed
+    split_kept: int = 0  # split rows left as they are: their parts carry the categories
 
     @property
     def message(self) -> str:
-        rows = f"{self.changed} transaction{'s' if self.changed != 1 else ''}"
         if not self.changed:
-            return "Nothing changed: every chosen transaction already has that category."
-        if self.category is None:
-            return f"Cleared the category of {rows}"
-        return f"Set the category of {rows} to {self.category}"
+            done = "Nothing changed" if self.split_kept else \
+                "Nothing changed: every chosen transaction already has that category"
+        elif self.category is None:
+            done = f"Cleared the category of {_transactions(self.changed)}"
+        else:
+            done = f"Set the category of {_transactions(self.changed)} to {self.category}"
+        if self.split_kept:
+            done += (f"; left {_transactions(self.split_kept)} split across categories as "
+                     f"{'they are' if self.split_kept != 1 else 'it is'} (change the parts on the transaction's page)")
+        return done
 
 
 def categorise_rows(session: Session, scope: Scope, actor: Actor, category: str | None, *,
                     ids: Sequence[int] | None = None, matching: Select | None = None) -> BulkResult:
     """Set ``category`` (None or blank clears it) on the chosen ``ids`` (404/403 if any may not change), or on
     every row of ``matching`` (the current filter's SELECT of transactions, ``filtered_transactions``) that the
-    scope may change. Audited with what each row had before."""
+    scope may change. Split rows are left as they are (counted in ``split_kept``): their parts keep their
+    categories. Audited with what each row had before."""
     category = clean_name(category) if category and category.strip() else None
+    split = select(TransactionSplit.transaction_id).where(TransactionSplit.transaction_id == Transaction.id).exists()
+    columns = (Transaction.id, Transaction.owner_id, Transaction.category, split)
     if ids is not None:
         chosen = transaction_ids_or_404(session, scope, ids, need=WRITE)
-        query = select(Transaction.id, Transaction.owner_id, Transaction.category).where(Transaction.id.in_(chosen))
+        query = select(*columns).where(Transaction.id.in_(chosen))
     else:
-        query = (matching.where(scope.rows(Transaction, WRITE))
-                 .with_only_columns(Transaction.id, Transaction.owner_id, Transaction.category))
+        query = matching.where(scope.rows(Transaction, WRITE)).with_only_columns(*columns)
     before: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for row_id, owner_id, current in session.execute(query):
-        if current != category:
+    split_kept = 0
+    for row_id, owner_id, current, is_split in session.execute(query):
+        if is_split:  # the parts carry the categories the totals count; one category would undo the split
+            split_kept += 1
+        elif current != category:
             before[owner_id][current or ""].append(row_id)
     changed, event_id = 0, None
     for owner_id, groups in before.items():
@@ -66,7 +81,7 @@ def categorise_rows(session: Session, scope: Scope, actor: Actor, category: str 
                              target=f"transactions:{len(owned)}",
                              details={"ids": owned, "category": category, "before": dict(groups)})
         event_id = event.id if owner_id == scope.user_id or event_id is None else event_id
-    return BulkResult(changed, category, event_id)
+    return BulkResult(changed, category, event_id, split_kept)
 
 
 def bulk_change_or_404(session: Session, scope: Scope, event_id: int) -> AuditEvent:

@@ -58,10 +58,12 @@ def apply_command(email: str, account_name: str | None, dry_run: bool):
                              change.changes.items())
             click.echo(f"{change.transaction_id},{change.date.isoformat()},{change.description}: {what}")
         click.echo(f"matched {result.matched}, changed {result.changed} (dry run: nothing was changed)")
-        return
-    result = apply_rules(db.session, scope, Actor.system(), account_id)
-    db.session.commit()
-    click.echo(f"matched {result.matched}, changed {result.changed}")
+    else:
+        result = apply_rules(db.session, scope, Actor.system(), account_id)
+        db.session.commit()
+        click.echo(f"matched {result.matched}, changed {result.changed}")
+    if result.split_kept:
+        click.echo(f"split transactions that keep their parts' categories: {result.split_kept}")
 
 
 COMMANDS = (rules_cli,)

@@ -21,7 +21,7 @@ from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.categories.mapping import SourceCategories
 from dashboard.categories.seeding import ensure_categories
 from dashboard.ledger import update_transactions
-from dashboard.models import Account, Rule, Transaction
+from dashboard.models import Account, Rule, Transaction, TransactionSplit
 from dashboard.models.categories import CategorySource
 from dashboard.rules.definitions import RuleDefinition, rule_from_json
 from dashboard.rules.matching import Outcome, Rulebook
@@ -94,6 +94,21 @@ def categorise_entry(session: Session, account: Account, row: dict, given: Itera
     ensure_categories(session, account.owner_id, [row.get("category")])
 
 
+RULE_INPUTS = ("description", "counterparty", "amount")  # the row's own values that rule conditions read
+
+
+def categorise_edit(session: Session, transaction: Transaction, values: dict) -> dict:
+    """An API edit of a stored row (``values``: the cleaned columns it sets): when it changes what rule
+    conditions read, the owner's rules run again on the row as it will be and fill in what the edit did not
+    set. Returns the values to write; what the caller sent always wins, and a rule that no longer matches
+    clears nothing. (A rule's category joined the owner's list when the rule was saved.)"""
+    if not any(name in values and values[name] != getattr(transaction, name) for name in RULE_INPUTS):
+        return values
+    row = {name: getattr(transaction, name) for name in (*RULE_INPUTS, *CHANGED_COLUMNS)} | values
+    outcome = rulebook_for(session, transaction.owner_id).outcome(row, transaction.account.name)
+    return values | {name: value for name, value in outcome.changes.items() if name not in values}
+
+
 @dataclass(frozen=True)
 class RowChange:
     """One stored row the rules would change: what it is and each column's value before and after."""
@@ -112,6 +127,7 @@ class RowChange:
 class ApplyResult:
     matched: int = 0
     changes: list[RowChange] = field(default_factory=list)
+    split_kept: int = 0  # split rows whose category a rule would set: their parts keep their categories
 
     @property
     def changed(self) -> int:
@@ -122,7 +138,9 @@ def apply_preview(session: Session, scope: Scope, account_id: int | None = None,
                   rule_ids: Sequence[int] | None = None) -> ApplyResult:
     """Which of the owner's rows (in one account, or all) the rules would change, and how; writes nothing.
 
-    ``rule_ids`` narrows the run to those rules (still in their order).
+    ``rule_ids`` narrows the run to those rules (still in their order). A split row keeps its parts'
+    categories (a rule's category would be the row's, which no total counts): it is counted in
+    ``split_kept``, and its counterparty and note still change.
     """
     rules = stored_rules(session, scope.owner_id)
     if rule_ids is not None:
@@ -133,13 +151,14 @@ def apply_preview(session: Session, scope: Scope, account_id: int | None = None,
         return result
     query = (select(Transaction.id, Transaction.date, Transaction.description, Transaction.amount,
                     Transaction.currency, Transaction.counterparty, Transaction.note, Transaction.category,
-                    Account.name)
+                    Account.name, select(TransactionSplit.transaction_id)
+                    .where(TransactionSplit.transaction_id == Transaction.id).exists())
              .join(Account, Account.id == Transaction.account_id)
              .where(scope.rows(Transaction, WRITE), Transaction.owner_id == scope.owner_id)
              .order_by(Transaction.date.desc(), Transaction.id.desc()))
     if account_id is not None:
         query = query.where(Transaction.account_id == account_id)
-    for row_id, day, description, amount, currency, counterparty, note, category, account_name in \
+    for row_id, day, description, amount, currency, counterparty, note, category, account_name, split in \
             session.execute(query.execution_options(yield_per=CHUNK_ROWS)):
         values = {"description": description, "amount": amount, "counterparty": counterparty, "note": note,
                   "category": category}
@@ -149,6 +168,8 @@ def apply_preview(session: Session, scope: Scope, account_id: int | None = None,
         result.matched += 1
         changes = {name: (values[name], outcome.changes[name]) for name in CHANGED_COLUMNS
                    if name in outcome.changes and outcome.changes[name] != values[name]}
+        if split and changes.pop("category", None):
+            result.split_kept += 1
         if changes:
             result.changes.append(RowChange(row_id, day, description, amount, currency, account_name, changes,
                                             tuple(r.name for r in outcome.matched)))
@@ -171,6 +192,6 @@ def apply_rules(session: Session, scope: Scope, actor: Actor, account_id: int | 
                                                     if "category" in c.changes})
     record_event(session, AuditAction.RULE_APPLY, actor, owner_id=scope.owner_id, target="rules",
                  details={"account_id": account_id, "rule_ids": list(rule_ids) if rule_ids is not None else None,
-                          "matched": result.matched, "changed": result.changed,
+                          "matched": result.matched, "changed": result.changed, "split_kept": result.split_kept,
                           "ids": [c.transaction_id for c in result.changes][:1000]})
     return result

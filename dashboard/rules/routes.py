@@ -115,8 +115,10 @@ def apply():
     if request.method == "POST" and form.validate():
         result = apply_rules(db.session, scope, _actor(), account.id if account else None, rule_ids)
         db.session.commit()
+        kept = (f"; {result.split_kept} split transaction{'s' if result.split_kept != 1 else ''} kept "
+                f"the categories of {'their' if result.split_kept != 1 else 'its'} parts" if result.split_kept else "")
         flash(f"Rules matched {result.matched} transaction{'s' if result.matched != 1 else ''} "
-              f"and changed {result.changed}.", "success")
+              f"and changed {result.changed}{kept}.", "success")
         return redirect(url_for(".apply", account=account.id if account else None, rule=rule.id if rule else None))
     result = apply_preview(db.session, scope, account.id if account else None, rule_ids)
     return render_template("rules/apply.html", result=result, changes=result.changes[:PREVIEW_LIMIT],
