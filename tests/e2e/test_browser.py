@@ -1,64 +1,23 @@
 """A real Chromium walks every page a signed-in admin can reach, at 1280 and 390 px: no failed request, no console
 error, no serious or critical axe-core finding; and does what people do on a phone and with a keyboard.
 
-Every page's screenshots go to ``SCREENSHOT_DIR`` (default ``tests/browser/screenshots``, kept by CI);
+Every page's screenshots go to ``SCREENSHOT_DIR`` (default ``tests/e2e/browser/screenshots``, kept by CI);
 ``make screenshots`` writes the README's pictures into ``docs/`` from the demo data.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 MAX_PAGES = 40
 NOT_PAGES = ("/logout", "/static/")
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
-BROWSER_TESTS = Path(__file__).parent / "browser"
-AXE = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"  # `npm ci --prefix tests/browser` (make test)
 AXE_BLOCKING = ("serious", "critical")
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or BROWSER_TESTS / "screenshots")
-
-
-@pytest.fixture
-def live_server(committed, app, db):
-    seed_demo(db.session, 400)
-    db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    if not AXE.exists():
-        pytest.fail(f"axe-core is not installed at {AXE}: run `npm ci --prefix tests/browser` (make test does)")
-    return AXE.read_text()
 
 
 def _log_in(page, base: str) -> None:
