@@ -96,6 +96,7 @@ def test_a_filtered_view_shows_its_count_and_in_out_net_totals(auth_client, db, 
     assert "3 transactions match" in summary
     assert "in £400.00, out -£370.00, net £30.00" in summary
     assert _summary(_get(auth_client, f"/accounts/{account.id}")).startswith("6 transactions")
+    assert _summary(_get(auth_client, f"/accounts/{account.id}?q=rent")).startswith("1 transaction matches ·")
 
 
 def test_from_after_to_says_so_and_a_bad_value_stays_in_its_field(auth_client, db, user):
