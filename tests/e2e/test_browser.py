@@ -239,6 +239,10 @@ def test_on_a_phone_balances_show_filters_fold_and_charts_stay_legible(live_serv
     amount = page.locator("#recurring-payments thead th").filter(has_text="Amount").bounding_box()
     assert amount["x"] + amount["width"] <= phone["width"]
 
+    page.goto(f"{live_server}/reports/income-and-expenses")
+    net = page.locator(".report-table thead th").filter(has_text=re.compile("^Net$")).first.bounding_box()
+    assert net["x"] + net["width"] <= phone["width"]
+
     page.goto(f"{live_server}/reports/balances", wait_until="networkidle")
     chart = page.locator("canvas").first.bounding_box()
     assert chart["height"] >= 250, chart  # not a flat line under a tall legend
