@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 
 INSTALLED := $(VENV)/.installed
-AXE := tests/browser/node_modules/axe-core/axe.min.js
+AXE := tests/e2e/browser/node_modules/axe-core/axe.min.js
 DEMO_DB := instance/dashboard.db
 
 .PHONY: install run reset-demo test screenshots bench load lock audit clean
@@ -23,8 +23,8 @@ $(INSTALLED): pyproject.toml requirements.lock | $(BIN)/python
 install: $(INSTALLED)
 
 # axe-core for the browser suite's accessibility checks (injected by the tests, never served).
-$(AXE): tests/browser/package.json tests/browser/package-lock.json
-	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+$(AXE): tests/e2e/browser/package.json tests/e2e/browser/package-lock.json
+	npm ci --prefix tests/e2e/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Re-pin every dependency from a clean install of pyproject.toml's ranges (then run `make test`).
@@ -53,7 +53,7 @@ test: install $(AXE)
 
 # The README's pictures (docs/screenshot.png, docs/screenshot-phone.png), drawn by the browser suite from demo data.
 screenshots: install $(AXE)
-	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_browser.py -k "readme_screenshots and sqlite"
+	SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/e2e/test_browser.py -k "readme_screenshots and sqlite"
 
 # The whole benchmark in one run (under 20 minutes at the default BENCH_ROWS=1000000; BENCH_ROWS=100000 for a quick
 # one; BENCH_PEER=0 leaves out Fava): writes bench/results.json and prints one table. See bench/bench.py.
@@ -65,4 +65,4 @@ load: install
 	$(BIN)/python bench/load_test.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis tests/browser/node_modules
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis tests/e2e/browser/node_modules

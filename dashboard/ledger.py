@@ -26,7 +26,7 @@ from dashboard.access import WRITE, Scope
 from dashboard.models import ImportBatch, MonthlyTotal, Transaction, TransactionSplit
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
-from dashboard.search import transaction_search_text
+from dashboard.search import description_key, transaction_search_text
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -108,6 +108,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
     for row in rows:
         row["search_text"] = transaction_search_text(row.get("description"), row.get("counterparty"),
                                                      row.get("note"), row.get("external_id"))
+        row["description_key"] = description_key(row.get("description"))
         row.setdefault("source", TransactionSource.IMPORT.value)
     if session.get_bind().dialect.name == "postgresql":
         inserted = _insert_through_copy(session, rows)
@@ -125,11 +126,11 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
 
 
 COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", "amount", "currency", "status",
-                "category", "counterparty", "nominal_code", "note", "search_text", "batch_id", "source",
-                "stated_balance")
+                "category", "counterparty", "nominal_code", "note", "search_text", "description_key", "batch_id",
+                "source", "stated_balance")
 MONEY_COLUMNS = ("amount", "stated_balance")
 COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": "",
-                 "source": TransactionSource.IMPORT.value}
+                 "description_key": "", "source": TransactionSource.IMPORT.value}
 
 
 def _insert_through_copy(session: Session, rows: Sequence[dict]) -> int:
@@ -262,6 +263,8 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
                                                values.get("counterparty", counterparty), values.get("note", note),
                                                external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
+    if "description" in values:
+        values["description_key"] = description_key(values["description"])
     if "amount" in values and session.scalar(select(exists().where(
             *criteria, TransactionSplit.transaction_id == Transaction.id, Transaction.amount != values["amount"]))):
         raise SplitError("This transaction is split: change its parts, or remove the split, before its amount.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 
 GENERATED_ID_PREFIX = "h:"  # a content hash (importers.identity): nothing a person would search for
+DESCRIPTION_KEY_LENGTH = 100
 
 
 def folded_text(*parts: str | None) -> str:
@@ -15,6 +16,12 @@ def search_text(*parts: str | None) -> str:
     """Folded text without accents, so "cafe" finds "Café Nero" and "CAFÉ" on either engine."""
     decomposed = unicodedata.normalize("NFKD", folded_text(*parts))
     return unicodedata.normalize("NFKC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def description_key(description: str | None) -> str:
+    """The description order's key: the description's start without case or accents ("Café" sorts with "cafe",
+    "iCloud" after "Harrods"). Short, so the index stays small and page cursors short."""
+    return search_text(description)[:DESCRIPTION_KEY_LENGTH]
 
 
 def reference(external_id: str | None) -> str | None:

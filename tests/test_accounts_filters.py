@@ -5,6 +5,8 @@ import re
 
 from sqlalchemy import select
 
+from dashboard.access import Scope
+from dashboard.ledger import update_transactions
 from dashboard.models import Transaction
 from tests import factories
 from tests.html_tables import page_tables
@@ -54,6 +56,27 @@ def test_smallest_amount_first_is_by_size_and_description_order_ignores_case(aut
         "Salary", "Rent", "Refund", "iCloud storage", "Electricity", "Café Nero"]
 
 
+def test_description_order_ignores_case_and_accents_and_only_the_description_counts(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Sorted")
+    factories.add_transactions(db.session, account, [
+        ("2024-01-01", "-1", "Zebra"), ("2024-01-02", "-1", "iCloud"), ("2024-01-03", "-1", "Café"),
+        ("2024-01-04", "-1", "cafe"), ("2024-01-05", "-1", "Cafe Nero"), ("2024-01-06", "-1", "Éclair")])
+    # The counterparty is searched, but it does not move a row in the description order ("cafe zed" sorted
+    # after "cafe nero" when the order read the search text).
+    zebra, cafe = (db.session.scalar(select(Transaction.id).where(Transaction.description == name))
+                   for name in ("Zebra", "cafe"))
+    update_transactions(db.session, Scope.of_user(user.id), [cafe], counterparty="Zed Ltd")
+    url = f"/accounts/{account.id}?sort="
+    assert _descriptions(_get(auth_client, url + "description")) == [
+        "Café", "cafe", "Cafe Nero", "Éclair", "iCloud", "Zebra"]  # equal keys keep the order they came in
+    assert _descriptions(_get(auth_client, url + "-description")) == [
+        "Zebra", "iCloud", "Éclair", "Cafe Nero", "cafe", "Café"]
+    assert _descriptions(_get(auth_client, "/transactions?sort=description"))[:2] == ["Café", "cafe"]
+    # An edited description takes its new place.
+    update_transactions(db.session, Scope.of_user(user.id), [zebra], description="ábaco")
+    assert _descriptions(_get(auth_client, url + "description"))[0] == "ábaco"
+
+
 def test_search_ignores_accents_and_covers_notes_and_references(auth_client, db, user):
     account = _account(db, user)
     factories.add_transactions(db.session, account, [("2024-03-07", "-9.99", "Card payment")],
@@ -73,6 +96,7 @@ def test_a_filtered_view_shows_its_count_and_in_out_net_totals(auth_client, db, 
     assert "3 transactions match" in summary
     assert "in £400.00, out -£370.00, net £30.00" in summary
     assert _summary(_get(auth_client, f"/accounts/{account.id}")).startswith("6 transactions")
+    assert _summary(_get(auth_client, f"/accounts/{account.id}?q=rent")).startswith("1 transaction matches ·")
 
 
 def test_from_after_to_says_so_and_a_bad_value_stays_in_its_field(auth_client, db, user):

@@ -122,7 +122,7 @@ def test_twelve_months_and_the_total_fit_a_1280_pixel_page(committed, app, db, u
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     ledger = factories.create_account(db.session, user, "Ledger", "GBP", type=AccountType.LEDGER)
     factories.add_rows(db.session, ledger, [

@@ -23,14 +23,13 @@ from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, Money
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
 
-# Amounts sort by size (money in and out alike) and descriptions by the start of their folded search text
-# (case and accents ignored, the same on both engines; a short prefix keeps cursors short, the id breaks ties).
+# Amounts sort by size (money in and out alike) and descriptions by their key (case and accents ignored, the
+# same on both engines, see dashboard.search.description_key; the id breaks ties).
 # SORT_KEYS reads the same value from a row for the page's cursors.
-TEXT_SORT_PREFIX = 100
 SORT_COLUMNS = {"date": Transaction.date, "amount": func.abs(Transaction.amount, type_=Money()),
-                "description": func.substr(Transaction.search_text, 1, TEXT_SORT_PREFIX)}
+                "description": Transaction.description_key}
 SORT_KEYS = {"date": lambda row: row.date, "amount": lambda row: abs(row.amount),
-             "description": lambda row: row.search_text[:TEXT_SORT_PREFIX]}
+             "description": lambda row: row.description_key}
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 UNCATEGORISED = "-"
@@ -88,7 +87,7 @@ class TableRow:
     transfer_id: int | None
     batch_id: int | None
     source: str
-    search_text: str  # the description order's key (see SORT_KEYS)
+    description_key: str  # the description order's key (see SORT_KEYS)
     account: AccountLabel | None = None  # on the all-accounts table only
 
 

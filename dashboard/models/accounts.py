@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.models.base import Base, Money
+from dashboard.search import DESCRIPTION_KEY_LENGTH
 
 
 class AccountSource(StrEnum):
@@ -104,9 +105,9 @@ class Transaction(Base):
         Index("ix_transactions_transfer_id", "transfer_id"),
         # Sorting the transaction table by amount or description without reading every row.
         Index("ix_transactions_account_amount_id", "account_id", "amount", "id"),
-        Index("ix_transactions_account_description_id", "account_id", "description", "id"),
+        Index("ix_transactions_account_description_key_id", "account_id", "description_key", "id"),
         Index("ix_transactions_owner_amount_id", "owner_id", "amount", "id"),
-        Index("ix_transactions_owner_description_id", "owner_id", "description", "id"),
+        Index("ix_transactions_owner_description_key_id", "owner_id", "description_key", "id"),
         # Substring search: a pg_trgm GIN index on PostgreSQL. SQLite cannot use an index for
         # LIKE '%x%' and gets a plain one, only so both engines' schemas match the models.
         Index("ix_transactions_search_text_trgm", "search_text", postgresql_using="gin",
@@ -137,6 +138,11 @@ class Transaction(Base):
     stated_balance: Mapped[Decimal | None] = mapped_column(Money)
     # Case-folded description and counterparty: Unicode-aware search on both engines.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The description order: dashboard.search.description_key, compared byte by byte on both engines (the "C"
+    # collation on PostgreSQL, whatever the database's locale), so both order and page it the same way.
+    description_key: Mapped[str] = mapped_column(
+        String(DESCRIPTION_KEY_LENGTH).with_variant(String(DESCRIPTION_KEY_LENGTH, collation="C"), "postgresql"),
+        default="", server_default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(16), default=TransactionSource.IMPORT,
                                         server_default=TransactionSource.IMPORT.value)
