@@ -161,6 +161,10 @@ def test_the_login_offers_a_passkey_beside_the_code_and_signs_in_with_it(app, us
     page = _fresh(app, client, "GET", "/settings/two-factor").get_data(as_text=True)
     secret = page.split('id="totp-key"')[1].split('value="')[1].split('"')[0]
     _fresh(app, client, "POST", "/settings/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    _fresh(app, client, "POST", "/settings/two-factor/passkeys/options")
+    bad = _fresh(app, client, "POST", "/settings/two-factor/passkeys", data={"name": "Laptop", "credential": "{}"})
+    assert bad.status_code == 422 and "the browser&#39;s answer was not valid" in bad.get_data(as_text=True)
+    assert 'name="credential" type="hidden" value=""' in bad.get_data(as_text=True)  # the next try starts anew
     authenticator = SoftwareAuthenticator()
     options = _fresh(app, client, "POST", "/settings/two-factor/passkeys/options")
     assert options.status_code == 200 and options.json["rp"]["id"] == RP_ID

@@ -174,6 +174,7 @@ def add_passkey():
     db.session.commit()  # a challenge used up stays used
     if not is_enrolled(db.session, current_user.id):
         return redirect(url_for("settings.two_factor"))
+    form.credential.data = ""  # the next try makes a new answer for a new challenge
     return _enrolled_page(TwoFactorOffForm(), form), 422
 
 
