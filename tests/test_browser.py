@@ -460,6 +460,8 @@ def test_a_passkey_is_enrolled_and_then_signs_in_as_the_second_factor(live_serve
     _password_step(page, base)
     expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
     expect(page.get_by_label("Code")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "login-code-passkey-1280.png")
     page.route("**/login/passkey/options", offer_the_removed_passkey)
     page.get_by_role("button", name="Use a passkey").click()
     expect(page.get_by_role("alert").filter(has_text="not registered to your account")).to_be_visible()
@@ -492,5 +494,6 @@ def test_a_passkey_is_enrolled_and_then_signs_in_as_the_second_factor(live_serve
     page.goto(f"{base}/settings/two-factor")
     phone_row = page.locator("#passkeys tbody tr", has_text="Phone")
     expect(phone_row).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC"))
+    page.screenshot(path=SCREENSHOTS / "settings-two-factor-passkeys-1280.png", full_page=True)
     assert errors == []
     context.close()
