@@ -111,18 +111,27 @@ def _pending_user() -> tuple[User | None, dict]:
     return user, pending
 
 
+def _second_step():
+    """The pending login's user and its details, or where to go instead: home when signed in already, the login
+    when no password was checked in this browser moments ago."""
+    if current_user.is_authenticated:
+        return None, {}, redirect(url_for("accounts.overview"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Please log in again.", "info")
+        return None, {}, redirect(url_for("auth.login"))
+    return user, pending, None
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_code_user)
 def login_code():
     """The second step: a TOTP code or a recovery code, after the password."""
-    if current_user.is_authenticated:
-        return redirect(url_for("accounts.overview"))
-    user, pending = _pending_user()
-    if user is None:
-        session.pop(PENDING, None)
-        flash("Please log in again.", "info")
-        return redirect(url_for("auth.login"))
+    user, pending, elsewhere = _second_step()
+    if elsewhere is not None:
+        return elsewhere
     form = CodeForm()
     if form.validate_on_submit():
         method = verify_second_factor(db.session, user, form.code.data)
@@ -167,13 +176,9 @@ def login_passkey_options():
 @limiter.limit(_login_rate_limit, deduct_when=_failed, key_func=_code_user)
 def login_passkey():
     """The second step with a passkey instead of a code; a refusal counts like a wrong code."""
-    if current_user.is_authenticated:
-        return redirect(url_for("accounts.overview"))
-    user, pending = _pending_user()
-    if user is None:
-        session.pop(PENDING, None)
-        flash("Please log in again.", "info")
-        return redirect(url_for("auth.login"))
+    user, pending, elsewhere = _second_step()
+    if elsewhere is not None:
+        return elsewhere
     actor = Actor(user.id, request.remote_addr)
     form = PasskeyLoginForm()
     message = "Use your passkey first."

@@ -77,7 +77,8 @@ def _failed(response) -> bool:
 @login_required
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_two_factor_key)
 def two_factor():
-    """Enrol (the QR code, the key as text, a first code to confirm) or, once on, manage recovery codes."""
+    """Enrol (the QR code, the key as text, a first code to confirm) or, once on, manage recovery codes and
+    passkeys."""
     credential = credential_of(db.session, current_user.id)
     if credential is not None and credential.confirmed_at is not None:
         return _enrolled_page(TwoFactorOffForm(), PasskeyForm())
