@@ -139,6 +139,11 @@ class Config:
         # Webhook signing secrets, comma-separated: every one is accepted (Teller rotates them).
         self.TELLER_SIGNING_SECRET = env_value("TELLER_SIGNING_SECRET")
         self.REDIS_URL = env_value("REDIS_URL")
+        # Passkeys (WebAuthn): the relying party's id (a domain, the site's host or a parent of it) and the
+        # origin the browser reports; when not set, both come from the request's host (behind TRUSTED_PROXIES).
+        self.WEBAUTHN_RP_ID = env_value("WEBAUTHN_RP_ID")
+        self.WEBAUTHN_ORIGIN = env_value("WEBAUTHN_ORIGIN")
+        self.WEBAUTHN_RP_NAME = env_value("WEBAUTHN_RP_NAME", "Financial Dashboard")
         # Profit-and-loss nominal-code ranges: None for those of the Sage 50 UK kinds, or as JSON a list of
         # {"key", "label", "low", "high", "kind": "revenue" | "direct" | "overhead"}.
         self.PNL_RANGES = pnl_ranges()

@@ -44,6 +44,8 @@ class AuditAction(StrEnum):
     TWO_FACTOR_ENABLE = "two_factor.enable"
     TWO_FACTOR_DISABLE = "two_factor.disable"
     TWO_FACTOR_RECOVERY_CODES = "two_factor.recovery_codes"  # a new set, the old ones void
+    TWO_FACTOR_PASSKEY_ADDED = "two_factor.passkey_added"
+    TWO_FACTOR_PASSKEY_REMOVED = "two_factor.passkey_removed"
     SHARE_ADD = "share.add"
     SHARE_REMOVE = "share.remove"
     ACCOUNT_CREATE = "account.create"

@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import select
 
+from dashboard.auth import two_factor
 from dashboard.models import AuditEvent, User
 from dashboard.models.users import Role
 from tests import factories
@@ -112,3 +113,24 @@ def test_create_is_audited(runner, db):
                 input=NEW_PASSWORD + "\n").exit_code == 0
     event, = _events(db, "user.create")
     assert event.target == "new@example.com" and event.details == {"role": "viewer"} and event.actor_id is None
+
+
+def test_require_2fa_turns_the_requirement_on_and_off_audited(runner, db, client, user):
+    result = _run(runner, "require-2fa", "on")
+    assert result.exit_code == 0 and "two-factor sign-in is now required of everyone" in result.output
+    assert two_factor.two_factor_required(db.session)
+    again = _run(runner, "require-2fa", "on")
+    assert again.exit_code == 0 and "already required" in again.output
+    event, = _events(db, "installation.setting")
+    assert (event.actor_id, event.target, event.details) == (None, "require_two_factor", {"value": True})
+    assert factories.log_in(client, user.email).headers["Location"].endswith("/settings/two-factor")
+    off = _run(runner, "require-2fa", "off")
+    assert off.exit_code == 0 and "now each user's choice" in off.output
+    assert not two_factor.two_factor_required(db.session)
+    assert len(_events(db, "installation.setting")) == 2
+
+
+def test_require_2fa_refuses_anything_but_on_or_off(runner, db):
+    result = _run(runner, "require-2fa", "yes")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "'on'" in result.output

@@ -18,8 +18,8 @@ from dashboard.auth.sessions import start_session
 from dashboard.categories.bulk import categorise_rows
 from dashboard.categories.services import categories_of
 from dashboard.models import (
-    Account, AccountShare, ApiToken, Category, CategoryMapping, ImportBatch, MonthlyTotal, Rule, Transaction,
-    UserSession,
+    Account, AccountShare, ApiToken, Category, CategoryMapping, ImportBatch, MonthlyTotal, Passkey, Rule,
+    Transaction, UserSession,
 )
 from dashboard.rules.definitions import rule_from_json
 from dashboard.rules.services import create_rule
@@ -37,6 +37,7 @@ ID_ARGUMENTS = {
     "rule_id": "rule",
     "event_id": "bulk_change",
     "session_id": "session",
+    "passkey_id": "passkey",
 }
 PLACEHOLDER = "4000"  # for arguments that are not ids, such as a nominal code
 SKIPPED_METHODS = {"OPTIONS"}  # answered by Flask itself for any matching URL
@@ -63,10 +64,14 @@ def _owned_objects(db, user, prefix: str) -> dict[str, int]:
                               category_id=categories_of(db.session, scope)[0].id)
     db.session.add(mapping)
     bulk = categorise_rows(db.session, scope, Actor(user.id), "Coffee", ids=[transaction_id])
+    passkey = Passkey(user_id=user.id, credential_id=f"{prefix} credential".encode(), public_key=b"\xa5",
+                      name=f"{prefix} passkey")
+    db.session.add(passkey)
     db.session.commit()
     return {"account": account.id, "transaction": transaction_id, "batch": batch.id, "user": user.id,
             "token": token.id, "category": mapping.category_id, "mapping": mapping.id, "rule": rule.id,
-            "bulk_change": bulk.event_id, "session": session_id}
+            "bulk_change": bulk.event_id, "session": session_id,
+            "passkey": passkey.id}
 
 
 def _snapshot(db, owner_id: int) -> list:
@@ -74,9 +79,9 @@ def _snapshot(db, owner_id: int) -> list:
     db.session.expire_all()
     state = []
     for model in (Account, Transaction, ImportBatch, MonthlyTotal, ApiToken, Category, CategoryMapping, Rule,
-                  UserSession, AccountShare):
+                  UserSession, AccountShare, Passkey):
         table = model.__table__
-        owner = table.c.user_id if model is UserSession else table.c.owner_id
+        owner = table.c.user_id if model in (UserSession, Passkey) else table.c.owner_id
         rows = db.session.execute(select(table).where(owner == owner_id).order_by(table.c.id)).all()
         state.append([tuple(row) for row in rows])
     return state

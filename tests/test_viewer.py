@@ -11,8 +11,9 @@ from tests import factories
 READS = ("/admin/reports/profit-and-loss", "/admin/reports/trial-balance", "/admin/reports/balance-sheet",
          "/settings/sessions", "/settings/two-factor", "/account/password")
 # What a viewer may open besides the reports above: signing in and out, probes, files, the API docs.
-OPEN_TO_ANYONE = {"auth.login", "auth.login_code", "auth.logout", "static", "health.healthz", "health.readyz",
-                  "health.favicon", "api.docs", "api.health", "api.openapi_json", "teller.webhook"}
+OPEN_TO_ANYONE = {"auth.login", "auth.login_code", "auth.login_passkey_options", "auth.login_passkey",
+                  "auth.logout", "static", "health.healthz", "health.readyz", "health.favicon", "api.docs",
+                  "api.health", "api.openapi_json", "teller.webhook"}
 
 
 @pytest.fixture
@@ -45,7 +46,8 @@ def test_every_other_route_refuses_a_viewer(app, viewer_client):
     """Walks the url_map: anything that is not a viewer's report, setting or public page answers 403."""
     allowed = {"admin.profit_and_loss", "admin.trial_balance", "admin.balance_sheet", "accounts.overview"}
     allowed |= {"settings.sessions", "settings.two_factor", "settings.two_factor_off", "settings.recovery_codes",
-                "settings.end_one_session", "settings.end_others", "auth.change_password"} | OPEN_TO_ANYONE
+                "settings.end_one_session", "settings.end_others", "settings.passkey_options", "settings.add_passkey",
+                "settings.remove_passkey", "auth.change_password"} | OPEN_TO_ANYONE
     failures = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in allowed or rule.endpoint.startswith("api."):

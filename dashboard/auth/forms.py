@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from dashboard.auth.passkeys import MAX_RESPONSE_LENGTH
 from dashboard.models.users import MIN_PASSWORD_LENGTH
 
 
@@ -38,3 +39,9 @@ class CodeForm(FlaskForm):
                                   "spellcheck": "false"},
                        description="The six-digit code from your authenticator app, or one of your recovery codes.")
     submit = SubmitField("Verify")
+
+
+class PasskeyLoginForm(FlaskForm):
+    """The login's second step with a passkey: the browser's signed answer, filled in by static/js/passkeys.js."""
+
+    credential = HiddenField(validators=[DataRequired("Use your passkey first."), Length(max=MAX_RESPONSE_LENGTH)])

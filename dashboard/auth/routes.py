@@ -1,11 +1,13 @@
 import time
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth import bp
-from dashboard.auth.forms import CodeForm, LoginForm, PasswordChangeForm
+from dashboard.auth.forms import CodeForm, LoginForm, PasskeyLoginForm, PasswordChangeForm
+from dashboard.auth.passkeys import PasskeyError, authentication_options, passkeys_of, verify_passkey
 from dashboard.auth.services import authenticate
 from dashboard.auth.sessions import end_other_sessions, end_session, seen_now, session_id_of, session_of, start_session
 from dashboard.auth.two_factor import is_enrolled, two_factor_required, verify_second_factor
@@ -109,18 +111,27 @@ def _pending_user() -> tuple[User | None, dict]:
     return user, pending
 
 
+def _second_step():
+    """The pending login's user and its details, or where to go instead: home when signed in already, the login
+    when no password was checked in this browser moments ago."""
+    if current_user.is_authenticated:
+        return None, {}, redirect(url_for("accounts.overview"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Please log in again.", "info")
+        return None, {}, redirect(url_for("auth.login"))
+    return user, pending, None
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_code_user)
 def login_code():
     """The second step: a TOTP code or a recovery code, after the password."""
-    if current_user.is_authenticated:
-        return redirect(url_for("accounts.overview"))
-    user, pending = _pending_user()
-    if user is None:
-        session.pop(PENDING, None)
-        flash("Please log in again.", "info")
-        return redirect(url_for("auth.login"))
+    user, pending, elsewhere = _second_step()
+    if elsewhere is not None:
+        return elsewhere
     form = CodeForm()
     if form.validate_on_submit():
         method = verify_second_factor(db.session, user, form.code.data)
@@ -132,8 +143,59 @@ def login_code():
         record_event(db.session, AuditAction.AUTH_CODE_FAILED, actor, owner_id=user.id, target=user.email)
         db.session.commit()
         flash(CODE_FAILED, "danger")
-        return render_template("auth/code.html", form=form), 200
-    return render_template("auth/code.html", form=form)
+        return _code_page(user, form), 200
+    return _code_page(user, form)
+
+
+def _code_page(user: User, form: CodeForm) -> str:
+    """The second step's page: the "Code" field, and "Use a passkey" when the user has one."""
+    return render_template("auth/code.html", form=form, passkey_form=PasskeyLoginForm(formdata=None),
+                           has_passkeys=bool(passkeys_of(db.session, user.id)))
+
+
+def relying_party() -> tuple[str, str]:
+    """The passkeys' relying-party id and origin: WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN, else this request's host
+    (as seen through TRUSTED_PROXIES), the id being the origin's host name."""
+    origin = current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url.rstrip("/")
+    return current_app.config.get("WEBAUTHN_RP_ID") or urlsplit(origin).hostname, origin
+
+
+@bp.post("/login/passkey/options")
+def login_passkey_options():
+    """The challenge for the pending login's passkeys, as JSON for ``navigator.credentials.get``."""
+    user, _pending = _pending_user()
+    if user is None or not passkeys_of(db.session, user.id):
+        return {"error": "Please log in again."}, 400
+    options = authentication_options(db.session, user, relying_party()[0])
+    db.session.commit()
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@bp.post("/login/passkey")
+@limiter.limit(_login_rate_limit, deduct_when=_failed)
+@limiter.limit(_login_rate_limit, deduct_when=_failed, key_func=_code_user)
+def login_passkey():
+    """The second step with a passkey instead of a code; a refusal counts like a wrong code."""
+    user, pending, elsewhere = _second_step()
+    if elsewhere is not None:
+        return elsewhere
+    actor = Actor(user.id, request.remote_addr)
+    form = PasskeyLoginForm()
+    message = "Use your passkey first."
+    if form.validate_on_submit():
+        try:
+            passkey = verify_passkey(db.session, user, form.credential.data, *relying_party())
+        except PasskeyError as error:
+            message = str(error)
+        else:
+            record_event(db.session, AuditAction.AUTH_LOGIN, actor, owner_id=user.id, target=user.email,
+                         details={"second_factor": "passkey", "passkey": passkey.id})
+            return _signed_in(user, pending.get("remember", False), safe_next_url(pending.get("next")))
+    record_event(db.session, AuditAction.AUTH_CODE_FAILED, actor, owner_id=user.id, target=user.email,
+                 details={"second_factor": "passkey"})
+    db.session.commit()
+    flash(message, "danger")
+    return _code_page(user, CodeForm(formdata=None)), 200
 
 
 def _signed_in(user: User, remember: bool, target: str):
@@ -244,7 +306,9 @@ def _require_new_password():
 
 VIEWER_ALLOWS = ALWAYS_ALLOWED | {"auth.login", "auth.login_code", "auth.change_password", "settings.two_factor",
                                   "settings.two_factor_off", "settings.recovery_codes", "settings.sessions",
-                                  "settings.end_one_session", "settings.end_others"}
+                                  "settings.end_one_session", "settings.end_others", "auth.login_passkey_options",
+                                  "auth.login_passkey", "settings.passkey_options", "settings.add_passkey",
+                                  "settings.remove_passkey"}
 
 
 @bp.before_app_request

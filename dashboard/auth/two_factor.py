@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import encryption
 from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.auth.passkeys import remove_every_passkey
 from dashboard.auth.sessions import end_every_session
 from dashboard.models import InstallationSetting, RecoveryCode, TotpCredential, User
 from dashboard.models.base import utcnow
@@ -166,6 +167,7 @@ def verify_second_factor(session: Session, user: User, code: str, now: float | N
 def _remove_two_factor(session: Session, user: User) -> bool:
     removed = session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id)).rowcount
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    remove_every_passkey(session, user.id)
     return bool(removed)
 
 

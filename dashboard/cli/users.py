@@ -107,4 +107,15 @@ def reset_two_factor_command(email: str):
     click.echo(f"two-factor sign-in reset for {user.email}; their sessions have ended")
 
 
+@users_cli.command("require-2fa")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def require_two_factor_command(state: str):
+    """Require two-factor sign-in of everyone (on: users without it enrol after their password) or not (off)."""
+    required = state == "on"
+    changed = two_factor.require_two_factor(db.session, Actor.system(), required)
+    db.session.commit()
+    now = "required of everyone" if required else "each user's choice"
+    click.echo(f"two-factor sign-in is {'now' if changed else 'already'} {now}")
+
+
 COMMANDS = (users_cli,)

@@ -14,11 +14,12 @@ from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatch
 from dashboard.models.sessions import UserSession
 from dashboard.models.shares import AccountShare
 from dashboard.models.tokens import ApiToken
-from dashboard.models.two_factor import RecoveryCode, TotpCredential
+from dashboard.models.two_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpCredential
 from dashboard.models.users import User
 
 __all__ = ["Account", "AccountShare", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping",
-           "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode",
+           "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode", "Passkey",
+           "PasskeyChallenge",
            "RecoveryCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
            "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "Transaction", "TransactionSplit", "User",
            "UserSession"]

@@ -1,9 +1,10 @@
 """The settings pages' forms."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from dashboard.api.tokens import MAX_EXPIRY_DAYS, MAX_NAME_LENGTH
+from dashboard.auth import passkeys
 
 
 class TokenForm(FlaskForm):
@@ -33,6 +34,18 @@ class TwoFactorOffForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code"},
                        description="A current code from your app, or a recovery code.")
     submit = SubmitField("Turn off two-factor sign-in")
+
+
+class PasskeyForm(FlaskForm):
+    """A new passkey: its name, and the browser's answer that static/js/passkeys.js fills in."""
+
+    name = StringField("Passkey name", validators=[DataRequired("Name the passkey."),
+                                                   Length(max=passkeys.MAX_NAME_LENGTH),
+                                                   Regexp(r"^[^\x00]*$", message="Not a valid name.")],
+                       description="Which device or key it is, e.g. \"work laptop\".")
+    credential = HiddenField(validators=[DataRequired("Create the passkey in your browser first."),
+                                         Length(max=passkeys.MAX_RESPONSE_LENGTH)])
+    submit = SubmitField("Add a passkey")
 
 
 class ConfirmForm(FlaskForm):

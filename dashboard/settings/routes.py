@@ -5,12 +5,14 @@ from flask_login import current_user, login_required, logout_user
 from dashboard.access import storable_id
 from dashboard.api.tokens import create_token, revoke_token, user_tokens
 from dashboard.audit import Actor, AuditAction, record_event
-from dashboard.auth.routes import renew_session
+from dashboard.auth.passkeys import PasskeyError, passkeys_of, register_passkey, registration_options, remove_passkey
+from dashboard.auth.routes import relying_party, renew_session
 from dashboard.auth.sessions import device_of, end_other_sessions, end_session, session_id_of, sessions_of
 from dashboard.auth.two_factor import (
     TwoFactorError,
     confirm_enrolment,
     credential_of,
+    is_enrolled,
     new_recovery_codes,
     pending_secret,
     provisioning_uri,
@@ -21,7 +23,9 @@ from dashboard.auth.two_factor import (
 from dashboard.encryption import EncryptionError
 from dashboard.extensions import db, limiter
 from dashboard.settings import bp
-from dashboard.settings.forms import ConfirmForm, RevokeForm, TokenForm, TwoFactorConfirmForm, TwoFactorOffForm
+from dashboard.settings.forms import (
+    ConfirmForm, PasskeyForm, RevokeForm, TokenForm, TwoFactorConfirmForm, TwoFactorOffForm,
+)
 
 
 def _actor() -> Actor:
@@ -73,11 +77,11 @@ def _failed(response) -> bool:
 @login_required
 @limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed, key_func=_two_factor_key)
 def two_factor():
-    """Enrol (the QR code, the key as text, a first code to confirm) or, once on, manage recovery codes."""
+    """Enrol (the QR code, the key as text, a first code to confirm) or, once on, manage recovery codes and
+    passkeys."""
     credential = credential_of(db.session, current_user.id)
     if credential is not None and credential.confirmed_at is not None:
-        return render_template("settings/two_factor.html", enrolled=True, off_form=TwoFactorOffForm(),
-                               confirm=ConfirmForm(), unused=unused_recovery_codes(db.session, current_user.id))
+        return _enrolled_page(TwoFactorOffForm(), PasskeyForm())
     try:
         secret = pending_secret(db.session, current_user)
     except EncryptionError:
@@ -127,10 +131,64 @@ def two_factor_off():
     except TwoFactorError as error:
         db.session.commit()  # a recovery code used up stays used
         form.code.errors.append(str(error))
-        return render_template("settings/two_factor.html", enrolled=True, off_form=form, confirm=ConfirmForm(),
-                               unused=unused_recovery_codes(db.session, current_user.id)), 422
+        return _enrolled_page(form, PasskeyForm()), 422
     db.session.commit()
     flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("settings.two_factor"))
+
+
+def _enrolled_page(off_form: TwoFactorOffForm, passkey_form: PasskeyForm) -> str:
+    """The two-factor page once it is on: recovery codes, passkeys, turning it off."""
+    return render_template("settings/two_factor.html", enrolled=True, off_form=off_form, confirm=ConfirmForm(),
+                           passkey_form=passkey_form, passkeys=passkeys_of(db.session, current_user.id),
+                           unused=unused_recovery_codes(db.session, current_user.id))
+
+
+@bp.post("/two-factor/passkeys/options")
+@login_required
+def passkey_options():
+    """A registration challenge, as JSON for ``navigator.credentials.create``; only with two-factor on."""
+    if not is_enrolled(db.session, current_user.id):
+        return {"error": "Turn two-factor sign-in on first."}, 409
+    rp_id, _origin = relying_party()
+    options = registration_options(db.session, current_user, rp_id, current_app.config["WEBAUTHN_RP_NAME"])
+    db.session.commit()
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@bp.post("/two-factor/passkeys")
+@login_required
+@limiter.limit(_login_rate_limit, deduct_when=_failed, key_func=_two_factor_key)
+def add_passkey():
+    form = PasskeyForm()
+    if form.validate_on_submit():
+        try:
+            register_passkey(db.session, _actor(), current_user, form.name.data, form.credential.data,
+                             *relying_party())
+        except PasskeyError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"The passkey \"{form.name.data.strip()}\" is added: use it at the login instead of a code.",
+                  "success")
+            return redirect(url_for("settings.two_factor"))
+    db.session.commit()  # a challenge used up stays used
+    if not is_enrolled(db.session, current_user.id):
+        return redirect(url_for("settings.two_factor"))
+    form.credential.data = ""  # the next try makes a new answer for a new challenge
+    return _enrolled_page(TwoFactorOffForm(), form), 422
+
+
+@bp.post("/two-factor/passkeys/<int:passkey_id>/remove", endpoint="remove_passkey")
+@login_required
+def remove_passkey_view(passkey_id: int):
+    """Another user's passkey, or one removed already, is not found (404)."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("settings.two_factor"))
+    if not storable_id(passkey_id) or not remove_passkey(db.session, _actor(), current_user, passkey_id):
+        abort(404)
+    db.session.commit()
+    flash("The passkey is removed: it no longer signs you in.", "success")
     return redirect(url_for("settings.two_factor"))
 
 

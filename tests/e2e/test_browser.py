@@ -6,11 +6,14 @@ Every page's screenshots go to ``SCREENSHOT_DIR`` (default ``tests/e2e/browser/s
 """
 from __future__ import annotations
 
+import base64
 import re
 from datetime import date, timedelta
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
+import pyotp
 import pytest
+from cryptography.fernet import Fernet
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -491,3 +494,114 @@ def test_a_rule_applied_to_existing_rows_and_to_an_import_reaches_the_budget_pag
     expect(line).to_contain_text("£1,230.00")  # the imported rent and fee, categorised by the rule on arrival
     expect(line).to_contain_text("Over budget by £230.00")
     assert errors == []
+
+
+PASSKEY_CONFIG = {"ENCRYPTION_KEY": Fernet.generate_key().decode(), "WTF_CSRF_ENABLED": True}
+
+
+def _virtual_authenticator(context, page) -> tuple:
+    """Chromium's own WebAuthn authenticator (the DevTools protocol's), standing in for a fingerprint reader."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True}})
+    return cdp, added["authenticatorId"]
+
+
+def _password_step(page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def _add_passkey(page, base: str, name: str) -> None:
+    page.goto(f"{base}/settings/two-factor")
+    page.get_by_label("Passkey name").fill(name)
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_role("alert").filter(has_text=f'The passkey "{name}" is added')).to_be_visible()
+    expect(page.locator("#passkeys").get_by_role("cell", name=name, exact=True)).to_be_visible()
+
+
+@pytest.mark.parametrize("app_config", [PASSKEY_CONFIG])
+def test_a_passkey_is_enrolled_and_then_signs_in_as_the_second_factor(live_server, browser):
+    """Enrol TOTP, add a passkey with Chromium's virtual authenticator, log in with password + passkey; a removed
+    passkey and a replayed answer are refused with a message, and nothing else opens."""
+    base = live_server.replace("127.0.0.1", "localhost")  # an IP address cannot be a WebAuthn relying party
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    cdp, authenticator = _virtual_authenticator(context, page)
+
+    _password_step(page, base)
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/settings/two-factor")
+    key = page.get_by_label("Key").input_value()
+    page.get_by_label("Code").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_text("Two-factor sign-in is on")).to_be_visible()
+
+    _add_passkey(page, base, "Laptop")
+    laptop, = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    page.get_by_role("button", name="Remove Laptop").click()
+    expect(page.get_by_role("alert").filter(has_text="The passkey is removed")).to_be_visible()
+    expect(page.locator("#no-passkeys")).to_be_visible()
+    _add_passkey(page, base, "Phone")
+    expect(page.locator("#passkeys tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("alert").filter(has_text="You are logged out.")).to_be_visible()
+
+    # A device that still holds the removed "Laptop" (registering "Phone" replaced it in this authenticator, so it
+    # is put back) signs with it when offered it, as one listing every passkey it has for the site would; the
+    # server refuses it.
+    cdp.send("WebAuthn.addCredential", {"authenticatorId": authenticator,
+                                        "credential": {**laptop, "isResidentCredential": False}})
+    removed_id = base64.urlsafe_b64encode(base64.b64decode(laptop["credentialId"])).decode().rstrip("=")
+
+    def offer_the_removed_passkey(route):
+        options = route.fetch().json()
+        options["allowCredentials"] = [{"id": removed_id, "type": "public-key"}]
+        route.fulfill(json=options)
+
+    _password_step(page, base)
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
+    expect(page.get_by_label("Code")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "login-code-passkey-1280.png")
+    page.route("**/login/passkey/options", offer_the_removed_passkey)
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_role("alert").filter(has_text="not registered to your account")).to_be_visible()
+    page.unroute("**/login/passkey/options")
+    assert urlsplit(page.url).path == "/login/passkey"
+    page.goto(f"{base}/")
+    expect(page).to_have_url(re.compile(r"/login"))  # still signed out
+
+    page.goto(f"{base}/login/code")
+    with page.expect_request(lambda request: request.url.endswith("/login/passkey")) as sent:
+        page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url(f"{base}/")
+    expect(page.get_by_role("heading", name="Your accounts")).to_be_visible()
+    answer = parse_qs(sent.value.post_data)["credential"][0]
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("alert").filter(has_text="You are logged out.")).to_be_visible()
+
+    # The same signed answer sent again after a new password step: its challenge was used up.
+    _password_step(page, base)
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
+    page.evaluate("""answer => { const form = document.getElementById('passkey-login');
+        form.querySelector('input[name=credential]').value = answer; form.requestSubmit(); }""", answer)
+    expect(page.get_by_role("alert").filter(has_text="expired or was already used")).to_be_visible()
+    page.goto(f"{base}/")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+    page.goto(f"{base}/login/code")
+    page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/settings/two-factor")
+    phone_row = page.locator("#passkeys tbody tr", has_text="Phone")
+    expect(phone_row).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC"))
+    page.screenshot(path=SCREENSHOTS / "settings-two-factor-passkeys-1280.png", full_page=True)
+    assert errors == []
+    context.close()
