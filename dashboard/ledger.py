@@ -27,6 +27,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import transaction_search_text
+from dashboard.similarity.store import mark_new_rows
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -121,6 +122,8 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         apply_to_totals(session, [(*row, 1) for row in returned], sign=1)
         inserted = len(returned)
     _count_written(session, inserted)
+    if inserted:
+        mark_new_rows(session, {row["owner_id"] for row in rows})
     return inserted
 
 

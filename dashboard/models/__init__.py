@@ -13,6 +13,7 @@ from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatchReview, TellerWebhookEvent
 from dashboard.models.sessions import UserSession
 from dashboard.models.shares import AccountShare
+from dashboard.models.similarity import TransactionVector
 from dashboard.models.tokens import ApiToken
 from dashboard.models.two_factor import RecoveryCode, TotpCredential
 from dashboard.models.users import User
@@ -20,5 +21,5 @@ from dashboard.models.users import User
 __all__ = ["Account", "AccountShare", "ApiToken", "AuditEvent", "Base", "Budget", "Category", "CategoryMapping",
            "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode",
            "RecoveryCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
-           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "Transaction", "TransactionSplit", "User",
+           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "Transaction", "TransactionSplit", "TransactionVector", "User",
            "UserSession"]

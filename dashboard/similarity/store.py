@@ -1,0 +1,158 @@
+"""Storing transaction vectors and finding a scope's nearest neighbours: pgvector where the column is a
+``vector`` (PostgreSQL with the extension), numpy over the scope's vectors everywhere else.
+
+Both paths answer the same question the same way (cosine similarity, only rows
+the :class:`~dashboard.access.Scope` may read), so callers never ask which is in use;
+:func:`search_path` says, for ``/readyz`` and the admin overview.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Float, bindparam, delete, event, select, text
+from sqlalchemy.orm import Session
+
+from dashboard.access import Scope
+from dashboard.models import Transaction, TransactionVector
+from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vectors_for
+
+PGVECTOR, NUMPY = "pgvector", "numpy"
+BATCH = 5_000
+PENDING_OWNERS = "similarity_pending_owners"  # session.info key: owners whose new rows need vectors at commit
+_paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def search_path(session: Session) -> str:
+    """ "pgvector" when the vector column is pgvector's type, else "numpy"; read once per engine."""
+    engine = session.get_bind().engine
+    if engine not in _paths:
+        found = None
+        if engine.dialect.name == "postgresql":
+            found = session.execute(text(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = to_regclass('transaction_vectors') AND attname = 'embedding'")).scalar()
+        _paths[engine] = PGVECTOR if found and found.startswith("vector") else NUMPY
+    return _paths[engine]
+
+
+def current_kind() -> VectorKind:
+    from flask import current_app, has_app_context
+    configured = current_app.config.get("SIMILARITY_KIND") if has_app_context() else None
+    return VectorKind(configured or DEFAULT_KIND)
+
+
+def mark_new_rows(session: Session, owner_ids: Iterable[int]) -> None:
+    """Called by the ledger after an insert: the owners' rows without vectors get them before the commit."""
+    session.info.setdefault(PENDING_OWNERS, set()).update(owner_ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _index_before_commit(session: Session) -> None:
+    owners = session.info.pop(PENDING_OWNERS, None)
+    if owners:
+        index_missing(session, owners)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_rows(session: Session) -> None:
+    session.info.pop(PENDING_OWNERS, None)
+
+
+def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind | None = None) -> int:
+    """Compute and store the vectors of these owners' transactions that have none, in batches; returns how many."""
+    kind = kind or current_kind()
+    written, after = 0, 0
+    owner_ids = sorted(owner_ids)
+    while True:
+        rows = session.execute(
+            select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
+                   Transaction.counterparty, Transaction.amount)
+            .outerjoin(TransactionVector, TransactionVector.transaction_id == Transaction.id)
+            .where(Transaction.owner_id.in_(owner_ids), TransactionVector.transaction_id.is_(None),
+                   Transaction.id > after)
+            .order_by(Transaction.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return written
+        _store(session, kind, rows)
+        written += len(rows)
+        after = rows[-1].id
+
+
+def rebuild(session: Session, kind: VectorKind | None = None) -> int:
+    """Every transaction's vector computed afresh (after a change of kind, or to repair); returns how many."""
+    session.execute(delete(TransactionVector))
+    owners = session.scalars(select(Transaction.owner_id).distinct()).all()
+    return index_missing(session, owners, kind)
+
+
+def _store(session: Session, kind: VectorKind, rows) -> None:
+    matrix = vectors_for(kind, [(r.description, r.counterparty, r.amount) for r in rows])
+    session.execute(TransactionVector.__table__.insert(), [
+        {"transaction_id": r.id, "owner_id": r.owner_id, "account_id": r.account_id, "kind": kind.value,
+         "embedding": vector} for r, vector in zip(rows, matrix)])
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    transaction_id: int
+    similarity: float  # cosine, 1.0 for the same text and band
+    category: str | None
+
+
+def nearest(session: Session, scope: Scope, queries: np.ndarray, k: int = 10, *,
+            categorised: bool = False, exclude: Sequence[int | None] = ()) -> list[list[Neighbour]]:
+    """For each query vector, the ``k`` most similar transactions the scope may read, best first.
+
+    ``categorised`` keeps only rows that have a category; ``exclude`` (one id or None per query) leaves out
+    the query's own row.
+    """
+    exclude = list(exclude) or [None] * len(queries)
+    kind = current_kind().value
+    if search_path(session) == PGVECTOR:
+        return [_nearest_pgvector(session, scope, q, k, categorised, skip, kind) for q, skip in zip(queries, exclude)]
+    return _nearest_numpy(session, scope, queries, k, categorised, exclude, kind)
+
+
+def _criteria(scope: Scope, categorised: bool, kind: str):
+    criteria = [scope.rows(TransactionVector), TransactionVector.kind == kind]
+    if categorised:
+        criteria.append(Transaction.category.is_not(None))
+    return criteria
+
+
+def _nearest_pgvector(session, scope, query, k, categorised, skip, kind) -> list[Neighbour]:
+    distance = TransactionVector.embedding.op("<=>", return_type=Float)(
+        bindparam("query", query, type_=Vector(WIDTH)))
+    statement = (select(TransactionVector.transaction_id, distance, Transaction.category)
+                 .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+                 .where(*_criteria(scope, categorised, kind))
+                 .order_by(distance).limit(k + 1))
+    found = session.execute(statement).all()
+    return [Neighbour(i, 1.0 - d, c) for i, d, c in found if i != skip][:k]
+
+
+def _nearest_numpy(session, scope, queries, k, categorised, exclude, kind) -> list[list[Neighbour]]:
+    rows = session.execute(
+        select(TransactionVector.transaction_id, TransactionVector.embedding, Transaction.category)
+        .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+        .where(*_criteria(scope, categorised, kind))).all()
+    if not rows or not len(queries):
+        return [[] for _ in queries]
+    ids = np.array([r[0] for r in rows])
+    matrix = np.vstack([r[1] for r in rows])
+    categories = [r[2] for r in rows]
+    similarities = np.asarray(queries, dtype=np.float32) @ matrix.T
+    answers = []
+    for row, skip in zip(similarities, exclude):
+        if skip is not None:
+            row[ids == skip] = -np.inf
+        take = min(k, len(ids))
+        best = np.argpartition(-row, take - 1)[:take]
+        best = best[np.argsort(-row[best])]
+        answers.append([Neighbour(int(ids[i]), float(row[i]), categories[i]) for i in best if row[i] > -np.inf])
+    return answers

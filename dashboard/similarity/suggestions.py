@@ -1,0 +1,90 @@
+"""Category suggestions: the category the nearest categorised rows carry, weighted by their similarity.
+
+A suggestion's score is the winning category's share of the neighbours' weight times
+its best neighbour's similarity, so a row whose neighbours disagree, or are all
+far away (a merchant never seen before), scores low; below ``THRESHOLD`` there is
+no suggestion. ``NEIGHBOURS`` and ``THRESHOLD`` come from bench/similarity.py's figures.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.access import READ, Scope
+from dashboard.models import Account, Transaction
+from dashboard.similarity.store import Neighbour, current_kind, nearest
+from dashboard.similarity.vectors import vectors_for
+
+NEIGHBOURS = 7
+THRESHOLD = 0.5
+SUGGESTION_LIMIT = 500  # uncategorised rows considered at once (the review page, the CLI)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    transaction_id: int | None
+    description: str
+    category: str
+    score: float
+
+
+def vote(neighbours: Sequence[Neighbour] | Sequence[tuple[float, str]]) -> tuple[str, float] | None:
+    """The weighted vote of categorised neighbours, ``(category, score)``; None when there are none."""
+    weights: dict[str, float] = defaultdict(float)
+    best: dict[str, float] = defaultdict(float)
+    for neighbour in neighbours:
+        similarity, category = ((neighbour.similarity, neighbour.category) if isinstance(neighbour, Neighbour)
+                                else neighbour)
+        if category is None or similarity <= 0:
+            continue
+        weights[category] += similarity ** 2
+        best[category] = max(best[category], similarity)
+    if not weights:
+        return None
+    winner = max(weights, key=weights.get)
+    return winner, weights[winner] / sum(weights.values()) * best[winner]
+
+
+def suggest_for_rows(session: Session, scope: Scope, rows: Sequence[tuple], *, ids: Sequence[int | None] = (),
+                     threshold: float = THRESHOLD) -> list[tuple[str, float] | None]:
+    """For ``(description, counterparty, amount)`` rows (an import preview's, or stored ones with ``ids``), the
+    suggested ``(category, score)`` of each, or None below the threshold."""
+    if not rows:
+        return []
+    neighbours = nearest(session, scope, vectors_for(current_kind(), rows), NEIGHBOURS, categorised=True,
+                         exclude=ids)
+    answers = []
+    for found in neighbours:
+        voted = vote(found)
+        answers.append(voted if voted is not None and voted[1] >= threshold else None)
+    return answers
+
+
+def uncategorised(session: Session, scope: Scope, account: Account | None = None,
+                  limit: int = SUGGESTION_LIMIT) -> list[Transaction]:
+    """The scope's rows without a category (newest first), optionally of one account."""
+    statement = select(Transaction).where(scope.rows(Transaction, READ), Transaction.category.is_(None))
+    if account is not None:
+        statement = statement.where(Transaction.account_id == account.id)
+    return list(session.scalars(statement.order_by(Transaction.date.desc(), Transaction.id.desc()).limit(limit)))
+
+
+def suggestions(session: Session, scope: Scope, account: Account | None = None) -> list[Suggestion]:
+    """A suggestion for each uncategorised row that scores at or above the threshold."""
+    rows = uncategorised(session, scope, account)
+    voted = suggest_for_rows(session, scope, [(r.description, r.counterparty, r.amount) for r in rows],
+                             ids=[r.id for r in rows])
+    return [Suggestion(r.id, r.description, v[0], round(v[1], 3)) for r, v in zip(rows, voted) if v is not None]
+
+
+def similar_transactions(session: Session, scope: Scope, transaction: Transaction, k: int = 10) -> list[tuple]:
+    """The ``k`` transactions the scope may read most like this one, as ``(Transaction, similarity)``."""
+    query = vectors_for(current_kind(), [(transaction.description, transaction.counterparty, transaction.amount)])
+    found = nearest(session, scope, query, k, exclude=[transaction.id])[0]
+    rows = {t.id: t for t in session.scalars(select(Transaction).where(
+        Transaction.id.in_([n.transaction_id for n in found]), scope.rows(Transaction, READ)))}
+    return [(rows[n.transaction_id], n.similarity) for n in found if n.transaction_id in rows]

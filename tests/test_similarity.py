@@ -1,0 +1,89 @@
+"""Transaction vectors, the scoped nearest-neighbour search and category suggestions, on both engines."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from dashboard.access import Scope, shares_of
+from dashboard.models import Transaction, TransactionVector
+from dashboard.similarity.store import NUMPY, index_missing, search_path
+from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
+from tests import factories
+
+HISTORY = [
+    ("2024-01-03", "-12.99", "AMZN Mktp UK*2K4AB1", "Shopping"),
+    ("2024-01-09", "-8.50", "Amazon.co.uk*RT5XY2", "Shopping"),
+    ("2024-01-15", "-23.10", "AMZN Mktp UK*9Q1ZZ8", "Shopping"),
+    ("2024-01-04", "-41.20", "TESCO STORES 2231", "Groceries"),
+    ("2024-01-11", "-37.65", "TESCO STORES 4410", "Groceries"),
+    ("2024-01-18", "-52.02", "TESCO STORES 2231", "Groceries"),
+    ("2024-01-05", "-3.20", "PRET A MANGER LONDON", "Eating out"),
+    ("2024-01-12", "-4.10", "PRET A MANGER KINGS X", "Eating out"),
+]
+
+
+def _history(db, user, name="Checking"):
+    account = factories.create_account(db.session, user, name)
+    factories.add_transactions(db.session, account, HISTORY)
+    db.session.commit()
+    return account
+
+
+def test_vectors_are_stored_with_the_rows_on_commit(db, user):
+    account = _history(db, user)
+    stored = db.session.scalar(select(func.count()).select_from(TransactionVector)
+                               .where(TransactionVector.account_id == account.id))
+    assert stored == len(HISTORY)
+    assert index_missing(db.session, [user.id]) == 0  # nothing left without a vector
+
+
+def test_python_path_on_sqlite_and_plain_postgresql(db):
+    assert search_path(db.session) == NUMPY
+
+
+def test_suggestion_for_a_new_description_of_a_known_merchant(db, user):
+    _history(db, user)
+    scope = shares_of(db.session, user.id)
+    amazon, tesco, unknown = suggest_for_rows(db.session, scope, [
+        ("AMZN Mktp UK*7HH3K2", None, Decimal("-15.00")),
+        ("TESCO STORES 9981", None, Decimal("-44.00")),
+        ("ACME WIDGETS LTD", None, Decimal("-950.00")),
+    ])
+    assert amazon[0] == "Shopping" and tesco[0] == "Groceries"
+    assert unknown is None  # a merchant never seen: below the threshold, no suggestion
+
+
+def test_suggestions_list_uncategorised_rows_only(db, user):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    found = suggestions(db.session, shares_of(db.session, user.id))
+    assert [(s.description, s.category) for s in found] == [("Amazon.co.uk*ZZ9ABC", "Shopping")]
+    assert 0 < found[0].score <= 1
+
+
+def test_another_users_rows_are_never_neighbours(db, user):
+    other = factories.create_user(db.session, "mallory@example.com")
+    _history(db, other, "Mallory's")
+    mine = factories.create_account(db.session, user, "Mine")
+    factories.add_transactions(db.session, mine, [("2024-02-01", "-9.99", "AMZN Mktp UK*2K4AB1")])
+    db.session.commit()
+    scope = shares_of(db.session, user.id)
+    assert suggest_for_rows(db.session, scope, [("AMZN Mktp UK*2K4AB1", None, Decimal("-9.99"))]) == [None]
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == mine.id))
+    assert similar_transactions(db.session, scope, row) == []
+
+
+def test_similar_transactions_are_the_same_merchant_first(db, user):
+    account = _history(db, user)
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id,
+                                                      Transaction.description == "TESCO STORES 4410"))
+    similar = similar_transactions(db.session, Scope.of_user(user.id), row, k=3)
+    assert [t.description for t, _ in similar[:2]] == ["TESCO STORES 2231", "TESCO STORES 2231"]
+    assert row.id not in [t.id for t, _ in similar]
+
+
+def test_vote_weighs_by_similarity():
+    assert vote([(0.9, "A"), (0.3, "B"), (0.3, "B")])[0] == "A"
+    assert vote([(0.5, None)]) is None
