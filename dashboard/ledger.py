@@ -27,7 +27,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import transaction_search_text
-from dashboard.similarity.store import mark_new_rows
+from dashboard.similarity.store import forget_vectors, mark_new_rows
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -265,6 +265,7 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
                                                values.get("counterparty", counterparty), values.get("note", note),
                                                external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
+        forget_vectors(session, criteria)
     if "amount" in values and session.scalar(select(exists().where(
             *criteria, TransactionSplit.transaction_id == Transaction.id, Transaction.amount != values["amount"]))):
         raise SplitError("This transaction is split: change its parts, or remove the split, before its amount.")

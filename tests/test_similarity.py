@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from dashboard.access import Scope, shares_of
+from dashboard.ledger import update_transactions
 from dashboard.models import Transaction, TransactionVector
 from dashboard.similarity.store import NUMPY, index_missing, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
@@ -87,3 +88,47 @@ def test_similar_transactions_are_the_same_merchant_first(db, user):
 def test_vote_weighs_by_similarity():
     assert vote([(0.9, "A"), (0.3, "B"), (0.3, "B")])[0] == "A"
     assert vote([(0.5, None)]) is None
+
+
+def test_cli_suggest_prints_csv_and_applies(db, user, runner):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC"),
+                                                     ("2024-02-02", "-999", "ACME WIDGETS LTD")])
+    db.session.commit()
+    result = runner.invoke(args=["categories", "suggest", "--user", user.email])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "transaction_id,description,category,score"
+    assert [line.split(",")[1:3] for line in lines[1:]] == [["Amazon.co.uk*ZZ9ABC", "Shopping"]]
+    applied = runner.invoke(args=["categories", "suggest", "--user", user.email, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    categories = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                         .where(Transaction.account_id == account.id)).all())
+    assert categories["Amazon.co.uk*ZZ9ABC"] == "Shopping" and categories["ACME WIDGETS LTD"] is None
+
+
+def test_cli_suggest_unknown_user_is_one_line(runner, db):
+    result = runner.invoke(args=["categories", "suggest", "--user", "nobody@example.com"])
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_rebuild_recomputes_every_vector(db, user, runner):
+    _history(db, user)
+    result = runner.invoke(args=["similarity", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"rebuilt {len(HISTORY)} vectors")
+
+
+def test_editing_a_description_renews_its_vector(db, user):
+    account = _history(db, user)
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id,
+                                                      Transaction.description == "PRET A MANGER LONDON"))
+    update_transactions(db.session, Scope.of_user(user.id), [row.id], description="TESCO STORES 7777")
+    db.session.commit()
+    tesco = db.session.scalar(select(Transaction).where(Transaction.description == "TESCO STORES 4410"))
+    similar = similar_transactions(db.session, Scope.of_user(user.id), tesco, k=3)
+    assert row.id in [t.id for t, _ in similar]  # its stored vector is the new description's
+
+
+def test_readyz_says_which_search_path(client):
+    assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}

@@ -83,6 +83,14 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
         after = rows[-1].id
 
 
+def forget_vectors(session: Session, criteria) -> None:
+    """Rows whose description or counterparty is changing lose their vectors and get new ones at the commit."""
+    ids = select(Transaction.id).where(*criteria)
+    owners = session.scalars(select(Transaction.owner_id).where(*criteria).distinct()).all()
+    session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(ids)))
+    mark_new_rows(session, owners)
+
+
 def rebuild(session: Session, kind: VectorKind | None = None) -> int:
     """Every transaction's vector computed afresh (after a change of kind, or to repair); returns how many."""
     session.execute(delete(TransactionVector))
@@ -156,3 +164,8 @@ def _nearest_numpy(session, scope, queries, k, categorised, exclude, kind) -> li
         best = best[np.argsort(-row[best])]
         answers.append([Neighbour(int(ids[i]), float(row[i]), categories[i]) for i in best if row[i] > -np.inf])
     return answers
+
+
+def similarity_status(session: Session) -> dict:
+    """Which search answers (pgvector or numpy) and which vector kind is in use: for /readyz and the admin page."""
+    return {"search": search_path(session), "kind": current_kind().value}

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.access import READ, Scope
+from dashboard.access import READ, WRITE, Scope
+from dashboard.audit import Actor, AuditAction, record_event
+from dashboard.ledger import update_transactions
 from dashboard.models import Account, Transaction
 from dashboard.similarity.store import Neighbour, current_kind, nearest
 from dashboard.similarity.vectors import vectors_for
@@ -79,6 +81,26 @@ def suggestions(session: Session, scope: Scope, account: Account | None = None) 
     voted = suggest_for_rows(session, scope, [(r.description, r.counterparty, r.amount) for r in rows],
                              ids=[r.id for r in rows])
     return [Suggestion(r.id, r.description, v[0], round(v[1], 3)) for r, v in zip(rows, voted) if v is not None]
+
+
+def apply_suggestions(session: Session, scope: Scope, actor: Actor, chosen: Sequence[Suggestion]) -> int:
+    """Store suggested categories on rows the scope may change that are still uncategorised (a rule, or the
+    user, that set one since wins); returns how many changed. Audited; not committed."""
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for suggestion in chosen:
+        by_category[suggestion.category].append(suggestion.transaction_id)
+    still_open = set(session.scalars(select(Transaction.id).where(
+        scope.rows(Transaction, WRITE), Transaction.category.is_(None),
+        Transaction.id.in_([s.transaction_id for s in chosen]))))
+    changed = 0
+    for category, ids in by_category.items():
+        open_ids = [i for i in ids if i in still_open]
+        if open_ids:
+            changed += update_transactions(session, scope, open_ids, category=category)
+    if changed:
+        record_event(session, AuditAction.SUGGESTION_APPLY, actor, owner_id=scope.owner_id,
+                     details={"changed": changed, "categories": sorted(by_category)})
+    return changed
 
 
 def similar_transactions(session: Session, scope: Scope, transaction: Transaction, k: int = 10) -> list[tuple]:
