@@ -22,7 +22,7 @@ from dashboard.similarity.store import Neighbour, current_kind, nearest
 from dashboard.similarity.vectors import vectors_for
 
 NEIGHBOURS = 7
-THRESHOLD = 0.5
+THRESHOLD = 0.45  # the lowest at which no merchant never categorised got a suggestion (bench, tuning seed)
 SUGGESTION_LIMIT = 500  # uncategorised rows considered at once (the review page, the CLI)
 
 
