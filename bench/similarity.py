@@ -226,3 +226,27 @@ if __name__ == "__main__":
     for seed, label in ((TUNING_SEED, "tuning"), (HELD_OUT_SEED, "held out")):
         print(f"== {label} (seed {seed})")
         print(quality_table(quality(seed)))
+
+
+def import_figures(at_most, at_least, owner_id: int, account_id: int, import_seconds: float) -> None:
+    """Called by bench/bench.py inside the app context right after its import of ``account_id``'s rows: what
+    the vectors cost that import (its vectors computed and stored again, timed alone), against the 25 % budget,
+    and the suggestion quality of the kind in use at the threshold in use."""
+    from sqlalchemy import delete, select
+
+    from dashboard.extensions import db
+    from dashboard.models import Transaction, TransactionVector
+    from dashboard.similarity.store import index_missing
+    from dashboard.similarity.vectors import DEFAULT_KIND
+    db.session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(
+        select(Transaction.id).where(Transaction.account_id == account_id))))
+    started = time.perf_counter()
+    count = index_missing(db.session, [owner_id])
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    without = max(import_seconds - seconds, 1e-9)
+    at_most(f"import {count:,} rows: with vectors vs without (s)", import_seconds, without, "s", 1.25,
+            note=f"vectors {seconds:.1f} s of {import_seconds:.1f} s ({DEFAULT_KIND.value})")
+    figures = quality(HELD_OUT_SEED)["bank fixtures"][DEFAULT_KIND.value]["by_threshold"][THRESHOLD]
+    at_least(f"suggestions: accuracy at threshold {THRESHOLD} (coverage {figures['coverage']:.0%})",
+             figures["accuracy"], 0.9, "share", 1.0)

@@ -27,7 +27,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import transaction_search_text
-from dashboard.similarity.store import forget_vectors, mark_new_rows
+from dashboard.similarity.store import forget_vectors, mark_new_rows, newest_transaction_id
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -110,6 +110,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         row["search_text"] = transaction_search_text(row.get("description"), row.get("counterparty"),
                                                      row.get("note"), row.get("external_id"))
         row.setdefault("source", TransactionSource.IMPORT.value)
+    newest_before = newest_transaction_id(session)
     if session.get_bind().dialect.name == "postgresql":
         inserted = _insert_through_copy(session, rows)
     else:
@@ -123,7 +124,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         inserted = len(returned)
     _count_written(session, inserted)
     if inserted:
-        mark_new_rows(session, {row["owner_id"] for row in rows})
+        mark_new_rows(session, {row["owner_id"] for row in rows}, after_id=newest_before)
     return inserted
 
 

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import REAL, ForeignKey, Index, LargeBinary, String
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -11,25 +10,17 @@ from dashboard.models.base import Base
 
 
 class Embedding(TypeDecorator):
-    """A float32 vector: ``vector(n)`` (pgvector) or ``real[]`` on PostgreSQL, raw float32 bytes on SQLite.
-
-    PostgreSQL is sent an array either way: pgvector casts a real[] to a vector on assignment, and
-    answers a vector as its text form "[1,2,...]", which is read back here.
+    """A vector: pgvector's ``vector(n)`` where the migration could create the extension, else its
+    raw float16 bytes (bytea, BLOB): half the bytes to write on import, and a cosine as good to three
+    places. A vector column answers in its text form "[1,2,...]", read back here; rows are written by
+    ``dashboard.similarity.store`` (COPY on PostgreSQL), which knows the column's type.
     """
 
     impl = LargeBinary
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(REAL))
-        return dialect.type_descriptor(LargeBinary())
-
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        vector = np.asarray(value, dtype=np.float32)
-        return vector.tolist() if dialect.name == "postgresql" else vector.tobytes()
+        return None if value is None else np.asarray(value, dtype=np.float16).tobytes()
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -37,7 +28,7 @@ class Embedding(TypeDecorator):
         if isinstance(value, str):  # pgvector's text form
             return np.array(value.strip("[]").split(","), dtype=np.float32)
         if isinstance(value, (bytes, memoryview)):
-            return np.frombuffer(bytes(value), dtype=np.float32)
+            return np.frombuffer(bytes(value), dtype=np.float16).astype(np.float32)
         return np.asarray(value, dtype=np.float32)
 
 

@@ -7,18 +7,19 @@ the :class:`~dashboard.access.Scope` may read), so callers never ask which is in
 """
 from __future__ import annotations
 
+import io
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Float, bindparam, delete, event, select, text
+from sqlalchemy import Float, bindparam, delete, event, func, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Transaction, TransactionVector
-from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vectors_for
+from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vector_key, vectors_for_keys
 
 PGVECTOR, NUMPY = "pgvector", "numpy"
 BATCH = 5_000
@@ -45,16 +46,24 @@ def current_kind() -> VectorKind:
     return VectorKind(configured or DEFAULT_KIND)
 
 
-def mark_new_rows(session: Session, owner_ids: Iterable[int]) -> None:
-    """Called by the ledger after an insert: the owners' rows without vectors get them before the commit."""
-    session.info.setdefault(PENDING_OWNERS, set()).update(owner_ids)
+def newest_transaction_id(session: Session) -> int:
+    """The highest transaction id now: rows inserted after this call have higher ids (one index probe)."""
+    return session.scalar(select(func.max(Transaction.id))) or 0
+
+
+def mark_new_rows(session: Session, owner_ids: Iterable[int], after_id: int = 0) -> None:
+    """Called by the ledger after an insert: these owners' rows above ``after_id`` that have no vector get one
+    before the commit (so the look-up for them reads the new rows only, not the owner's whole history)."""
+    pending = session.info.setdefault(PENDING_OWNERS, {})
+    for owner_id in owner_ids:
+        pending[owner_id] = min(pending.get(owner_id, after_id), after_id)
 
 
 @event.listens_for(Session, "before_commit")
 def _index_before_commit(session: Session) -> None:
-    owners = session.info.pop(PENDING_OWNERS, None)
-    if owners:
-        index_missing(session, owners)
+    pending = session.info.pop(PENDING_OWNERS, None)
+    for owner_id, after_id in sorted((pending or {}).items()):
+        index_missing(session, [owner_id], after_id=after_id)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -62,10 +71,12 @@ def _forget_rolled_back_rows(session: Session) -> None:
     session.info.pop(PENDING_OWNERS, None)
 
 
-def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind | None = None) -> int:
-    """Compute and store the vectors of these owners' transactions that have none, in batches; returns how many."""
+def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind | None = None,
+                  after_id: int = 0) -> int:
+    """Compute and store the vectors of these owners' transactions (with ids above ``after_id``) that have
+    none, in batches; returns how many."""
     kind = kind or current_kind()
-    written, after = 0, 0
+    written, after = 0, after_id
     owner_ids = sorted(owner_ids)
     while True:
         rows = session.execute(
@@ -85,10 +96,12 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
 
 def forget_vectors(session: Session, criteria) -> None:
     """Rows whose description or counterparty is changing lose their vectors and get new ones at the commit."""
-    ids = select(Transaction.id).where(*criteria)
-    owners = session.scalars(select(Transaction.owner_id).where(*criteria).distinct()).all()
-    session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(ids)))
-    mark_new_rows(session, owners)
+    changed = session.execute(select(Transaction.owner_id, func.min(Transaction.id)).where(*criteria)
+                              .group_by(Transaction.owner_id)).all()
+    session.execute(delete(TransactionVector).where(
+        TransactionVector.transaction_id.in_(select(Transaction.id).where(*criteria))))
+    for owner_id, lowest in changed:
+        mark_new_rows(session, [owner_id], after_id=lowest - 1)
 
 
 def rebuild(session: Session, kind: VectorKind | None = None) -> int:
@@ -99,10 +112,29 @@ def rebuild(session: Session, kind: VectorKind | None = None) -> int:
 
 
 def _store(session: Session, kind: VectorKind, rows) -> None:
-    matrix = vectors_for(kind, [(r.description, r.counterparty, r.amount) for r in rows])
-    session.execute(TransactionVector.__table__.insert(), [
-        {"transaction_id": r.id, "owner_id": r.owner_id, "account_id": r.account_id, "kind": kind.value,
-         "embedding": vector} for r, vector in zip(rows, matrix)])
+    """Each distinct (text, amount band) is computed once: a merchant's repeated lines share their vector.
+    PostgreSQL gets the rows through COPY (a vector as text, each distinct one formatted once)."""
+    keys = [vector_key(r.description, r.counterparty, r.amount) for r in rows]
+    distinct = list(dict.fromkeys(keys))
+    position = {key: number for number, key in enumerate(distinct)}
+    matrix = vectors_for_keys(kind, distinct)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(TransactionVector.__table__.insert(), [
+            {"transaction_id": r.id, "owner_id": r.owner_id, "account_id": r.account_id, "kind": kind.value,
+             "embedding": matrix[position[key]]} for r, key in zip(rows, keys)])
+        return
+    if search_path(session) == PGVECTOR:
+        literals = ["[" + ",".join(f"{value:.4g}" if value else "0" for value in vector.tolist()) + "]"
+                    for vector in matrix]
+    else:  # bytea in COPY's text format: \\x and the hex digits of the float16 bytes (see Embedding)
+        literals = ["\\\\x" + vector.tobytes().hex() for vector in matrix.astype(np.float16)]
+    buffer = io.StringIO()
+    for r, key in zip(rows, keys):
+        buffer.write(f"{r.id}\t{r.owner_id}\t{r.account_id}\t{kind.value}\t{literals[position[key]]}\n")
+    buffer.seek(0)
+    with session.connection().connection.cursor() as cursor:
+        cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
+                           "FROM STDIN", buffer)
 
 
 @dataclass(frozen=True)

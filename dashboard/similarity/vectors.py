@@ -72,13 +72,23 @@ def text_vectors(kind: VectorKind, texts: Sequence[str]) -> np.ndarray:
     return _hasher().transform(texts).toarray()
 
 
-def vectors_for(kind: VectorKind, rows: Sequence[tuple[str | None, str | None, Decimal | None]]) -> np.ndarray:
-    """Vectors (``WIDTH`` float32, unit length) for ``(description, counterparty, amount)`` rows."""
-    matrix = np.zeros((len(rows), WIDTH), dtype=np.float32)
-    if not rows:
+def vector_key(description: str | None, counterparty: str | None, amount: Decimal | float | None) -> tuple[str, int]:
+    """What a vector depends on: rows with the same key (a merchant's repeated lines) share one vector."""
+    return vector_text(description, counterparty), amount_band(amount)
+
+
+def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int]]) -> np.ndarray:
+    """Vectors (``WIDTH`` float32, unit length) for ``(text, band)`` keys."""
+    matrix = np.zeros((len(keys), WIDTH), dtype=np.float32)
+    if not keys:
         return matrix
-    matrix[:, :TEXT_WIDTH] = text_vectors(kind, [vector_text(d, c) for d, c, _ in rows])
-    bands = np.fromiter((amount_band(a) for _, _, a in rows), dtype=np.int64, count=len(rows))
-    matrix[np.arange(len(rows)), TEXT_WIDTH + bands] = BAND_WEIGHT
+    matrix[:, :TEXT_WIDTH] = text_vectors(kind, [text for text, _ in keys])
+    bands = np.fromiter((band for _, band in keys), dtype=np.int64, count=len(keys))
+    matrix[np.arange(len(keys)), TEXT_WIDTH + bands] = BAND_WEIGHT
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return matrix
+
+
+def vectors_for(kind: VectorKind, rows: Sequence[tuple[str | None, str | None, Decimal | None]]) -> np.ndarray:
+    """Vectors for ``(description, counterparty, amount)`` rows."""
+    return vectors_for_keys(kind, [vector_key(*row) for row in rows])

@@ -2,8 +2,8 @@
 
 On a PostgreSQL where the ``vector`` extension can be created (it is in
 ``pg_available_extensions``) the column is a pgvector ``vector`` with an HNSW
-index for cosine distance; on any other PostgreSQL it is ``real[]`` and on
-SQLite raw float32 bytes, searched in Python (numpy). The width is written
+index for cosine distance; on any other PostgreSQL and on SQLite it holds the
+vector's raw float32 bytes, searched in Python (numpy). The width is written
 out here so this revision keeps doing what it did when the code changes.
 
 Revision ID: 0029
@@ -11,7 +11,6 @@ Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0029"
 down_revision = "0021"
@@ -31,7 +30,6 @@ def upgrade():
     pgvector = connection.dialect.name == "postgresql" and _pgvector_available(connection)
     if pgvector:
         op.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    embedding = (postgresql.ARRAY(sa.REAL) if connection.dialect.name == "postgresql" else sa.LargeBinary())
     op.create_table(
         "transaction_vectors",
         sa.Column("transaction_id", sa.Integer, sa.ForeignKey("transactions.id", ondelete="CASCADE"),
@@ -39,11 +37,12 @@ def upgrade():
         sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("embedding", embedding, nullable=False),
+        sa.Column("embedding", sa.LargeBinary(), nullable=False),
     )
     op.create_index("ix_transaction_vectors_owner_id", "transaction_vectors", ["owner_id"])
     if pgvector:
-        op.execute(f"ALTER TABLE transaction_vectors ALTER COLUMN embedding TYPE vector({WIDTH})")
+        op.execute(f"ALTER TABLE transaction_vectors ALTER COLUMN embedding TYPE vector({WIDTH}) "
+                   "USING NULL")
         op.execute("CREATE INDEX ix_transaction_vectors_embedding_hnsw ON transaction_vectors "
                    "USING hnsw (embedding vector_cosine_ops)")
 
