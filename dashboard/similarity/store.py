@@ -25,6 +25,7 @@ PGVECTOR, NUMPY = "pgvector", "numpy"
 BATCH = 5_000
 PENDING_OWNERS = "similarity_pending_owners"  # session.info key: owners whose new rows need vectors at commit
 _paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_iterative: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def search_path(session: Session) -> str:
@@ -38,6 +39,14 @@ def search_path(session: Session) -> str:
                 "WHERE attrelid = to_regclass('transaction_vectors') AND attname = 'embedding'")).scalar()
         _paths[engine] = PGVECTOR if found and found.startswith("vector") else NUMPY
     return _paths[engine]
+
+
+def _iterative_scan(session: Session) -> bool:
+    engine = session.get_bind().engine
+    if engine not in _iterative:
+        version = session.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
+        _iterative[engine] = tuple(int(part) for part in (version or "0").split(".")[:2]) >= (0, 8)
+    return _iterative[engine]
 
 
 def current_kind() -> VectorKind:
@@ -166,6 +175,10 @@ def _criteria(scope: Scope, categorised: bool, kind: str):
 
 
 def _nearest_pgvector(session, scope, query, k, categorised, skip, kind) -> list[Neighbour]:
+    # The HNSW index is read before the scope's filter: from pgvector 0.8 it keeps scanning until k rows
+    # pass it, so a user with few rows among many users' still gets their k nearest.
+    if _iterative_scan(session):
+        session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
     distance = TransactionVector.embedding.op("<=>", return_type=Float)(
         bindparam("query", query, type_=Vector(WIDTH)))
     statement = (select(TransactionVector.transaction_id, distance, Transaction.category)
