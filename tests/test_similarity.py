@@ -132,3 +132,49 @@ def test_editing_a_description_renews_its_vector(db, user):
 
 def test_readyz_says_which_search_path(client):
     assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}
+
+
+def test_review_page_lists_uncategorised_rows_and_accepts_one(db, user, auth_client):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC"),
+                                                     ("2024-02-02", "-999", "ACME WIDGETS LTD")])
+    db.session.commit()
+    page = auth_client.get("/suggestions")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Amazon.co.uk*ZZ9ABC" in html and "ACME WIDGETS LTD" in html and "no suggestion" in html
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    response = auth_client.post("/suggestions/accept", data={"ids": [row.id]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Transaction, row.id).category == "Shopping"
+
+
+def test_accepting_another_users_row_is_404(db, user, auth_client):
+    other = factories.create_user(db.session, "mallory@example.com")
+    theirs = _history(db, other, "Mallory's")
+    factories.add_transactions(db.session, theirs, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    assert auth_client.post("/suggestions/accept", data={"ids": [row.id]}).status_code == 404
+    assert auth_client.get(f"/similar?transaction={row.id}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Transaction, row.id).category is None
+
+
+def test_transaction_page_shows_suggestion_and_similar_rows(db, user, auth_client):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    html = auth_client.get(f"/transactions/{row.id}").get_data(as_text=True)
+    assert "Suggested category: <strong>Shopping</strong>" in html
+    assert "AMZN Mktp UK*2K4AB1" in html and f"/similar?transaction={row.id}" in html
+    similar = auth_client.get(f"/similar?transaction={row.id}").get_data(as_text=True)
+    assert "Amazon.co.uk*RT5XY2" in similar
+
+
+def test_similar_to_words_typed(db, user, auth_client):
+    _history(db, user)
+    html = auth_client.get("/similar?q=tesco+store").get_data(as_text=True)
+    assert html.index("TESCO STORES") < html.index("PRET A MANGER")

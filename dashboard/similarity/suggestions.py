@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,9 +76,25 @@ def uncategorised(session: Session, scope: Scope, account: Account | None = None
     return list(session.scalars(statement.order_by(Transaction.date.desc(), Transaction.id.desc()).limit(limit)))
 
 
+def review_rows(session: Session, scope: Scope, account: Account | None = None) -> list[tuple]:
+    """Every uncategorised row (up to ``SUGGESTION_LIMIT``, newest first) with its suggestion or None."""
+    rows = uncategorised(session, scope, account)
+    voted = suggest_for_rows(session, scope, [(r.description, r.counterparty, r.amount) for r in rows],
+                             ids=[r.id for r in rows])
+    return [(row, Suggestion(row.id, row.description, v[0], round(v[1], 3)) if v is not None else None)
+            for row, v in zip(rows, voted)]
+
+
 def suggestions(session: Session, scope: Scope, account: Account | None = None) -> list[Suggestion]:
     """A suggestion for each uncategorised row that scores at or above the threshold."""
-    rows = uncategorised(session, scope, account)
+    return [suggestion for _, suggestion in review_rows(session, scope, account) if suggestion is not None]
+
+
+def suggestions_for_ids(session: Session, scope: Scope, ids: Sequence[int]) -> list[Suggestion]:
+    """The suggestions, computed afresh, for those of ``ids`` that are uncategorised rows the scope may change
+    (a page posts ids only: the category is never taken from the request)."""
+    rows = list(session.scalars(select(Transaction).where(
+        scope.rows(Transaction, WRITE), Transaction.category.is_(None), Transaction.id.in_(list(ids)))))
     voted = suggest_for_rows(session, scope, [(r.description, r.counterparty, r.amount) for r in rows],
                              ids=[r.id for r in rows])
     return [Suggestion(r.id, r.description, v[0], round(v[1], 3)) for r, v in zip(rows, voted) if v is not None]
@@ -105,8 +122,15 @@ def apply_suggestions(session: Session, scope: Scope, actor: Actor, chosen: Sequ
 
 def similar_transactions(session: Session, scope: Scope, transaction: Transaction, k: int = 10) -> list[tuple]:
     """The ``k`` transactions the scope may read most like this one, as ``(Transaction, similarity)``."""
-    query = vectors_for(current_kind(), [(transaction.description, transaction.counterparty, transaction.amount)])
-    found = nearest(session, scope, query, k, exclude=[transaction.id])[0]
+    return similar_to(session, scope, transaction.description, transaction.counterparty, transaction.amount, k,
+                      exclude=transaction.id)
+
+
+def similar_to(session: Session, scope: Scope, description: str, counterparty: str | None = None,
+               amount: Decimal | None = None, k: int = 10, exclude: int | None = None) -> list[tuple]:
+    """The ``k`` transactions the scope may read most like these words (and amount, when given)."""
+    query = vectors_for(current_kind(), [(description, counterparty, amount)])
+    found = nearest(session, scope, query, k, exclude=[exclude])[0]
     rows = {t.id: t for t in session.scalars(select(Transaction).where(
         Transaction.id.in_([n.transaction_id for n in found]), scope.rows(Transaction, READ)))}
     return [(rows[n.transaction_id], n.similarity) for n in found if n.transaction_id in rows]

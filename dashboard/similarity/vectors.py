@@ -42,9 +42,10 @@ def vector_text(description: str | None, counterparty: str | None) -> str:
     return " ".join(NOT_WORD.sub(" ", DIGIT_RUNS.sub(" ", joined.casefold())).split())
 
 
-def amount_band(amount: Decimal | float | None) -> int:
+def amount_band(amount: Decimal | float | None) -> int | None:
+    """Which of the ``BANDS`` the amount falls in; None without an amount (words typed into a search)."""
     if amount is None:
-        return 0
+        return None
     size = min(3, max(0, int(math.log10(abs(float(amount)) + 1))))
     return size + (4 if amount > 0 else 0)
 
@@ -72,19 +73,22 @@ def text_vectors(kind: VectorKind, texts: Sequence[str]) -> np.ndarray:
     return _hasher().transform(texts).toarray()
 
 
-def vector_key(description: str | None, counterparty: str | None, amount: Decimal | float | None) -> tuple[str, int]:
+def vector_key(description: str | None, counterparty: str | None,
+               amount: Decimal | float | None) -> tuple[str, int | None]:
     """What a vector depends on: rows with the same key (a merchant's repeated lines) share one vector."""
     return vector_text(description, counterparty), amount_band(amount)
 
 
-def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int]]) -> np.ndarray:
+def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int | None]]) -> np.ndarray:
     """Vectors (``WIDTH`` float32, unit length) for ``(text, band)`` keys."""
     matrix = np.zeros((len(keys), WIDTH), dtype=np.float32)
     if not keys:
         return matrix
     matrix[:, :TEXT_WIDTH] = text_vectors(kind, [text for text, _ in keys])
-    bands = np.fromiter((band for _, band in keys), dtype=np.int64, count=len(keys))
-    matrix[np.arange(len(keys)), TEXT_WIDTH + bands] = BAND_WEIGHT
+    banded = [(number, band) for number, (_, band) in enumerate(keys) if band is not None]
+    if banded:
+        rows, bands = zip(*banded)
+        matrix[list(rows), [TEXT_WIDTH + band for band in bands]] = BAND_WEIGHT
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return matrix
 
