@@ -178,3 +178,37 @@ def test_similar_to_words_typed(db, user, auth_client):
     _history(db, user)
     html = auth_client.get("/similar?q=tesco+store").get_data(as_text=True)
     assert html.index("TESCO STORES") < html.index("PRET A MANGER")
+
+
+IMPORT_CSV = (b"Date,Description,Amount\n"
+              b"2024-03-01,AMZN Mktp UK*7HH3K2,-15.00\n"
+              b"2024-03-02,TESCO STORES 9981,-44.00\n"
+              b"2024-03-03,ACME WIDGETS LTD,-950.00\n")
+
+
+def _preview(auth_client, account):
+    from tests.test_accounts_import import upload
+    page = upload(auth_client, account, IMPORT_CSV, "bank.csv")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_import_preview_suggests_and_accepting_one_stores_only_it(db, user, auth_client):
+    from tests.test_accounts_import import confirm_from
+    account = _history(db, user)
+    html = _preview(auth_client, account)
+    assert "suggested: Shopping" in html and "suggested: Groceries" in html
+    assert confirm_from(auth_client, account, html, accept_description="AMZN Mktp UK*7HH3K2").status_code == 302
+    stored = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                     .where(Transaction.date >= "2024-03-01")).all())
+    assert stored == {"AMZN Mktp UK*7HH3K2": "Shopping", "TESCO STORES 9981": None, "ACME WIDGETS LTD": None}
+
+
+def test_import_preview_accept_all(db, user, auth_client):
+    from tests.test_accounts_import import confirm_from
+    account = _history(db, user)
+    html = _preview(auth_client, account)
+    assert confirm_from(auth_client, account, html, accept_all="1").status_code == 302
+    stored = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                     .where(Transaction.date >= "2024-03-01")).all())
+    assert stored == {"AMZN Mktp UK*7HH3K2": "Shopping", "TESCO STORES 9981": "Groceries", "ACME WIDGETS LTD": None}

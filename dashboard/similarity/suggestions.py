@@ -100,6 +100,30 @@ def suggestions_for_ids(session: Session, scope: Scope, ids: Sequence[int]) -> l
     return [Suggestion(r.id, r.description, v[0], round(v[1], 3)) for r, v in zip(rows, voted) if v is not None]
 
 
+def preview_suggestions(session: Session, scope: Scope, rows: Sequence) -> list[Suggestion | None]:
+    """For an import preview's rows: a suggestion for each new row that its source and the rules leave
+    uncategorised (rules win), None for the others."""
+    wanted = [i for i, row in enumerate(rows) if row.is_new and not row.skipped and not row.category]
+    voted = suggest_for_rows(session, scope, [(rows[i].description, None, rows[i].amount) for i in wanted])
+    found: list[Suggestion | None] = [None] * len(rows)
+    for i, vote_of_row in zip(wanted, voted):
+        if vote_of_row is not None:
+            found[i] = Suggestion(None, rows[i].description, vote_of_row[0], round(vote_of_row[1], 3))
+    return found
+
+
+def accept_in_batch(session: Session, scope: Scope, actor: Actor, batch_id: int,
+                    descriptions: Sequence[str] | None) -> int:
+    """After an import: store the suggestions for the batch's uncategorised rows, every one (``descriptions``
+    None) or those whose description the user accepted in the preview; returns how many changed. Not committed."""
+    statement = select(Transaction.id).where(scope.rows(Transaction, WRITE), Transaction.batch_id == batch_id,
+                                             Transaction.category.is_(None))
+    if descriptions is not None:
+        statement = statement.where(Transaction.description.in_(list(descriptions)))
+    ids = list(session.scalars(statement))
+    return apply_suggestions(session, scope, actor, suggestions_for_ids(session, scope, ids)) if ids else 0
+
+
 def apply_suggestions(session: Session, scope: Scope, actor: Actor, chosen: Sequence[Suggestion]) -> int:
     """Store suggested categories on rows the scope may change that are still uncategorised (a rule, or the
     user, that set one since wins); returns how many changed. Audited; not committed."""
