@@ -57,6 +57,7 @@ from dashboard.importers.services import import_file  # noqa: E402
 from dashboard.models import Account, Transaction  # noqa: E402
 from dashboard.paging import encode_key  # noqa: E402
 from tests.postgres_server import postgres_url  # noqa: E402
+import similarity as similarity_bench  # noqa: E402  (bench/similarity.py: this script's folder is on sys.path)
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -325,6 +326,7 @@ def imported(app, url: str, rows, data: bytes) -> Account:
                  len(rows) / same_index, "rows/s", IMPORT_TARGET, note=f"ours {seconds:.1f} s, COPY {same_index:.1f} s")
         at_least(f"import {len(rows):,} rows vs COPY, keyed table (rows/s)", len(rows) / seconds, len(rows) / keyed,
                  "rows/s", IMPORT_TARGET, note=f"ours {seconds:.1f} s, COPY {keyed:.1f} s")
+        similarity_bench.import_figures(at_most, at_least, user.id, account.id, seconds)
         db.session.expunge(account)
         return account
 

@@ -100,6 +100,7 @@ def _setup_blueprints(app: Flask) -> None:
     from dashboard.reports import bp as reports_bp
     from dashboard.rules.routes import bp as rules_bp
     from dashboard.settings import bp as settings_bp
+    from dashboard.similarity.routes import bp as similarity_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
@@ -113,6 +114,7 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(categories_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(rates_bp)
+    app.register_blueprint(similarity_bp)
     api.init_app(app)
 
 

@@ -99,6 +99,8 @@ class AuditAction(StrEnum):
     RULE_MOVE = "rule.move"
     RULE_IMPORT = "rule.import"
     RULE_APPLY = "rule.apply"
+    SUGGESTION_APPLY = "suggestion.apply"  # suggested categories stored (the CLI, the review page, an import)
+    SIMILARITY_REBUILD = "similarity.rebuild"
     RATES_IMPORT = "rates.import"  # published rates from a file or the ECB
     RATE_SET = "rate.set"  # a user's own rate, by hand
     PREFERENCES_SET = "preferences.set"

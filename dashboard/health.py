@@ -4,7 +4,8 @@ import logging
 from flask import Blueprint, jsonify, redirect, url_for
 
 from dashboard.database import database_problem
-from dashboard.extensions import csrf, limiter
+from dashboard.extensions import csrf, db, limiter
+from dashboard.similarity.store import similarity_status
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -24,7 +25,7 @@ def readyz():
         # The driver's message names the host, port and user: it goes to the log, never to this public probe.
         log.warning("readyz: database unavailable: %s", problem)
         return jsonify(status="unavailable", reason="database unavailable"), 503
-    return jsonify(status="ok")
+    return jsonify(status="ok", details={"similarity": similarity_status(db.session)})
 
 
 @bp.get("/favicon.ico")

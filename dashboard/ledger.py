@@ -27,6 +27,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import description_key, transaction_search_text
+from dashboard.similarity.store import forget_vectors, mark_new_rows, newest_transaction_id
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -110,6 +111,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
                                                      row.get("note"), row.get("external_id"))
         row["description_key"] = description_key(row.get("description"))
         row.setdefault("source", TransactionSource.IMPORT.value)
+    newest_before = newest_transaction_id(session)
     if session.get_bind().dialect.name == "postgresql":
         inserted = _insert_through_copy(session, rows)
     else:
@@ -122,6 +124,8 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         apply_to_totals(session, [(*row, 1) for row in returned], sign=1)
         inserted = len(returned)
     _count_written(session, inserted)
+    if inserted:
+        mark_new_rows(session, {row["owner_id"] for row in rows}, after_id=newest_before)
     return inserted
 
 
@@ -263,6 +267,7 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
                                                values.get("counterparty", counterparty), values.get("note", note),
                                                external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
+        forget_vectors(session, criteria)
     if "description" in values:
         values["description_key"] = description_key(values["description"])
     if "amount" in values and session.scalar(select(exists().where(

@@ -21,6 +21,7 @@ from dashboard.accounts.import_forms import FORMAT_NAMES, ConfirmImportForm, Map
 from dashboard.accounts.upload_token import UploadExpired, UploadSigner
 from dashboard.audit import Actor
 from dashboard.extensions import csrf, db
+from dashboard.similarity.suggestions import accept_in_batch, preview_suggestions
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.csv_conventions import date_order_of
@@ -104,6 +105,11 @@ def import_confirm(account_id: int):
         return redirect(url_for("accounts.import_file", account_id=account.id))
     except ImportFileError as error:
         return _upload_page_with_error(account, error, filename)
+    accepted = None if request.form.get("accept_all") == "1" else request.form.getlist("accept_description")
+    if accepted is None or accepted:
+        accept_in_batch(db.session, scope_for(current_user), Actor(current_user.id, request.remote_addr), batch.id,
+                        accepted)
+        db.session.commit()
     return redirect(url_for("accounts.import_result", account_id=account.id, batch_id=batch.id))
 
 
@@ -204,6 +210,7 @@ def _preview_page(account: Account, preview, mapping: ColumnMapping | None, file
     confirm = ConfirmImportForm(formdata=None, date_order=date_order or "", **carried)
     switch = ConfirmImportForm(formdata=None, date_order=other_order, **carried) if other_order else None
     return render_template("accounts/import_preview.html", account=account, preview=preview, form=confirm,
+                           suggested=preview_suggestions(db.session, scope_for(current_user), preview.rows),
                            switch=switch, other_order=other_order, filename=filename, mapping=mapping,
                            format_names=FORMAT_NAMES)
 

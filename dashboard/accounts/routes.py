@@ -57,6 +57,8 @@ from dashboard.models import Account
 from dashboard.rates.networth import dashboard_net_worth
 from dashboard.rates.transfers import linked_exchange_difference
 from dashboard.redirects import local_url
+from dashboard.similarity.forms import AcceptSuggestionsForm
+from dashboard.similarity.suggestions import similar_transactions, suggestions_for_ids
 from dashboard.teller.enrollments import account_sync, needing_reconnect
 
 
@@ -148,6 +150,9 @@ def transactions_workbook():
     return _xlsx_download(None, "Transactions")
 
 
+SIMILAR_ON_PAGE = 5
+
+
 @bp.route("/transactions/<int:transaction_id>", methods=["GET", "POST"])
 @login_required
 def transaction(transaction_id: int):
@@ -166,7 +171,10 @@ def transaction(transaction_id: int):
                            other_side=other_side, candidates=transfer_candidates(db.session, scope, row),
                            exchange=linked_exchange_difference(db.session, scope, row, other_side,
                                                                current_app.config["RATE_MAX_AGE_DAYS"]),
-                           splits=transaction_splits(db.session, row))
+                           splits=transaction_splits(db.session, row),
+                           similar=similar_transactions(db.session, scope, row, SIMILAR_ON_PAGE),
+                           suggestion=None if row.category else suggestions_for_ids(db.session, scope, [row.id]),
+                           accept=AcceptSuggestionsForm(next=request.full_path))
 
 
 @bp.post("/transactions/categorise")

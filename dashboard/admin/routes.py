@@ -8,6 +8,7 @@ from dashboard.admin import bp
 from dashboard.admin.queries import installation_figures
 from dashboard.extensions import db, login_manager
 from dashboard.models.users import Role
+from dashboard.similarity.store import similarity_status
 from dashboard.reports import views
 
 ORGANISATION = views.ReportContext(Scope.organisation(), blueprint="admin")
@@ -29,7 +30,7 @@ def require_admin():
 @bp.get("/")
 def index():
     return render_template("admin/index.html", figures=installation_figures(db.session, ORGANISATION.scope),
-                           report_context=ORGANISATION)
+                           similarity=similarity_status(db.session), report_context=ORGANISATION)
 
 
 @bp.get("/reports/income-and-expenses")

@@ -13,7 +13,8 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from dashboard.cli import (
-    accounts, audit, budgets, codes, database, demo, keys, rates, reconcile, rules, shares, teller, tokens, users,
+    accounts, audit, budgets, codes, database, demo, keys, rates, reconcile, rules, shares, similarity, teller, tokens,
+    users,
 )
 from dashboard.database import database_problem
 
@@ -24,7 +25,8 @@ UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE; SQLite says "no such table"
 def register_commands(app: Flask) -> None:
     for command in (*database.COMMANDS, *users.COMMANDS, *demo.COMMANDS, *accounts.COMMANDS, *keys.COMMANDS,
                     *audit.COMMANDS, *teller.COMMANDS, *tokens.COMMANDS, *codes.COMMANDS,
-                    *reconcile.COMMANDS, *rules.COMMANDS, *rates.COMMANDS, *budgets.COMMANDS, *shares.COMMANDS):
+                    *reconcile.COMMANDS, *rules.COMMANDS, *rates.COMMANDS, *budgets.COMMANDS, *shares.COMMANDS,
+                    *similarity.COMMANDS):
         app.cli.add_command(_with_one_line_errors(command))
     if "db" in app.cli.commands:  # Flask-Migrate's group: `db upgrade` on a dead database is one line too
         _with_one_line_errors(app.cli.commands["db"])

@@ -1,0 +1,216 @@
+"""Storing transaction vectors and finding a scope's nearest neighbours: pgvector where the column is a
+``vector`` (PostgreSQL with the extension), numpy over the scope's vectors everywhere else.
+
+Both paths answer the same question the same way (cosine similarity, only rows
+the :class:`~dashboard.access.Scope` may read), so callers never ask which is in use;
+:func:`search_path` says, for ``/readyz`` and the admin overview.
+"""
+from __future__ import annotations
+
+import io
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Float, bindparam, delete, event, func, select, text
+from sqlalchemy.orm import Session
+
+from dashboard.access import Scope
+from dashboard.models import Transaction, TransactionVector
+from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vector_key, vectors_for_keys
+
+PGVECTOR, NUMPY = "pgvector", "numpy"
+BATCH = 5_000
+PENDING_OWNERS = "similarity_pending_owners"  # session.info key: owners whose new rows need vectors at commit
+_paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_iterative: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def search_path(session: Session) -> str:
+    """ "pgvector" when the vector column is pgvector's type, else "numpy"; read once per engine."""
+    engine = session.get_bind().engine
+    if engine not in _paths:
+        found = None
+        if engine.dialect.name == "postgresql":
+            found = session.execute(text(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = to_regclass('transaction_vectors') AND attname = 'embedding'")).scalar()
+        _paths[engine] = PGVECTOR if found and found.startswith("vector") else NUMPY
+    return _paths[engine]
+
+
+def _iterative_scan(session: Session) -> bool:
+    engine = session.get_bind().engine
+    if engine not in _iterative:
+        version = session.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
+        _iterative[engine] = tuple(int(part) for part in (version or "0").split(".")[:2]) >= (0, 8)
+    return _iterative[engine]
+
+
+def current_kind() -> VectorKind:
+    from flask import current_app, has_app_context
+    configured = current_app.config.get("SIMILARITY_KIND") if has_app_context() else None
+    return VectorKind(configured or DEFAULT_KIND)
+
+
+def newest_transaction_id(session: Session) -> int:
+    """The highest transaction id now: rows inserted after this call have higher ids (one index probe)."""
+    return session.scalar(select(func.max(Transaction.id))) or 0
+
+
+def mark_new_rows(session: Session, owner_ids: Iterable[int], after_id: int = 0) -> None:
+    """Called by the ledger after an insert: these owners' rows above ``after_id`` that have no vector get one
+    before the commit (so the look-up for them reads the new rows only, not the owner's whole history)."""
+    pending = session.info.setdefault(PENDING_OWNERS, {})
+    for owner_id in owner_ids:
+        pending[owner_id] = min(pending.get(owner_id, after_id), after_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _index_before_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_OWNERS, None)
+    for owner_id, after_id in sorted((pending or {}).items()):
+        index_missing(session, [owner_id], after_id=after_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_rows(session: Session) -> None:
+    session.info.pop(PENDING_OWNERS, None)
+
+
+def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind | None = None,
+                  after_id: int = 0) -> int:
+    """Compute and store the vectors of these owners' transactions (with ids above ``after_id``) that have
+    none, in batches; returns how many."""
+    kind = kind or current_kind()
+    written, after = 0, after_id
+    owner_ids = sorted(owner_ids)
+    while True:
+        rows = session.execute(
+            select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
+                   Transaction.counterparty, Transaction.amount)
+            .outerjoin(TransactionVector, TransactionVector.transaction_id == Transaction.id)
+            .where(Transaction.owner_id.in_(owner_ids), TransactionVector.transaction_id.is_(None),
+                   Transaction.id > after)
+            .order_by(Transaction.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return written
+        _store(session, kind, rows)
+        written += len(rows)
+        after = rows[-1].id
+
+
+def forget_vectors(session: Session, criteria) -> None:
+    """Rows whose description or counterparty is changing lose their vectors and get new ones at the commit."""
+    changed = session.execute(select(Transaction.owner_id, func.min(Transaction.id)).where(*criteria)
+                              .group_by(Transaction.owner_id)).all()
+    session.execute(delete(TransactionVector).where(
+        TransactionVector.transaction_id.in_(select(Transaction.id).where(*criteria))))
+    for owner_id, lowest in changed:
+        mark_new_rows(session, [owner_id], after_id=lowest - 1)
+
+
+def rebuild(session: Session, kind: VectorKind | None = None) -> int:
+    """Every transaction's vector computed afresh (after a change of kind, or to repair); returns how many."""
+    session.execute(delete(TransactionVector))
+    owners = session.scalars(select(Transaction.owner_id).distinct()).all()
+    return index_missing(session, owners, kind)
+
+
+def _store(session: Session, kind: VectorKind, rows) -> None:
+    """Each distinct (text, amount band) is computed once: a merchant's repeated lines share their vector.
+    PostgreSQL gets the rows through COPY (a vector as text, each distinct one formatted once)."""
+    keys = [vector_key(r.description, r.counterparty, r.amount) for r in rows]
+    distinct = list(dict.fromkeys(keys))
+    position = {key: number for number, key in enumerate(distinct)}
+    matrix = vectors_for_keys(kind, distinct)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(TransactionVector.__table__.insert(), [
+            {"transaction_id": r.id, "owner_id": r.owner_id, "account_id": r.account_id, "kind": kind.value,
+             "embedding": matrix[position[key]]} for r, key in zip(rows, keys)])
+        return
+    if search_path(session) == PGVECTOR:
+        literals = ["[" + ",".join(f"{value:.4g}" if value else "0" for value in vector.tolist()) + "]"
+                    for vector in matrix]
+    else:  # bytea in COPY's text format: \\x and the hex digits of the float16 bytes (see Embedding)
+        literals = ["\\\\x" + vector.tobytes().hex() for vector in matrix.astype(np.float16)]
+    buffer = io.StringIO()
+    for r, key in zip(rows, keys):
+        buffer.write(f"{r.id}\t{r.owner_id}\t{r.account_id}\t{kind.value}\t{literals[position[key]]}\n")
+    buffer.seek(0)
+    with session.connection().connection.cursor() as cursor:
+        cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
+                           "FROM STDIN", buffer)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    transaction_id: int
+    similarity: float  # cosine, 1.0 for the same text and band
+    category: str | None
+
+
+def nearest(session: Session, scope: Scope, queries: np.ndarray, k: int = 10, *,
+            categorised: bool = False, exclude: Sequence[int | None] = ()) -> list[list[Neighbour]]:
+    """For each query vector, the ``k`` most similar transactions the scope may read, best first.
+
+    ``categorised`` keeps only rows that have a category; ``exclude`` (one id or None per query) leaves out
+    the query's own row.
+    """
+    exclude = list(exclude) or [None] * len(queries)
+    kind = current_kind().value
+    if search_path(session) == PGVECTOR:
+        return [_nearest_pgvector(session, scope, q, k, categorised, skip, kind) for q, skip in zip(queries, exclude)]
+    return _nearest_numpy(session, scope, queries, k, categorised, exclude, kind)
+
+
+def _criteria(scope: Scope, categorised: bool, kind: str):
+    criteria = [scope.rows(TransactionVector), TransactionVector.kind == kind]
+    if categorised:
+        criteria.append(Transaction.category.is_not(None))
+    return criteria
+
+
+def _nearest_pgvector(session, scope, query, k, categorised, skip, kind) -> list[Neighbour]:
+    # The HNSW index is read before the scope's filter: from pgvector 0.8 it keeps scanning until k rows
+    # pass it, so a user with few rows among many users' still gets their k nearest.
+    if _iterative_scan(session):
+        session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+    distance = TransactionVector.embedding.op("<=>", return_type=Float)(
+        bindparam("query", query, type_=Vector(WIDTH)))
+    statement = (select(TransactionVector.transaction_id, distance, Transaction.category)
+                 .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+                 .where(*_criteria(scope, categorised, kind))
+                 .order_by(distance).limit(k + 1))
+    found = session.execute(statement).all()
+    return [Neighbour(i, 1.0 - d, c) for i, d, c in found if i != skip][:k]
+
+
+def _nearest_numpy(session, scope, queries, k, categorised, exclude, kind) -> list[list[Neighbour]]:
+    rows = session.execute(
+        select(TransactionVector.transaction_id, TransactionVector.embedding, Transaction.category)
+        .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+        .where(*_criteria(scope, categorised, kind))).all()
+    if not rows or not len(queries):
+        return [[] for _ in queries]
+    ids = np.array([r[0] for r in rows])
+    matrix = np.vstack([r[1] for r in rows])
+    categories = [r[2] for r in rows]
+    similarities = np.asarray(queries, dtype=np.float32) @ matrix.T
+    answers = []
+    for row, skip in zip(similarities, exclude):
+        if skip is not None:
+            row[ids == skip] = -np.inf
+        take = min(k, len(ids))
+        best = np.argpartition(-row, take - 1)[:take]
+        best = best[np.argsort(-row[best])]
+        answers.append([Neighbour(int(ids[i]), float(row[i]), categories[i]) for i in best if row[i] > -np.inf])
+    return answers
+
+
+def similarity_status(session: Session) -> dict:
+    """Which search answers (pgvector or numpy) and which vector kind is in use: for /readyz and the admin page."""
+    return {"search": search_path(session), "kind": current_kind().value}

@@ -1,0 +1,98 @@
+"""What a transaction's vector is made of: its description and counterparty as text, and its amount band.
+
+Two kinds of text vector, both computed on this machine with nothing downloaded:
+``hashing`` (character n-grams hashed by scikit-learn into a fixed width) and
+``wordllama`` (the 256-dimension weights that ship inside the wordllama
+package). Either is L2-normalised, followed by a one-hot amount band, and the
+whole normalised again, so a dot product is a cosine similarity. Every kind
+has the same width, so the table's one vector column holds whichever is in use.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+TEXT_WIDTH = 256
+BANDS = 8  # money in or out, times four orders of magnitude (under 10, under 100, under 1,000, more)
+WIDTH = TEXT_WIDTH + BANDS
+BAND_WEIGHT = 0.35  # how much the amount band counts next to the text (a unit vector)
+DIGIT_RUNS = re.compile(r"\d+")
+NOT_WORD = re.compile(r"[^\w&]+")
+
+
+class VectorKind(StrEnum):
+    HASHING = "hashing"
+    WORDLLAMA = "wordllama"
+
+
+DEFAULT_KIND = VectorKind.HASHING  # the better of the two in bench/similarity.py's figures
+
+
+def vector_text(description: str | None, counterparty: str | None) -> str:
+    """The words a vector is made from: case-folded, without digit runs (card numbers, references, dates) or
+    punctuation, so "AMZN Mktp UK*2K4" and "AMZN Mktp UK*9Q1" read the same."""
+    joined = " ".join(part for part in (counterparty, description) if part)
+    return " ".join(NOT_WORD.sub(" ", DIGIT_RUNS.sub(" ", joined.casefold())).split())
+
+
+def amount_band(amount: Decimal | float | None) -> int | None:
+    """Which of the ``BANDS`` the amount falls in; None without an amount (words typed into a search)."""
+    if amount is None:
+        return None
+    size = min(3, max(0, int(math.log10(abs(float(amount)) + 1))))
+    return size + (4 if amount > 0 else 0)
+
+
+@cache
+def _hasher():
+    from sklearn.feature_extraction.text import HashingVectorizer  # loaded on first use: app start stays quick
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=TEXT_WIDTH,
+                             alternate_sign=False, norm="l2", dtype=np.float32)
+
+
+@cache
+def _wordllama():
+    import wordllama
+    from wordllama import WordLlama
+    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True, dim=TEXT_WIDTH)
+
+
+def text_vectors(kind: VectorKind, texts: Sequence[str]) -> np.ndarray:
+    """One L2-normalised row of ``TEXT_WIDTH`` float32 per text."""
+    if not texts:
+        return np.zeros((0, TEXT_WIDTH), dtype=np.float32)
+    if kind == VectorKind.WORDLLAMA:
+        return np.asarray(_wordllama().embed(list(texts), norm=True), dtype=np.float32)
+    return _hasher().transform(texts).toarray()
+
+
+def vector_key(description: str | None, counterparty: str | None,
+               amount: Decimal | float | None) -> tuple[str, int | None]:
+    """What a vector depends on: rows with the same key (a merchant's repeated lines) share one vector."""
+    return vector_text(description, counterparty), amount_band(amount)
+
+
+def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int | None]]) -> np.ndarray:
+    """Vectors (``WIDTH`` float32, unit length) for ``(text, band)`` keys."""
+    matrix = np.zeros((len(keys), WIDTH), dtype=np.float32)
+    if not keys:
+        return matrix
+    matrix[:, :TEXT_WIDTH] = text_vectors(kind, [text for text, _ in keys])
+    banded = [(number, band) for number, (_, band) in enumerate(keys) if band is not None]
+    if banded:
+        rows, bands = zip(*banded)
+        matrix[list(rows), [TEXT_WIDTH + band for band in bands]] = BAND_WEIGHT
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return matrix
+
+
+def vectors_for(kind: VectorKind, rows: Sequence[tuple[str | None, str | None, Decimal | None]]) -> np.ndarray:
+    """Vectors for ``(description, counterparty, amount)`` rows."""
+    return vectors_for_keys(kind, [vector_key(*row) for row in rows])

@@ -1,0 +1,214 @@
+"""Transaction vectors, the scoped nearest-neighbour search and category suggestions, on both engines."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from dashboard.access import Scope, shares_of
+from dashboard.ledger import update_transactions
+from dashboard.models import Transaction, TransactionVector
+from dashboard.similarity.store import NUMPY, index_missing, search_path
+from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
+from tests import factories
+
+HISTORY = [
+    ("2024-01-03", "-12.99", "AMZN Mktp UK*2K4AB1", "Shopping"),
+    ("2024-01-09", "-8.50", "Amazon.co.uk*RT5XY2", "Shopping"),
+    ("2024-01-15", "-23.10", "AMZN Mktp UK*9Q1ZZ8", "Shopping"),
+    ("2024-01-04", "-41.20", "TESCO STORES 2231", "Groceries"),
+    ("2024-01-11", "-37.65", "TESCO STORES 4410", "Groceries"),
+    ("2024-01-18", "-52.02", "TESCO STORES 2231", "Groceries"),
+    ("2024-01-05", "-3.20", "PRET A MANGER LONDON", "Eating out"),
+    ("2024-01-12", "-4.10", "PRET A MANGER KINGS X", "Eating out"),
+]
+
+
+def _history(db, user, name="Checking"):
+    account = factories.create_account(db.session, user, name)
+    factories.add_transactions(db.session, account, HISTORY)
+    db.session.commit()
+    return account
+
+
+def test_vectors_are_stored_with_the_rows_on_commit(db, user):
+    account = _history(db, user)
+    stored = db.session.scalar(select(func.count()).select_from(TransactionVector)
+                               .where(TransactionVector.account_id == account.id))
+    assert stored == len(HISTORY)
+    assert index_missing(db.session, [user.id]) == 0  # nothing left without a vector
+
+
+def test_python_path_on_sqlite_and_plain_postgresql(db):
+    assert search_path(db.session) == NUMPY
+
+
+def test_suggestion_for_a_new_description_of_a_known_merchant(db, user):
+    _history(db, user)
+    scope = shares_of(db.session, user.id)
+    amazon, tesco, unknown = suggest_for_rows(db.session, scope, [
+        ("AMZN Mktp UK*7HH3K2", None, Decimal("-15.00")),
+        ("TESCO STORES 9981", None, Decimal("-44.00")),
+        ("ACME WIDGETS LTD", None, Decimal("-950.00")),
+    ])
+    assert amazon[0] == "Shopping" and tesco[0] == "Groceries"
+    assert unknown is None  # a merchant never seen: below the threshold, no suggestion
+
+
+def test_suggestions_list_uncategorised_rows_only(db, user):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    found = suggestions(db.session, shares_of(db.session, user.id))
+    assert [(s.description, s.category) for s in found] == [("Amazon.co.uk*ZZ9ABC", "Shopping")]
+    assert 0 < found[0].score <= 1
+
+
+def test_another_users_rows_are_never_neighbours(db, user):
+    other = factories.create_user(db.session, "mallory@example.com")
+    _history(db, other, "Mallory's")
+    mine = factories.create_account(db.session, user, "Mine")
+    factories.add_transactions(db.session, mine, [("2024-02-01", "-9.99", "AMZN Mktp UK*2K4AB1")])
+    db.session.commit()
+    scope = shares_of(db.session, user.id)
+    assert suggest_for_rows(db.session, scope, [("AMZN Mktp UK*2K4AB1", None, Decimal("-9.99"))]) == [None]
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == mine.id))
+    assert similar_transactions(db.session, scope, row) == []
+
+
+def test_similar_transactions_are_the_same_merchant_first(db, user):
+    account = _history(db, user)
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id,
+                                                      Transaction.description == "TESCO STORES 4410"))
+    similar = similar_transactions(db.session, Scope.of_user(user.id), row, k=3)
+    assert [t.description for t, _ in similar[:2]] == ["TESCO STORES 2231", "TESCO STORES 2231"]
+    assert row.id not in [t.id for t, _ in similar]
+
+
+def test_vote_weighs_by_similarity():
+    assert vote([(0.9, "A"), (0.3, "B"), (0.3, "B")])[0] == "A"
+    assert vote([(0.5, None)]) is None
+
+
+def test_cli_suggest_prints_csv_and_applies(db, user, runner):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC"),
+                                                     ("2024-02-02", "-999", "ACME WIDGETS LTD")])
+    db.session.commit()
+    result = runner.invoke(args=["categories", "suggest", "--user", user.email])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "transaction_id,description,category,score"
+    assert [line.split(",")[1:3] for line in lines[1:]] == [["Amazon.co.uk*ZZ9ABC", "Shopping"]]
+    applied = runner.invoke(args=["categories", "suggest", "--user", user.email, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    categories = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                         .where(Transaction.account_id == account.id)).all())
+    assert categories["Amazon.co.uk*ZZ9ABC"] == "Shopping" and categories["ACME WIDGETS LTD"] is None
+
+
+def test_cli_suggest_unknown_user_is_one_line(runner, db):
+    result = runner.invoke(args=["categories", "suggest", "--user", "nobody@example.com"])
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_rebuild_recomputes_every_vector(db, user, runner):
+    _history(db, user)
+    result = runner.invoke(args=["similarity", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"rebuilt {len(HISTORY)} vectors")
+
+
+def test_editing_a_description_renews_its_vector(db, user):
+    account = _history(db, user)
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id,
+                                                      Transaction.description == "PRET A MANGER LONDON"))
+    update_transactions(db.session, Scope.of_user(user.id), [row.id], description="TESCO STORES 7777")
+    db.session.commit()
+    tesco = db.session.scalar(select(Transaction).where(Transaction.description == "TESCO STORES 4410"))
+    similar = similar_transactions(db.session, Scope.of_user(user.id), tesco, k=3)
+    assert row.id in [t.id for t, _ in similar]  # its stored vector is the new description's
+
+
+def test_readyz_says_which_search_path(client):
+    assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}
+
+
+def test_review_page_lists_uncategorised_rows_and_accepts_one(db, user, auth_client):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC"),
+                                                     ("2024-02-02", "-999", "ACME WIDGETS LTD")])
+    db.session.commit()
+    page = auth_client.get("/suggestions")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Amazon.co.uk*ZZ9ABC" in html and "ACME WIDGETS LTD" in html and "no suggestion" in html
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    response = auth_client.post("/suggestions/accept", data={"ids": [row.id]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Transaction, row.id).category == "Shopping"
+
+
+def test_accepting_another_users_row_is_404(db, user, auth_client):
+    other = factories.create_user(db.session, "mallory@example.com")
+    theirs = _history(db, other, "Mallory's")
+    factories.add_transactions(db.session, theirs, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    assert auth_client.post("/suggestions/accept", data={"ids": [row.id]}).status_code == 404
+    assert auth_client.get(f"/similar?transaction={row.id}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Transaction, row.id).category is None
+
+
+def test_transaction_page_shows_suggestion_and_similar_rows(db, user, auth_client):
+    account = _history(db, user)
+    factories.add_transactions(db.session, account, [("2024-02-01", "-9.99", "Amazon.co.uk*ZZ9ABC")])
+    db.session.commit()
+    row = db.session.scalar(select(Transaction).where(Transaction.description == "Amazon.co.uk*ZZ9ABC"))
+    html = auth_client.get(f"/transactions/{row.id}").get_data(as_text=True)
+    assert "Suggested category: <strong>Shopping</strong>" in html
+    assert "AMZN Mktp UK*2K4AB1" in html and f"/similar?transaction={row.id}" in html
+    similar = auth_client.get(f"/similar?transaction={row.id}").get_data(as_text=True)
+    assert "Amazon.co.uk*RT5XY2" in similar
+
+
+def test_similar_to_words_typed(db, user, auth_client):
+    _history(db, user)
+    html = auth_client.get("/similar?q=tesco+store").get_data(as_text=True)
+    assert html.index("TESCO STORES") < html.index("PRET A MANGER")
+
+
+IMPORT_CSV = (b"Date,Description,Amount\n"
+              b"2024-03-01,AMZN Mktp UK*7HH3K2,-15.00\n"
+              b"2024-03-02,TESCO STORES 9981,-44.00\n"
+              b"2024-03-03,ACME WIDGETS LTD,-950.00\n")
+
+
+def _preview(auth_client, account):
+    from tests.test_accounts_import import upload
+    page = upload(auth_client, account, IMPORT_CSV, "bank.csv")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_import_preview_suggests_and_accepting_one_stores_only_it(db, user, auth_client):
+    from tests.test_accounts_import import confirm_from
+    account = _history(db, user)
+    html = _preview(auth_client, account)
+    assert "suggested: Shopping" in html and "suggested: Groceries" in html
+    assert confirm_from(auth_client, account, html, accept_description="AMZN Mktp UK*7HH3K2").status_code == 302
+    stored = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                     .where(Transaction.date >= "2024-03-01")).all())
+    assert stored == {"AMZN Mktp UK*7HH3K2": "Shopping", "TESCO STORES 9981": None, "ACME WIDGETS LTD": None}
+
+
+def test_import_preview_accept_all(db, user, auth_client):
+    from tests.test_accounts_import import confirm_from
+    account = _history(db, user)
+    html = _preview(auth_client, account)
+    assert confirm_from(auth_client, account, html, accept_all="1").status_code == 302
+    stored = dict(db.session.execute(select(Transaction.description, Transaction.category)
+                                     .where(Transaction.date >= "2024-03-01")).all())
+    assert stored == {"AMZN Mktp UK*7HH3K2": "Shopping", "TESCO STORES 9981": "Groceries", "ACME WIDGETS LTD": None}
