@@ -1,10 +1,12 @@
 """The import's confirm step reads the uploaded file once, and still refuses what the preview refuses; a CSV's
 layout is detected from a sample of its rows and checked against the rest."""
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from dashboard import search
 from dashboard.importers import bank_csv, services
 from dashboard.importers.records import ImportFileError
 from tests import factories
@@ -73,3 +75,13 @@ def test_a_bad_date_beyond_the_sample_is_refused_with_its_line():
     with pytest.raises(ImportFileError) as refused:
         bank_csv.parse(_bank_file(lines))
     assert refused.value.line == 302 and "2024-13-45" in refused.value.reason
+
+
+@pytest.mark.parametrize("text", ["Tesco Store 42", "TESCO\tstore", "Café Nero", "ﬁsh ＡＢＣ", "Straße", "İstanbul"])
+def test_ascii_fast_paths_fold_as_unicode_normalisation_does(text):
+    """Search text and identities skip NFKC/NFKD for ASCII text: the result must be the one normalisation gives."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    assert search.folded_text(text) == folded
+    assert search.search_text(text) == unicodedata.normalize(
+        "NFKC", "".join(c for c in decomposed if not unicodedata.combining(c)))

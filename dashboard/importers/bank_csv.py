@@ -1,7 +1,9 @@
 """Bank CSV exports, read without configuration wherever the file allows it.
 
 The layout (encoding, delimiter, header row, which column is what, the date
-format and the decimal separator) is detected from the whole file. When the
+format and the decimal separator) is detected from a sample of the records
+and checked against the rest (see csv_detection.py): the file is split by one
+delimiter, and each cell is parsed once when its row is read. When the
 file leaves a real choice open, :class:`MappingNeeded` says so instead of
 guessing; the app stores the user's :class:`ColumnMapping` per account and
 passes it back to :func:`parse`. Column numbers in a mapping count from 0.
