@@ -176,16 +176,25 @@ def _copy_into(session: Session, table: str, rows: Sequence[dict]) -> None:
 
 
 def _copy_text(rows: Sequence[dict]) -> io.StringIO:
-    """The rows in COPY's text format: tab-separated, \\N for NULL, money as its stored integer."""
-    money = Money()
+    """The rows in COPY's text format: tab-separated, \\N for NULL, money as its stored integer.
+
+    Only text needs escaping: numbers and dates never hold a tab, newline or backslash.
+    """
+    to_stored = Money().process_bind_param
+    columns = [(column, COPY_DEFAULTS.get(column), column in MONEY_COLUMNS) for column in COPY_COLUMNS]
     buffer = io.StringIO()
     for row in rows:
         values = []
-        for column in COPY_COLUMNS:
-            value = row.get(column, COPY_DEFAULTS.get(column))
-            if column in MONEY_COLUMNS:
-                value = money.process_bind_param(value, None)
-            values.append(r"\N" if value is None else str(value).translate(COPY_ESCAPES))
+        for column, default, is_money in columns:
+            value = row.get(column, default)
+            if is_money:
+                value = to_stored(value, None)
+            if value is None:
+                values.append(r"\N")
+            elif isinstance(value, str):
+                values.append(value.translate(COPY_ESCAPES))
+            else:
+                values.append(str(value))
         buffer.write("\t".join(values) + "\n")
     buffer.seek(0)
     return buffer

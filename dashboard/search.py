@@ -9,12 +9,18 @@ DESCRIPTION_KEY_LENGTH = 100
 
 def folded_text(*parts: str | None) -> str:
     """Case-folded, NFKC-normalised text. Imported rows' identities hash it, so it never changes."""
-    return unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+    joined = " ".join(p for p in parts if p)
+    if joined.isascii():  # NFKC leaves ASCII as it is and casefold is lower (most rows of most files)
+        return joined.lower()
+    return unicodedata.normalize("NFKC", joined).casefold()
 
 
 def search_text(*parts: str | None) -> str:
     """Folded text without accents, so "cafe" finds "Café Nero" and "CAFÉ" on either engine."""
-    decomposed = unicodedata.normalize("NFKD", folded_text(*parts))
+    folded = folded_text(*parts)
+    if folded.isascii():  # no accents to take off
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return unicodedata.normalize("NFKC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 

@@ -41,6 +41,7 @@ from dashboard.accounts.queries import (
 from dashboard.accounts.transaction_queries import (
     account_names,
     categories_in_use,
+    categories_in_use_and_in,
     filtered_totals,
     filtered_transactions,
     page_position,
@@ -220,8 +221,11 @@ def _filter_form(scope: Scope, account: Account | None,
 
 def _transaction_table_page(template: str, account: Account | None = None, **context):
     scope = scope_for(current_user)
-    categories = categories_in_use(db.session, scope)  # suggested in the bulk form
-    form = _filter_form(scope, account, None if account else categories)
+    if account is None:
+        categories = account_categories = categories_in_use(db.session, scope)  # the bulk form's and the filter's
+    else:
+        categories, account_categories = categories_in_use_and_in(db.session, scope, account.id)
+    form = _filter_form(scope, account, account_categories)
     filters = form.to_filter(account.id if account else None)
     position = page_position(request.args.get("after"), request.args.get("before"),
                              request.args.get("last") == "1", filters.sort)
@@ -231,7 +235,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
-        total=None if filters.leaves_rows_out else transaction_count(db.session, scope, filters.account_id),
+        total=None if filters.leaves_rows_out else _row_count(scope, filters, summary),
         totals=filtered_totals(db.session, scope, filters) if filters.leaves_rows_out else [],
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
@@ -239,6 +243,13 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows]),
         **context,
     )
+
+
+def _row_count(scope: Scope, filters, summary) -> int:
+    """The unfiltered table's row count: the account summary's when it counted the same account."""
+    if summary is not None and summary.account.id == filters.account_id:
+        return summary.transactions
+    return transaction_count(db.session, scope, filters.account_id)
 
 
 def _page_url(form: TransactionFilterForm, endpoint: str | None = None, **changes) -> str:

@@ -1,7 +1,9 @@
 """Bank CSV exports, read without configuration wherever the file allows it.
 
 The layout (encoding, delimiter, header row, which column is what, the date
-format and the decimal separator) is detected from the whole file. When the
+format and the decimal separator) is detected from a sample of the records
+and checked against the rest (see csv_detection.py): the file is split by one
+delimiter, and each cell is parsed once when its row is read. When the
 file leaves a real choice open, :class:`MappingNeeded` says so instead of
 guessing; the app stores the user's :class:`ColumnMapping` per account and
 passes it back to :func:`parse`. Column numbers in a mapping count from 0.
@@ -11,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -41,16 +42,19 @@ from .csv_layout import (
     has_digit,
     header_position,
     header_row,
-    mapping_from_content,
-    mapping_from_header,
     table_start,
 )
+from .csv_detection import mapping_from_content, mapping_from_header
 from .records import PENDING, POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from .text import encoding_of
 
 __all__ = ["ColumnMapping", "MappingNeeded", "parse"]
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_SAMPLE = 200  # records that decide the delimiter
+WINDOWS_1252_LETTERS = re.compile(rb"[\x80-\x9f]")
+# Control characters (Unicode category Cc) other than tab and the newlines: their count says "binary".
+CONTROL_CHARACTERS = dict.fromkeys((set(range(0x20)) | set(range(0x7F, 0xA0))) - {0x09, 0x0A, 0x0D})
 
 
 def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | None = None) -> ParsedFile:
@@ -189,7 +193,7 @@ def decoded(data: bytes) -> tuple[str, str]:
     """
     if not data.strip():
         raise ImportFileError("the file is empty")
-    legacy = "windows-1252" if any(0x80 <= byte <= 0x9F for byte in data) else "iso-8859-1"
+    legacy = "windows-1252" if WINDOWS_1252_LETTERS.search(data) else "iso-8859-1"
     encoding = encoding_of(data, legacy)
     try:
         text = data.decode(encoding)
@@ -197,14 +201,14 @@ def decoded(data: bytes) -> tuple[str, str]:
         raise ImportFileError("the file is not text: it is neither UTF-8, UTF-16 nor Windows-1252") from None
     if not text.strip():
         raise ImportFileError("the file is empty")
-    control = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t")
+    control = len(text) - len(text.translate(CONTROL_CHARACTERS))  # str.translate drops each one
     if "\x00" in text or control > len(text) / 100:
         raise ImportFileError("the file is not text (binary data); export it from the bank as CSV")
     return text, encoding
 
 
-def records_with(text: str, delimiter: str) -> list[Record]:
-    """The non-blank records, each with the physical line it starts on."""
+def records_with(text: str, delimiter: str, limit: int | None = None) -> list[Record]:
+    """The non-blank records (the first ``limit`` of them, when given), each with the physical line it starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[Record] = []
     start = 1
@@ -212,6 +216,8 @@ def records_with(text: str, delimiter: str) -> list[Record]:
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 records.append(Record(start, cells))
+                if len(records) == limit:
+                    break
             start = reader.line_num + 1
     except csv.Error as error:
         raise ImportFileError(f"unreadable CSV: {error}", start) from None
@@ -221,20 +227,22 @@ def records_with(text: str, delimiter: str) -> list[Record]:
 def split_records(text: str) -> tuple[str, list[Record]]:
     """The delimiter that lays the file out as a table, and the records it gives.
 
-    A delimiter under which a known header appears wins; otherwise the one
-    that gives the most rows of the same width, then the widest rows.
+    Decided on the first DELIMITER_SAMPLE records: a delimiter under which a
+    known header appears wins; otherwise the one that gives the most rows of
+    the same width, then the widest rows. Only that delimiter then reads the
+    whole file, which so is split once instead of once per delimiter.
     """
     scores = {}
     for delimiter in DELIMITERS:
-        records = records_with(text, delimiter)
+        records = records_with(text, delimiter, DELIMITER_SAMPLE)
         widths = Counter(len(r.cells) for r in records)
         width, count = widths.most_common(1)[0]
         if width > 1:
-            scores[delimiter] = (header_position(records) is not None, count, width), records
+            scores[delimiter] = (header_position(records) is not None, count, width)
     if not scores:
         raise ImportFileError("no columns found: the file is not separated by commas, semicolons, tabs or pipes")
-    delimiter = max(scores, key=lambda d: scores[d][0])
-    return delimiter, scores[delimiter][1]
+    delimiter = max(scores, key=scores.get)
+    return delimiter, records_with(text, delimiter)
 
 
 # From rows to transactions

@@ -288,6 +288,8 @@ def header_key(name: str) -> str:
 
 def folded_text(text: str) -> str:
     """Lowercase, without accents, single-spaced: ``"Débit  "`` -> ``"debit"``."""
+    if text.isascii():  # no accents or letters to fold: the same result without NFKD (most cells of most files)
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFKD", text.lower().translate(LETTER_FOLDS))
     return " ".join("".join(ch for ch in folded if not unicodedata.combining(ch)).split())
 
@@ -334,7 +336,9 @@ def is_balance_row(description: str) -> bool:
     return folded in TOTAL_ROWS or folded.startswith(BALANCE_ROW_PREFIXES)
 
 
+@lru_cache(maxsize=1024)
 def is_pending(status: str) -> bool:
+    """Cached: a status column holds a handful of distinct words over all its rows."""
     folded = folded_text(status)
     return any(word in folded for word in PENDING_WORDS)
 

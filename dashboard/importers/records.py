@@ -27,7 +27,7 @@ class ImportFileError(ValueError):
         super().__init__(f"line {line}: {reason}" if line else reason)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large file holds one per row
 class ParsedTransaction:
     date: date
     amount: Decimal  # signed: negative is money out of the account
