@@ -28,7 +28,7 @@ from tests.test_similarity import HISTORY
 
 MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 TRIGRAM_INDEX = "ix_transactions_search_text_trgm"
-BEFORE_SIMILARITY = "0021"
+BEFORE_SIMILARITY = "0030"  # the revision 0029 follows
 
 
 @pytest.fixture(scope="module")
