@@ -90,8 +90,14 @@ CHANGES = [
 def _everything(session) -> dict[str, list[tuple]]:
     """Every row of every table, so that any write at all shows."""
     session.expire_all()
-    return {table.name: sorted(map(tuple, session.execute(select(table)).all()), key=repr)
+    return {table.name: sorted((tuple(_comparable(value) for value in row) for row in session.execute(select(table))),
+                               key=repr)
             for table in Base.metadata.sorted_tables}
+
+
+def _comparable(value):
+    """A similarity vector comes back as a numpy array, which ``==`` compares element by element."""
+    return tuple(value.tolist()) if hasattr(value, "tolist") else value
 
 
 # Statements the database itself refuses, in its own error class for a full disk where it has one.
