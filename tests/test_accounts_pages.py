@@ -174,8 +174,8 @@ def test_statement_count_does_not_grow_with_rows(auth_client, db, user, statemen
 
     account = _account(db, user, ledger_balance=Decimal(10))
     other = factories.create_account(db.session, user, name="Other")
-    factories.add_transactions(db.session, account, [("2024-01-01", "-1", "one")])
-    factories.add_transactions(db.session, other, [("2024-01-01", "-1", "one")])
+    factories.add_transactions(db.session, account, [("2024-01-01", "-1", "one row")])
+    factories.add_transactions(db.session, other, [("2024-01-01", "-1", "one row")])
     urls = (f"/accounts/{account.id}", "/transactions", "/transactions?q=row", f"/accounts/{account.id}?last=1")
     few = [_statements(auth_client, db, url) for url in urls]
     _many(db, account, 120)

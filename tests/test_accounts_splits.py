@@ -179,7 +179,7 @@ def test_the_category_filter_finds_a_split_row_by_its_parts_and_totals_only_thos
     assert re.search(r">split</span>\s*Groceries.*-£60\.25.*Household.*-£39\.75", shown, re.S)  # why it is listed
     household = auth_client.get(f"/accounts/{account.id}?category=Household").get_data(as_text=True)
     assert "Supermarket" in household and "Grocer<" not in household
-    assert "1 transaction match · GBP: in £0.00, out -£39.75" in _summary(household)
+    assert "1 transaction matches · GBP: in £0.00, out -£39.75" in _summary(household)
     lines = list(csv.DictReader(io.StringIO(auth_client.get(
         f"/accounts/{account.id}/export.csv?category=Household").get_data(as_text=True))))
     assert [(line["amount"], line["category"]) for line in lines] == [("-39.75", "Household")]
@@ -194,7 +194,7 @@ def test_an_uncategorised_part_is_found_under_uncategorised(auth_client, db, use
     split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
                       [Part(Decimal("-70"), "Groceries"), Part(Decimal("-30"), None)])
     page = auth_client.get(f"/accounts/{account.id}?category=-").get_data(as_text=True)
-    assert "Supermarket" in page and "1 transaction match · GBP: in £0.00, out -£30.00" in _summary(page)
+    assert "Supermarket" in page and "1 transaction matches · GBP: in £0.00, out -£30.00" in _summary(page)
 
 
 def test_bulk_categorise_leaves_split_rows_as_they_are_and_says_so(auth_client, db, user):
