@@ -232,16 +232,17 @@ def import_figures(at_most, at_least, owner_id: int, account_id: int, import_sec
     """Called by bench/bench.py inside the app context right after its import of ``account_id``'s rows: what
     the vectors cost that import (its vectors computed and stored again, timed alone), against the 25 % budget,
     and the suggestion quality of the kind in use at the threshold in use."""
-    from sqlalchemy import delete, select
+    from sqlalchemy import delete, func, select
 
     from dashboard.extensions import db
     from dashboard.models import Transaction, TransactionVector
     from dashboard.similarity.store import index_missing
     from dashboard.similarity.vectors import DEFAULT_KIND
+    first_id = db.session.scalar(select(func.min(Transaction.id)).where(Transaction.account_id == account_id))
     db.session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(
         select(Transaction.id).where(Transaction.account_id == account_id))))
     started = time.perf_counter()
-    count = index_missing(db.session, [owner_id])
+    count = index_missing(db.session, [owner_id], after_id=first_id - 1)  # the import's rows, as the ledger does
     db.session.commit()
     seconds = time.perf_counter() - started
     without = max(import_seconds - seconds, 1e-9)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Transaction, TransactionVector
-from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vector_key, vectors_for_keys
+from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vector_keys, vectors_for_keys
 
 PGVECTOR, NUMPY = "pgvector", "numpy"
 BATCH = 5_000
@@ -123,7 +123,7 @@ def rebuild(session: Session, kind: VectorKind | None = None) -> int:
 def _store(session: Session, kind: VectorKind, rows) -> None:
     """Each distinct (text, amount band) is computed once: a merchant's repeated lines share their vector.
     PostgreSQL gets the rows through COPY (a vector as text, each distinct one formatted once)."""
-    keys = [vector_key(r.description, r.counterparty, r.amount) for r in rows]
+    keys = vector_keys([(r.description, r.counterparty, r.amount) for r in rows])
     distinct = list(dict.fromkeys(keys))
     position = {key: number for number, key in enumerate(distinct)}
     matrix = vectors_for_keys(kind, distinct)

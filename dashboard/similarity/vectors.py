@@ -9,7 +9,6 @@ has the same width, so the table's one vector column holds whichever is in use.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,6 +24,7 @@ WIDTH = TEXT_WIDTH + BANDS
 BAND_WEIGHT = 0.35  # how much the amount band counts next to the text (a unit vector)
 DIGIT_RUNS = re.compile(r"\d+")
 NOT_WORD = re.compile(r"[^\w&]+")
+NOT_WORD_OR_NEWLINE = re.compile(r"[^\w&\n]+")
 
 
 class VectorKind(StrEnum):
@@ -42,12 +42,30 @@ def vector_text(description: str | None, counterparty: str | None) -> str:
     return " ".join(NOT_WORD.sub(" ", DIGIT_RUNS.sub(" ", joined.casefold())).split())
 
 
+def vector_texts(rows: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """``vector_text`` of many ``(description, counterparty)`` rows, each regex run once over all of them
+    joined by newlines (an import's 100,000 rows in a tenth of the time); rows holding a newline themselves
+    go one by one."""
+    joined = "\n".join(f"{counterparty or ''} {description or ''}" for description, counterparty in rows)
+    if joined.count("\n") != len(rows) - 1:
+        return [vector_text(description, counterparty) for description, counterparty in rows]
+    words = NOT_WORD_OR_NEWLINE.sub(" ", DIGIT_RUNS.sub(" ", joined.casefold()))
+    return [line.strip() for line in words.split("\n")]
+
+
 def amount_band(amount: Decimal | float | None) -> int | None:
     """Which of the ``BANDS`` the amount falls in; None without an amount (words typed into a search)."""
     if amount is None:
         return None
-    size = min(3, max(0, int(math.log10(abs(float(amount)) + 1))))
-    return size + (4 if amount > 0 else 0)
+    size = abs(amount)  # int(log10(size + 1)), capped at 3, without the logarithm
+    return (size >= 9) + (size >= 99) + (size >= 999) + (4 if amount > 0 else 0)
+
+
+def vector_keys(rows: Sequence[tuple[str | None, str | None, Decimal | float | None]]) -> list[tuple[str, int | None]]:
+    """What each ``(description, counterparty, amount)`` row's vector depends on: rows with the same key (a
+    merchant's repeated lines) share one vector."""
+    texts = vector_texts([(description, counterparty) for description, counterparty, _ in rows])
+    return [(text, amount_band(amount)) for text, (_, _, amount) in zip(texts, rows)]
 
 
 @cache
@@ -73,12 +91,6 @@ def text_vectors(kind: VectorKind, texts: Sequence[str]) -> np.ndarray:
     return _hasher().transform(texts).toarray()
 
 
-def vector_key(description: str | None, counterparty: str | None,
-               amount: Decimal | float | None) -> tuple[str, int | None]:
-    """What a vector depends on: rows with the same key (a merchant's repeated lines) share one vector."""
-    return vector_text(description, counterparty), amount_band(amount)
-
-
 def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int | None]]) -> np.ndarray:
     """Vectors (``WIDTH`` float32, unit length) for ``(text, band)`` keys."""
     matrix = np.zeros((len(keys), WIDTH), dtype=np.float32)
@@ -95,4 +107,4 @@ def vectors_for_keys(kind: VectorKind, keys: Sequence[tuple[str, int | None]]) -
 
 def vectors_for(kind: VectorKind, rows: Sequence[tuple[str | None, str | None, Decimal | None]]) -> np.ndarray:
     """Vectors for ``(description, counterparty, amount)`` rows."""
-    return vectors_for_keys(kind, [vector_key(*row) for row in rows])
+    return vectors_for_keys(kind, vector_keys(rows))
