@@ -121,29 +121,61 @@ def rebuild(session: Session, kind: VectorKind | None = None) -> int:
 
 
 def _store(session: Session, kind: VectorKind, rows) -> None:
-    """Each distinct (text, amount band) is computed once: a merchant's repeated lines share their vector.
-    PostgreSQL gets the rows through COPY (a vector as text, each distinct one formatted once)."""
+    """Each distinct (text, amount band) is computed and encoded once: a merchant's repeated lines share their
+    vector. SQLite gets one executemany of plain tuples; PostgreSQL one binary COPY built by numpy."""
     keys = vector_keys([(r.description, r.counterparty, r.amount) for r in rows])
     distinct = list(dict.fromkeys(keys))
     position = {key: number for number, key in enumerate(distinct)}
     matrix = vectors_for_keys(kind, distinct)
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(TransactionVector.__table__.insert(), [
-            {"transaction_id": r.id, "owner_id": r.owner_id, "account_id": r.account_id, "kind": kind.value,
-             "embedding": matrix[position[key]]} for r, key in zip(rows, keys)])
+        encoded = [vector.tobytes() for vector in matrix.astype(np.float16)]  # the bytes Embedding stores
+        session.connection().exec_driver_sql(
+            "INSERT INTO transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(r.id, r.owner_id, r.account_id, kind.value, encoded[position[key]]) for r, key in zip(rows, keys)])
         return
-    if search_path(session) == PGVECTOR:
-        literals = ["[" + ",".join(f"{value:.4g}" if value else "0" for value in vector.tolist()) + "]"
-                    for vector in matrix]
-    else:  # bytea in COPY's text format: \\x and the hex digits of the float16 bytes (see Embedding)
-        literals = ["\\\\x" + vector.tobytes().hex() for vector in matrix.astype(np.float16)]
-    buffer = io.StringIO()
-    for r, key in zip(rows, keys):
-        buffer.write(f"{r.id}\t{r.owner_id}\t{r.account_id}\t{kind.value}\t{literals[position[key]]}\n")
-    buffer.seek(0)
+    buffer = _binary_copy(rows, kind, _copy_embeddings(matrix, search_path(session) == PGVECTOR),
+                          np.array([position[key] for key in keys], dtype=np.intp))
     with session.connection().connection.cursor() as cursor:
         cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
-                           "FROM STDIN", buffer)
+                           "FROM STDIN (FORMAT binary)", buffer)
+
+
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, no flags, no header extension
+COPY_TRAILER = b"\xff\xff"
+
+
+def _copy_embeddings(matrix: np.ndarray, pgvector: bool) -> np.ndarray:
+    """Each vector as COPY's binary form of the column: pgvector's (dimensions, 0, big-endian float32s) or the
+    float16 bytes Embedding stores in a bytea."""
+    if not pgvector:
+        return matrix.astype(np.float16)
+    encoded = np.zeros(len(matrix), dtype=[("dimensions", ">i2"), ("unused", ">i2"), ("values", ">f4", WIDTH)])
+    encoded["dimensions"] = WIDTH
+    encoded["values"] = matrix
+    return encoded
+
+
+def _binary_copy(rows, kind: VectorKind, embeddings: np.ndarray, positions: np.ndarray) -> io.BytesIO:
+    """The rows in COPY's binary format, every tuple of one fixed layout (five fields, each its length then
+    its big-endian value), filled column by column."""
+    kind_bytes = kind.value.encode()
+    width = embeddings.itemsize if embeddings.dtype.names else embeddings[0].nbytes
+    layout = np.dtype([("fields", ">i2"),
+                       ("id_length", ">i4"), ("id", ">i4"), ("owner_length", ">i4"), ("owner", ">i4"),
+                       ("account_length", ">i4"), ("account", ">i4"),
+                       ("kind_length", ">i4"), ("kind", f"S{len(kind_bytes)}"),
+                       ("embedding_length", ">i4"), ("embedding", f"V{width}")])
+    tuples = np.zeros(len(rows), dtype=layout)
+    tuples["fields"] = 5
+    tuples["id_length"] = tuples["owner_length"] = tuples["account_length"] = 4
+    tuples["id"] = [r.id for r in rows]
+    tuples["owner"] = [r.owner_id for r in rows]
+    tuples["account"] = [r.account_id for r in rows]
+    tuples["kind_length"], tuples["kind"] = len(kind_bytes), kind_bytes
+    tuples["embedding_length"] = width
+    tuples["embedding"] = np.ascontiguousarray(embeddings).view(f"V{width}").reshape(-1)[positions]
+    return io.BytesIO(COPY_HEADER + tuples.tobytes() + COPY_TRAILER)
 
 
 @dataclass(frozen=True)
