@@ -241,6 +241,10 @@ def import_figures(at_most, at_least, owner_id: int, account_id: int, import_sec
     first_id = db.session.scalar(select(func.min(Transaction.id)).where(Transaction.account_id == account_id))
     db.session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(
         select(Transaction.id).where(Transaction.account_id == account_id))))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # the import wrote into a table without these dead rows
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM transaction_vectors")
     started = time.perf_counter()
     count = index_missing(db.session, [owner_id], after_id=first_id - 1)  # the import's rows, as the ledger does
     db.session.commit()
