@@ -88,18 +88,22 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
     written, after = 0, after_id
     owner_ids = sorted(owner_ids)
     while True:
+        # Two range reads a batch, not an anti-join: PostgreSQL's statistics, stale in the middle of an
+        # import, planned that as a hash join over every vector (90 ms a batch instead of 3).
         rows = session.execute(
             select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
                    Transaction.counterparty, Transaction.amount)
-            .outerjoin(TransactionVector, TransactionVector.transaction_id == Transaction.id)
-            .where(Transaction.owner_id.in_(owner_ids), TransactionVector.transaction_id.is_(None),
-                   Transaction.id > after)
+            .where(Transaction.owner_id.in_(owner_ids), Transaction.id > after)
             .order_by(Transaction.id).limit(BATCH)
         ).all()
         if not rows:
             return written
-        _store(session, kind, rows)
-        written += len(rows)
+        stored = set(session.scalars(select(TransactionVector.transaction_id).where(
+            TransactionVector.transaction_id.between(rows[0].id, rows[-1].id))))
+        missing = [row for row in rows if row.id not in stored]
+        if missing:
+            _store(session, kind, missing)
+        written += len(missing)
         after = rows[-1].id
 
 
