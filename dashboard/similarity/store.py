@@ -14,14 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Float, bindparam, delete, event, func, select, text
+from sqlalchemy import BigInteger, Float, bindparam, delete, event, func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Transaction, TransactionVector
+from dashboard.models.base import MONEY_SCALE
 from dashboard.similarity.vectors import DEFAULT_KIND, WIDTH, VectorKind, vector_keys, vectors_for_keys
 
 PGVECTOR, NUMPY = "pgvector", "numpy"
+MONEY_UNITS = 10 ** MONEY_SCALE  # amounts are read as Money's stored integers: no Decimal a row
 BATCH = 5_000
 PENDING_OWNERS = "similarity_pending_owners"  # session.info key: owners whose new rows need vectors at commit
 _paths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -90,9 +92,9 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
     while True:
         # Two range reads a batch, not an anti-join: PostgreSQL's statistics, stale in the middle of an
         # import, planned that as a hash join over every vector (90 ms a batch instead of 3).
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
-                   Transaction.counterparty, Transaction.amount)
+                   Transaction.counterparty, type_coerce(Transaction.amount, BigInteger).label("amount_units"))
             .where(Transaction.owner_id.in_(owner_ids), Transaction.id > after)
             .order_by(Transaction.id).limit(BATCH)
         ).all()
@@ -127,7 +129,7 @@ def rebuild(session: Session, kind: VectorKind | None = None) -> int:
 def _store(session: Session, kind: VectorKind, rows) -> None:
     """Each distinct (text, amount band) is computed and encoded once: a merchant's repeated lines share their
     vector. SQLite gets one executemany of plain tuples; PostgreSQL one binary COPY built by numpy."""
-    keys = vector_keys([(r.description, r.counterparty, r.amount) for r in rows])
+    keys = vector_keys([(r.description, r.counterparty, r.amount_units) for r in rows], per_unit=MONEY_UNITS)
     distinct = list(dict.fromkeys(keys))
     position = {key: number for number, key in enumerate(distinct)}
     matrix = vectors_for_keys(kind, distinct)

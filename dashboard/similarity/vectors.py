@@ -54,19 +54,21 @@ def vector_texts(rows: Sequence[tuple[str | None, str | None]]) -> list[str]:
     return [line.strip() for line in words.split("\n")]
 
 
-def amount_band(amount: Decimal | float | None) -> int | None:
-    """Which of the ``BANDS`` the amount falls in; None without an amount (words typed into a search)."""
+def amount_band(amount: Decimal | float | None, per_unit: int = 1) -> int | None:
+    """Which of the ``BANDS`` the amount (counted in 1/``per_unit``ths) falls in; None without an amount
+    (words typed into a search)."""
     if amount is None:
         return None
     size = abs(amount)  # int(log10(size + 1)), capped at 3, without the logarithm
-    return (size >= 9) + (size >= 99) + (size >= 999) + (4 if amount > 0 else 0)
+    return (size >= 9 * per_unit) + (size >= 99 * per_unit) + (size >= 999 * per_unit) + (4 if amount > 0 else 0)
 
 
-def vector_keys(rows: Sequence[tuple[str | None, str | None, Decimal | float | None]]) -> list[tuple[str, int | None]]:
+def vector_keys(rows: Sequence[tuple[str | None, str | None, Decimal | float | None]],
+                per_unit: int = 1) -> list[tuple[str, int | None]]:
     """What each ``(description, counterparty, amount)`` row's vector depends on: rows with the same key (a
-    merchant's repeated lines) share one vector."""
+    merchant's repeated lines) share one vector. ``per_unit``: see :func:`amount_band`."""
     texts = vector_texts([(description, counterparty) for description, counterparty, _ in rows])
-    return [(text, amount_band(amount)) for text, (_, _, amount) in zip(texts, rows)]
+    return [(text, amount_band(amount, per_unit)) for text, (_, _, amount) in zip(texts, rows)]
 
 
 @lru_cache(maxsize=1 << 16)
