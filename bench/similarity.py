@@ -236,8 +236,7 @@ def import_figures(at_most, at_least, owner_id: int, account_id: int, import_sec
 
     from dashboard.extensions import db
     from dashboard.models import Transaction, TransactionVector
-    from dashboard.similarity.store import index_missing
-    from dashboard.similarity.vectors import DEFAULT_KIND
+    from dashboard.similarity.store import current_kind, index_missing
     first_id = db.session.scalar(select(func.min(Transaction.id)).where(Transaction.account_id == account_id))
     db.session.execute(delete(TransactionVector).where(TransactionVector.transaction_id.in_(
         select(Transaction.id).where(Transaction.account_id == account_id))))
@@ -251,7 +250,7 @@ def import_figures(at_most, at_least, owner_id: int, account_id: int, import_sec
     seconds = time.perf_counter() - started
     without = max(import_seconds - seconds, 1e-9)
     at_most(f"import {count:,} rows: with vectors vs without (s)", import_seconds, without, "s", 1.25,
-            note=f"vectors {seconds:.1f} s of {import_seconds:.1f} s ({DEFAULT_KIND.value})")
-    figures = quality(HELD_OUT_SEED)["bank fixtures"][DEFAULT_KIND.value]["by_threshold"][THRESHOLD]
+            note=f"vectors {seconds:.1f} s of {import_seconds:.1f} s ({current_kind().value})")
+    figures = quality(HELD_OUT_SEED)["bank fixtures"][current_kind().value]["by_threshold"][THRESHOLD]
     at_least(f"suggestions: accuracy at threshold {THRESHOLD} (coverage {figures['coverage']:.0%})",
              figures["accuracy"], 0.9, "share", 1.0)
