@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import weakref
+from itertools import repeat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -129,7 +130,8 @@ def rebuild(session: Session, kind: VectorKind | None = None) -> int:
 def _store(session: Session, kind: VectorKind, rows) -> None:
     """Each distinct (text, amount band) is computed and encoded once: a merchant's repeated lines share their
     vector. SQLite gets one executemany of plain tuples; PostgreSQL one binary COPY built by numpy."""
-    keys = vector_keys([(r.description, r.counterparty, r.amount_units) for r in rows], per_unit=MONEY_UNITS)
+    ids, owner_ids, account_ids, descriptions, counterparties, amounts = zip(*rows)  # index_missing's columns
+    keys = vector_keys(list(zip(descriptions, counterparties, amounts)), per_unit=MONEY_UNITS)
     distinct = list(dict.fromkeys(keys))
     position = {key: number for number, key in enumerate(distinct)}
     matrix = vectors_for_keys(kind, distinct)
@@ -138,9 +140,9 @@ def _store(session: Session, kind: VectorKind, rows) -> None:
         session.connection().exec_driver_sql(
             "INSERT INTO transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(r.id, r.owner_id, r.account_id, kind.value, encoded[position[key]]) for r, key in zip(rows, keys)])
+            list(zip(ids, owner_ids, account_ids, repeat(kind.value), [encoded[position[key]] for key in keys])))
         return
-    buffer = _binary_copy(rows, kind, _copy_embeddings(matrix, search_path(session) == PGVECTOR),
+    buffer = _binary_copy((ids, owner_ids, account_ids), kind, _copy_embeddings(matrix, search_path(session) == PGVECTOR),
                           np.array([position[key] for key in keys], dtype=np.intp))
     with session.connection().connection.cursor() as cursor:
         cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, account_id, kind, embedding) "
@@ -162,7 +164,8 @@ def _copy_embeddings(matrix: np.ndarray, pgvector: bool) -> np.ndarray:
     return encoded
 
 
-def _binary_copy(rows, kind: VectorKind, embeddings: np.ndarray, positions: np.ndarray) -> io.BytesIO:
+def _binary_copy(columns: tuple[Sequence[int], Sequence[int], Sequence[int]], kind: VectorKind,
+                 embeddings: np.ndarray, positions: np.ndarray) -> io.BytesIO:
     """The rows in COPY's binary format, every tuple of one fixed layout (five fields, each its length then
     its big-endian value), filled column by column."""
     kind_bytes = kind.value.encode()
@@ -172,12 +175,10 @@ def _binary_copy(rows, kind: VectorKind, embeddings: np.ndarray, positions: np.n
                        ("account_length", ">i4"), ("account", ">i4"),
                        ("kind_length", ">i4"), ("kind", f"S{len(kind_bytes)}"),
                        ("embedding_length", ">i4"), ("embedding", f"V{width}")])
-    tuples = np.zeros(len(rows), dtype=layout)
+    tuples = np.zeros(len(positions), dtype=layout)
     tuples["fields"] = 5
     tuples["id_length"] = tuples["owner_length"] = tuples["account_length"] = 4
-    tuples["id"] = [r.id for r in rows]
-    tuples["owner"] = [r.owner_id for r in rows]
-    tuples["account"] = [r.account_id for r in rows]
+    tuples["id"], tuples["owner"], tuples["account"] = columns
     tuples["kind_length"], tuples["kind"] = len(kind_bytes), kind_bytes
     tuples["embedding_length"] = width
     tuples["embedding"] = np.ascontiguousarray(embeddings).view(f"V{width}").reshape(-1)[positions]
