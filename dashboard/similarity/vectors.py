@@ -81,7 +81,7 @@ def _ngram_column(ngram: str) -> int:
 def ngram_vectors(texts: Sequence[str]) -> np.ndarray:
     """Counts of each word's character 3- and 4-grams (the word padded with a space each side, as
     scikit-learn's ``char_wb``), hashed by CRC-32 into ``TEXT_WIDTH`` columns and L2-normalised. Plain
-    Python and numpy: scikit-learn's own took 1.7 to 3.5 s to import, more than the vectors of an import."""
+    Python and numpy: scikit-learn's took 1.5 to 3.5 s to import, more than the vectors of an import."""
     rows, columns = [], []
     for number, text in enumerate(texts):
         ngrams = [padded[start:start + size] for word in text.split() for padded in (f" {word} ",)
