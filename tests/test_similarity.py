@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy import func, select
 
 from dashboard.access import Scope, shares_of
 from dashboard.ledger import update_transactions
 from dashboard.models import Transaction, TransactionVector
-from dashboard.similarity.store import NUMPY, index_missing, search_path
+from dashboard.similarity.store import NUMPY, current_kind, index_missing, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
+from dashboard.similarity.vectors import vectors_for
 from tests import factories
 
 HISTORY = [
@@ -37,6 +39,17 @@ def test_vectors_are_stored_with_the_rows_on_commit(db, user):
                                .where(TransactionVector.account_id == account.id))
     assert stored == len(HISTORY)
     assert index_missing(db.session, [user.id]) == 0  # nothing left without a vector
+
+
+def test_stored_vectors_are_the_computed_ones(db, user):
+    account = _history(db, user)
+    stored = db.session.execute(select(TransactionVector.embedding, Transaction.description, Transaction.amount)
+                                .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+                                .where(TransactionVector.account_id == account.id)
+                                .order_by(Transaction.id)).all()
+    computed = vectors_for(current_kind(), [(description, None, amount) for _, description, amount in stored])
+    assert np.array_equal(np.vstack([vector for vector, _, _ in stored]),
+                          computed.astype(np.float16).astype(np.float32))
 
 
 def test_python_path_on_sqlite_and_plain_postgresql(db):

