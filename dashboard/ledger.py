@@ -206,9 +206,11 @@ COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 def bulk_load_transactions(session: Session, rows: Sequence[dict], owner_id: int, chunk: int = 10_000) -> None:
     """Insert many new rows fast (no conflict check; COPY on PostgreSQL), then rebuild that owner's totals in SQL.
 
-    For loads known to be new, such as demo data; imports use ``insert_transactions``.
+    For loads known to be new, such as demo data; imports use ``insert_transactions``. Like every write, the rows
+    get their similarity vectors at the commit, so suggestions learn from them at once.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    mark_new_rows(session, [owner_id], after_id=newest_transaction_id(session))
     for start in range(0, len(rows), chunk):
         if postgres:
             _copy_into(session, "transactions", rows[start:start + chunk])

@@ -225,3 +225,22 @@ def test_import_preview_accept_all(db, user, auth_client):
     stored = dict(db.session.execute(select(Transaction.description, Transaction.category)
                                      .where(Transaction.date >= "2024-03-01")).all())
     assert stored == {"AMZN Mktp UK*7HH3K2": "Shopping", "TESCO STORES 9981": "Groceries", "ACME WIDGETS LTD": None}
+
+
+def test_the_demo_history_has_vectors_so_a_new_users_imports_get_suggestions(db):
+    """`make run` seeds the demo in bulk: its rows are indexed at the commit like any other write."""
+    from dashboard.demo import DEMO_EMAIL, seed_demo
+    from dashboard.models import User
+
+    seed_demo(db.session, 300)
+    db.session.commit()
+    demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    rows = db.session.scalar(select(func.count()).select_from(Transaction).where(Transaction.owner_id == demo.id))
+    vectors = db.session.scalar(select(func.count()).select_from(TransactionVector)
+                                .where(TransactionVector.owner_id == demo.id))
+    assert vectors == rows > 0
+    known = db.session.execute(select(Transaction.description, Transaction.amount, Transaction.category).where(
+        Transaction.owner_id == demo.id, Transaction.category.is_not(None)).order_by(Transaction.id).limit(1)).one()
+    suggestion, = suggest_for_rows(db.session, shares_of(db.session, demo.id),
+                                   [(known.description.upper(), None, known.amount)])
+    assert suggestion is not None and suggestion[0] == known.category
