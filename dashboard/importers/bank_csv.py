@@ -7,6 +7,8 @@ delimiter, and each cell is parsed once when its row is read. When the
 file leaves a real choice open, :class:`MappingNeeded` says so instead of
 guessing; the app stores the user's :class:`ColumnMapping` per account and
 passes it back to :func:`parse`. Column numbers in a mapping count from 0.
+A file larger than STREAM_SAMPLE_CHARACTERS, given open (``flask import``),
+streams instead (:func:`parse_stream`): memory is then bounded, not the file's.
 """
 from __future__ import annotations
 

@@ -56,11 +56,12 @@ def parse_file(
     ``csv_mapping`` and ``date_order`` ("dmy"/"mdy") go to ``bank_csv.parse``; other formats ignore them.
     """
     if not isinstance(data, bytes):
-        head = data.read(_HEAD_SIZE * 2)
         data.seek(0)
-        chosen = detect_format(head, filename) if format.strip().lower() == "auto" else _known_format(format)
-        if chosen == "csv" and data.seek(0, 2) > _csv_parser().STREAM_SAMPLE_CHARACTERS:
-            return _csv_parser().parse_stream(data, csv_mapping, date_order)
+        chosen = detect_format(data.read(_HEAD_SIZE * 2), filename) if format.strip().lower() == "auto" \
+            else _known_format(format)
+        bank_csv = importlib.import_module(f".{PARSER_MODULES['csv']}", __package__)
+        if chosen == "csv" and data.seek(0, 2) > bank_csv.STREAM_SAMPLE_CHARACTERS:
+            return bank_csv.parse_stream(data, csv_mapping, date_order)
         data.seek(0)
         data = data.read()
     chosen = detect_format(data, filename) if format.strip().lower() == "auto" else _known_format(format)
@@ -68,10 +69,6 @@ def parse_file(
     if chosen == "csv":
         return parser.parse(data, csv_mapping, date_order)
     return parser.parse(data)
-
-
-def _csv_parser():
-    return importlib.import_module(f".{PARSER_MODULES['csv']}", __package__)
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
