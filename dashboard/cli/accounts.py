@@ -58,9 +58,8 @@ def import_command(file: Path, email: str, account_name: str, file_format: str, 
             mapping = ColumnMapping.from_dict(json.loads(mapping_json))
         except (ValueError, TypeError) as error:
             raise click.BadParameter(str(error), param_hint="--mapping") from None
-    data = file.read_bytes()
     try:
-        with ExitStack() as bar_shown:
+        with ExitStack() as bar_shown, file.open("rb") as data:  # the open file: a large CSV streams
             batch = services.import_file(db.session, Scope.of_user(user.id), Actor.system(), data, file.name,
                                          account_name=account_name, file_format=file_format, mapping=mapping,
                                          default_currency=default_currency, progress=_progress_bar(bar_shown),

@@ -7,16 +7,23 @@ delimiter, and each cell is parsed once when its row is read. When the
 file leaves a real choice open, :class:`MappingNeeded` says so instead of
 guessing; the app stores the user's :class:`ColumnMapping` per account and
 passes it back to :func:`parse`. Column numbers in a mapping count from 0.
+A file larger than STREAM_SAMPLE_CHARACTERS, given open (``flask import``),
+streams instead (:func:`parse_stream`): memory is then bounded, not the file's.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import islice
+from typing import BinaryIO, NamedTuple
 
 from .csv_conventions import (
     BALANCE_ROW_PREFIXES,
@@ -46,12 +53,16 @@ from .csv_layout import (
 )
 from .csv_detection import mapping_from_content, mapping_from_header
 from .records import PENDING, POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
-from .text import encoding_of
+from .text import BYTE_ORDER_MARKS, encoding_of
 
-__all__ = ["ColumnMapping", "MappingNeeded", "parse"]
+__all__ = ["ColumnMapping", "MappingNeeded", "parse", "parse_stream"]
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 DELIMITER_SAMPLE = 200  # records that decide the delimiter
+STREAM_SAMPLE_CHARACTERS = 256 * 1024  # a larger file streams; its first records up to this decide the layout
+STREAM_PIECE_BYTES = 1 << 20
+NOT_TEXT = "the file is not text: it is neither UTF-8, UTF-16 nor Windows-1252"
+BINARY = "the file is not text (binary data); export it from the bank as CSV"
 WINDOWS_1252_LETTERS = re.compile(rb"[\x80-\x9f]")
 # Control characters (Unicode category Cc) other than tab and the newlines: their count says "binary".
 CONTROL_CHARACTERS = dict.fromkeys((set(range(0x20)) | set(range(0x7F, 0xA0))) - {0x09, 0x0A, 0x0D})
@@ -67,27 +78,56 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
     """
     text, encoding = decoded(data)
     delimiter, records = split_records(text)
-    named_header = header_position(records)
-    header_index = header_row(records, named_header, mapping)
-    rows = records[header_index + 1 :] if header_index is not None else records[table_start(records) :]
-    header = records[header_index].cells if header_index is not None else []
-    names = column_names(header, max(len(r.cells) for r in records))
-    has_header = header_index is not None
-    detected = mapping is None
-    if mapping is None:
-        try:
-            if named_header is not None:
-                mapping = mapping_from_header(names, rows, date_order)
-            else:
-                mapping = mapping_from_content(names, rows, has_header, date_order)
-        except MappingNeeded as needed:
-            fails_whatever_the_answer(needed, rows, names)
-            raise
-    elif max(mapping.columns()) >= len(names):
-        raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
-    statement, skipped, shifted = statement_from_rows(rows, mapping, names)
-    stated_in_table_rows(statement, skipped, mapping)
-    stated_line = take_preamble_balance(statement, records[:header_index] if header_index else [], mapping)
+    layout = Layout.of(records, mapping, date_order)
+    statement, skipped, shifted = statement_from_rows(layout.rows, layout.mapping, layout.names)
+    days = [t.date for t in statement.transactions]
+    return parsed_csv(statement, skipped, shifted, layout, records, date_order if mapping is None else None,
+                      encoding, delimiter, (min(days), max(days)) if days else None)
+
+
+class Layout(NamedTuple):
+    """Where a CSV's table is and how it reads: its header's index (None without one), the rows after it,
+    the columns' names and the mapping, given or detected from ``records``."""
+
+    header_index: int | None
+    rows: list[Record]
+    names: list[str]
+    mapping: ColumnMapping
+
+    @classmethod
+    def of(cls, records: list[Record], mapping: ColumnMapping | None, date_order: str | None) -> Layout:
+        named_header = header_position(records)
+        header_index = header_row(records, named_header, mapping)
+        rows = records[header_index + 1 :] if header_index is not None else records[table_start(records) :]
+        header = records[header_index].cells if header_index is not None else []
+        names = column_names(header, max(len(r.cells) for r in records))
+        if mapping is None:
+            try:
+                if named_header is not None:
+                    mapping = mapping_from_header(names, rows, date_order)
+                else:
+                    mapping = mapping_from_content(names, rows, header_index is not None, date_order)
+            except MappingNeeded as needed:
+                fails_whatever_the_answer(needed, rows, names)
+                raise
+        elif max(mapping.columns()) >= len(names):
+            raise ImportFileError(f"the mapping uses column {max(mapping.columns()) + 1}; the file has {len(names)}")
+        return cls(header_index, rows, names, mapping)
+
+
+def parsed_csv(statement: ParsedStatement, skipped: list[Record], shifted: list[int], layout: Layout,
+               records: list[Record], detected_order: str | None, encoding: str, delimiter: str,
+               days: tuple[date, date] | None) -> ParsedFile:
+    """The parsed file: the statement with the balances stated around its rows, and the details the preview shows.
+
+    ``records`` are the file's first records (its preamble and header among them); ``days`` the first and
+    last day of the statement's rows; ``detected_order`` the date order the mapping was detected with,
+    which the import then remembers on the account.
+    """
+    mapping, names, header_index = layout.mapping, layout.names, layout.header_index
+    preamble = records[:header_index] if header_index else []
+    stated_in_table_rows(statement, skipped, mapping, days)
+    stated_line = take_preamble_balance(statement, preamble, mapping, days[1] if days else None)
     details = {
         "encoding": encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -104,7 +144,7 @@ def parse(data: bytes, mapping: ColumnMapping | None = None, date_order: str | N
         details["short_rows_realigned"] = ", ".join(f"line {line}" for line in shifted)
     if stated_line is not None:
         details["stated_balance"] = f"{statement.ledger_balance} on line {stated_line}"
-    settled = detected and date_order is not None and date_order_of(mapping.date_format) == date_order
+    settled = detected_order is not None and date_order_of(mapping.date_format) == detected_order
     return ParsedFile(format="csv", statements=[statement], encoding=encoding, details=details,
                       settled_mapping=mapping if settled else None)
 
@@ -134,7 +174,8 @@ def preamble_balance(preamble: list[Record], mapping: ColumnMapping) -> tuple[in
     return None
 
 
-def take_preamble_balance(statement: ParsedStatement, preamble: list[Record], mapping: ColumnMapping) -> int | None:
+def take_preamble_balance(statement: ParsedStatement, preamble: list[Record], mapping: ColumnMapping,
+                          last_day: date | None) -> int | None:
     """Give a statement without a balance column the balance stated above the header; its line, or None.
 
     It stands as of the date its label names, else the latest transaction's.
@@ -143,7 +184,7 @@ def take_preamble_balance(statement: ParsedStatement, preamble: list[Record], ma
     if stated is None:
         return None
     line, as_of, amount = stated
-    as_of = as_of or max((t.date for t in statement.transactions), default=None)
+    as_of = as_of or last_day
     if as_of is None:
         return None
     statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(as_of, time())
@@ -198,30 +239,33 @@ def decoded(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
-        raise ImportFileError("the file is not text: it is neither UTF-8, UTF-16 nor Windows-1252") from None
+        raise ImportFileError(NOT_TEXT) from None
     if not text.strip():
         raise ImportFileError("the file is empty")
     control = len(text) - len(text.translate(CONTROL_CHARACTERS))  # str.translate drops each one
     if "\x00" in text or control > len(text) / 100:
-        raise ImportFileError("the file is not text (binary data); export it from the bank as CSV")
+        raise ImportFileError(BINARY)
     return text, encoding
 
 
 def records_with(text: str, delimiter: str, limit: int | None = None) -> list[Record]:
     """The non-blank records (the first ``limit`` of them, when given), each with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[Record] = []
+    return list(islice(reader_records(io.StringIO(text, newline=""), delimiter), limit))
+
+
+def reader_records(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
+    """The non-blank records of the text's lines (line endings kept), one at a time, each with its first line."""
+    reader = csv.reader(lines, delimiter=delimiter)
     start = 1
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                records.append(Record(start, cells))
-                if len(records) == limit:
-                    break
+                yield Record(start, cells)
             start = reader.line_num + 1
     except csv.Error as error:
         raise ImportFileError(f"unreadable CSV: {error}", start) from None
-    return records
+    except UnicodeDecodeError:
+        raise ImportFileError(NOT_TEXT) from None
 
 
 def split_records(text: str) -> tuple[str, list[Record]]:
@@ -243,6 +287,112 @@ def split_records(text: str) -> tuple[str, list[Record]]:
         raise ImportFileError("no columns found: the file is not separated by commas, semicolons, tabs or pipes")
     delimiter = max(scores, key=scores.get)
     return delimiter, records_with(text, delimiter)
+
+
+# A large file, streamed
+
+def parse_stream(file: BinaryIO, mapping: ColumnMapping | None = None, date_order: str | None = None) -> ParsedFile:
+    """:func:`parse` for a file larger than STREAM_SAMPLE_CHARACTERS, read in pieces instead of held.
+
+    Its bytes decide the encoding; its first records (up to STREAM_SAMPLE_CHARACTERS) the delimiter, header
+    and mapping, as :func:`parse` decides them from a whole file; then every row is read under that layout,
+    so that a row that breaks it refuses the file with its line before anything is written, and the counts
+    and stated balances are settled. The statement's transactions are then parsed afresh on each pass over
+    them (:class:`StreamedRows`): memory is bounded by the sample and a chunk, not by the file.
+    """
+    encoding = streamed_encoding(file)
+    with text_of(file, encoding) as text:
+        try:
+            head = text.read(STREAM_SAMPLE_CHARACTERS)
+        except UnicodeDecodeError:
+            raise ImportFileError(NOT_TEXT) from None
+    sample = head[: head.rfind("\n") + 1] or head
+    if not sample.strip():
+        raise ImportFileError("the file is empty")
+    delimiter, records = split_records(sample)
+    layout = Layout.of(records, mapping, date_order)
+    rows = StreamedRows(file, encoding, delimiter, len(records) - len(layout.rows), layout)
+    skipped: list[Record] = []
+    shifted: list[int] = []
+    totals = RowTotals()
+    for transaction in rows.transactions(skipped, shifted, checked=True):
+        totals.add(transaction)
+    rows.count = totals.count
+    statement = ParsedStatement(transactions=rows, rows_in_date_order=totals.in_date_order)
+    totals.settle(statement)
+    return parsed_csv(statement, skipped, shifted, layout, records, date_order if mapping is None else None,
+                      encoding, delimiter, (totals.first_day, totals.last_day) if totals.count else None)
+
+
+class StreamedRows:
+    """A streamed file's transactions: read from the file and parsed afresh on each pass, never held."""
+
+    def __init__(self, file: BinaryIO, encoding: str, delimiter: str, skip: int, layout: Layout):
+        self.file, self.encoding, self.delimiter, self.skip = file, encoding, delimiter, skip
+        self.mapping, self.names = layout.mapping, layout.names
+        self.count = 0  # known after the first pass
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[ParsedTransaction]:
+        return self.transactions([], [])
+
+    def transactions(self, skipped: list[Record], shifted: list[int], checked: bool = False
+                     ) -> Iterator[ParsedTransaction]:
+        """The rows' transactions (see :func:`statement_rows`); ``checked`` refuses binary text at the end."""
+        with text_of(self.file, self.encoding) as text:
+            lines = text_lines(text) if checked else text
+            records = islice(reader_records(lines, self.delimiter), self.skip, None)
+            yield from statement_rows(records, self.mapping, self.names, skipped, shifted)
+
+
+def streamed_encoding(file: BinaryIO) -> str:
+    """The encoding :func:`decoded` reads the file with (see :func:`.text.encoding_of`), from its bytes in pieces."""
+    file.seek(0)
+    head = file.read(len(codecs.BOM_UTF8))
+    marked = next((encoding for mark, encoding in BYTE_ORDER_MARKS if head.startswith(mark)), None)
+    if marked:
+        return marked
+    file.seek(0)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    valid, windows_letters = True, False
+    while piece := file.read(STREAM_PIECE_BYTES):
+        windows_letters = windows_letters or WINDOWS_1252_LETTERS.search(piece) is not None
+        if valid:
+            try:
+                utf8.decode(piece)
+            except UnicodeDecodeError:
+                valid = False
+    try:
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        valid = False
+    return "utf-8" if valid else "windows-1252" if windows_letters else "iso-8859-1"
+
+
+@contextmanager
+def text_of(file: BinaryIO, encoding: str) -> Iterator[io.TextIOWrapper]:
+    """The file's text from its start, lines read as the csv module wants them; the file stays open after."""
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        yield text
+    finally:
+        text.detach()
+
+
+def text_lines(text: Iterable[str]) -> Iterator[str]:
+    """The lines, then the refusal :func:`decoded` gives a file that is binary (NULs, or many control characters)."""
+    length = control = 0
+    for line in text:
+        length += len(line)
+        control += len(line) - len(line.translate(CONTROL_CHARACTERS))
+        if "\x00" in line:
+            raise ImportFileError(BINARY)
+        yield line
+    if control > length / 100:
+        raise ImportFileError(BINARY)
 
 
 # From rows to transactions
@@ -338,14 +488,10 @@ def realigned(record: Record, mapping: ColumnMapping, names: list[str]) -> Recor
     return None
 
 
-def statement_from_rows(
-    rows: list[Record], mapping: ColumnMapping, names: list[str]
-) -> tuple[ParsedStatement, list[Record], list[int]]:
-    """The statement, the rows skipped as not being transactions (totals, balances) and the lines realigned."""
-    statement = ParsedStatement()
-    skipped: list[Record] = []
-    shifted: list[int] = []
-    balances: list[tuple[date, Decimal]] = []
+def statement_rows(rows: Iterable[Record], mapping: ColumnMapping, names: list[str],
+                   skipped: list[Record], shifted: list[int]) -> Iterator[ParsedTransaction]:
+    """The rows' transactions, one at a time; rows that are not one (totals, balances) go to ``skipped``,
+    the lines of short rows realigned to ``shifted``."""
     for record in rows:
         transaction = row_transaction(record, mapping, names)
         if transaction is None and (fixed := realigned(record, mapping, names)) is not None:
@@ -355,37 +501,87 @@ def statement_from_rows(
             skipped.append(record)
             continue
         balance = cell_amount(record, mapping.balance_column, mapping, names)
-        if balance is not None:
-            balances.append((transaction.date, balance))
-            transaction = replace(transaction, balance=balance)
+        yield transaction if balance is None else replace(transaction, balance=balance)
+
+
+def statement_from_rows(
+    rows: list[Record], mapping: ColumnMapping, names: list[str]
+) -> tuple[ParsedStatement, list[Record], list[int]]:
+    """The statement, the rows skipped as not being transactions (totals, balances) and the lines realigned."""
+    statement = ParsedStatement()
+    skipped: list[Record] = []
+    shifted: list[int] = []
+    totals = RowTotals()
+    for transaction in statement_rows(rows, mapping, names, skipped, shifted):
+        totals.add(transaction)
         statement.transactions.append(transaction)
-    if balances:
-        as_of, statement.ledger_balance = latest_balance(balances, statement.transactions)
-        statement.balance_as_of = datetime.combine(as_of, time())
-    currencies = {t.currency for t in statement.transactions}
-    if len(currencies) == 1:
-        statement.currency = currencies.pop()
+    totals.settle(statement)
     return statement, skipped, shifted
 
 
-def latest_balance(balances: list[tuple[date, Decimal]],
-                   transactions: list[ParsedTransaction]) -> tuple[date, Decimal]:
-    """The balance after the last transaction on the latest date.
+class RowTotals:
+    """What a statement's rows settle, gathered a row at a time so that a streamed file is never held whole:
+    their count, first and last day, whether they run in date order, the statement's currency and the
+    balance after the last transaction on the latest date.
 
     Files run oldest first or newest first; within the latest day, the last
     transaction is the last row of an oldest-first file and the first row of
-    a newest-first one. When the dates do not tell (every row on one day), the
-    running balances do: in a newest-first file each row's balance is the next
-    row's plus its own amount.
+    a newest-first one. When the dates do not tell (every balance on one day),
+    the running balances do: in a newest-first file each row's balance is the
+    next row's plus its own amount.
     """
-    latest = max(day for day, _ in balances)
-    on_latest = [balance for day, balance in balances if day == latest]
-    newest_first = balances[0][0] > balances[-1][0]
-    if balances[0][0] == balances[-1][0]:
-        chained = [t for t in transactions if t.balance is not None]
-        newest_first = len(chained) > 1 and all(
-            newer.balance == older.balance + newer.amount for newer, older in zip(chained, chained[1:]))
-    return latest, on_latest[0] if newest_first else on_latest[-1]
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_day: date | None = None
+        self.last_day: date | None = None
+        self.in_date_order = True
+        self.currencies: set[str | None] = set()
+        self._previous_day: date | None = None
+        self._direction = 0  # +1 oldest first, -1 newest first, 0 not yet told
+        self._first_balance_day: date | None = None
+        self._last_balance_day: date | None = None
+        self._latest: tuple[date, Decimal, Decimal] | None = None  # latest day, its first and last balance
+        self._previous_balanced: ParsedTransaction | None = None
+        self._chained = 0
+        self._chain_holds = True
+
+    def add(self, transaction: ParsedTransaction) -> None:
+        day = transaction.date
+        self.count += 1
+        self.currencies.add(transaction.currency)
+        self.first_day = day if self.first_day is None else min(self.first_day, day)
+        self.last_day = day if self.last_day is None else max(self.last_day, day)
+        if self._previous_day is not None and day != self._previous_day:
+            step = 1 if day > self._previous_day else -1
+            self.in_date_order = self.in_date_order and self._direction in (0, step)
+            self._direction = self._direction or step
+        self._previous_day = day
+        balance = transaction.balance
+        if balance is None:
+            return
+        self._first_balance_day = self._first_balance_day or day
+        self._last_balance_day = day
+        if self._latest is None or day > self._latest[0]:
+            self._latest = (day, balance, balance)
+        elif day == self._latest[0]:
+            self._latest = (day, self._latest[1], balance)
+        newer = self._previous_balanced
+        if newer is not None and newer.balance != balance + newer.amount:
+            self._chain_holds = False
+        self._previous_balanced = transaction
+        self._chained += 1
+
+    def settle(self, statement: ParsedStatement) -> None:
+        """Give the statement its stated balance and currency, as its rows show them."""
+        if self._latest is not None:
+            first, last = self._first_balance_day, self._last_balance_day
+            newest_first = first > last if first != last else self._chained > 1 and self._chain_holds
+            latest, on_latest_first, on_latest_last = self._latest
+            statement.ledger_balance = on_latest_first if newest_first else on_latest_last
+            statement.balance_as_of = datetime.combine(latest, time())
+        if len(self.currencies) == 1:
+            statement.currency = next(iter(self.currencies))
 
 
 # Balance rows that open a statement (the rest close one). Folded to plain lowercase.
@@ -394,7 +590,8 @@ OPENING_ROW_PREFIXES = (
     "balance brought forward", "brought forward", "solde initial", "solde precedent", "ancien solde",
     "anfangssaldo", "alter kontostand", "beginsaldo", "startsaldo", "ingaende saldo", "indgaende saldo",
 )
-def stated_in_table_rows(statement: ParsedStatement, skipped: list[Record], mapping: ColumnMapping) -> None:
+def stated_in_table_rows(statement: ParsedStatement, skipped: list[Record], mapping: ColumnMapping,
+                         days: tuple[date, date] | None) -> None:
     """Balances the table states in rows of their own ("Balance brought forward" with its amount).
 
     An opening balance stands before the first transaction's day; a closing one (kept only when no balance
@@ -402,8 +599,7 @@ def stated_in_table_rows(statement: ParsedStatement, skipped: list[Record], mapp
     not transactions, so they never make a file fail. A balance above the header is
     :func:`take_preamble_balance`'s.
     """
-    days = [t.date for t in statement.transactions]
-    if not days:
+    if days is None:
         return
     for record in skipped:
         label = folded_text(joined_text(record, mapping.description_columns))
@@ -416,9 +612,9 @@ def stated_in_table_rows(statement: ParsedStatement, skipped: list[Record], mapp
         if amount is None:
             continue
         if opening and statement.opening_balance is None:
-            statement.opening_balance, statement.opening_date = amount, min(days)
+            statement.opening_balance, statement.opening_date = amount, days[0]
         elif not opening and statement.ledger_balance is None:
-            statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(max(days), time())
+            statement.ledger_balance, statement.balance_as_of = amount, datetime.combine(days[1], time())
 
 
 def _first_amount(cells: list[str], decimal_separator: str) -> Decimal | None:

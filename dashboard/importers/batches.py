@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
 from itertools import islice
+from typing import BinaryIO
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ CHUNK_ROWS = 5_000
 
 
 def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account, parsed: ParsedFile,
-                  filename: str, data: bytes, mapping: ColumnMapping | None = None,
+                  filename: str, data: bytes | BinaryIO, mapping: ColumnMapping | None = None,
                   progress: Callable[[int, int], None] | None = None) -> ImportBatch:
     """Write one import batch and its new rows; the caller commits (or rolls back on any error).
 
@@ -103,9 +104,15 @@ def record_balance(session: Session, account: Account, statement: ParsedStatemen
                                  batch_id)
 
 
-def content_hash(data: bytes) -> str:
-    """What tells the same file's bytes apart from any other's: a batch stores it, the preview looks it up."""
-    return hashlib.sha256(data).hexdigest()
+def content_hash(data: bytes | BinaryIO) -> str:
+    """What tells the same file's bytes apart from any other's: a batch stores it, the preview looks it up.
+
+    An open file is read in pieces from its start.
+    """
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    data.seek(0)
+    return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def row_currency(transaction: ParsedTransaction, statement: ParsedStatement, account: Account) -> str:

@@ -9,7 +9,7 @@ import codecs
 import csv
 import importlib
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .records import ImportFileError, ParsedFile
 
@@ -43,7 +43,7 @@ _BINARY_BYTES = bytes(set(range(32)) - {9, 10, 12, 13}) + b"\x7f"
 
 
 def parse_file(
-    data: bytes,
+    data: bytes | BinaryIO,
     filename: str = "",
     format: str = "auto",
     csv_mapping: ColumnMapping | None = None,
@@ -51,8 +51,19 @@ def parse_file(
 ) -> ParsedFile:
     """Parse ``data`` with the parser for ``format``, or the detected one when "auto".
 
+    ``data`` is the file's bytes, or the open file (seekable, binary): a CSV larger than the
+    parser's sample then streams (``bank_csv.parse_stream``), any other file is read whole.
     ``csv_mapping`` and ``date_order`` ("dmy"/"mdy") go to ``bank_csv.parse``; other formats ignore them.
     """
+    if not isinstance(data, bytes):
+        data.seek(0)
+        chosen = detect_format(data.read(_HEAD_SIZE * 2), filename) if format.strip().lower() == "auto" \
+            else _known_format(format)
+        bank_csv = importlib.import_module(f".{PARSER_MODULES['csv']}", __package__)
+        if chosen == "csv" and data.seek(0, 2) > bank_csv.STREAM_SAMPLE_CHARACTERS:
+            return bank_csv.parse_stream(data, csv_mapping, date_order)
+        data.seek(0)
+        data = data.read()
     chosen = detect_format(data, filename) if format.strip().lower() == "auto" else _known_format(format)
     parser = importlib.import_module(f".{PARSER_MODULES[chosen]}", __package__)
     if chosen == "csv":

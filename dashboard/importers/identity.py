@@ -26,13 +26,22 @@ MAX_EXTERNAL_ID = 128
 
 def identified_transactions(statements: list[ParsedStatement], account: Account | None,
                             source: str) -> Iterator[tuple[ParsedTransaction, ParsedStatement, str]]:
-    """Each transaction with its external id; occurrences are counted across the account's statements."""
+    """Each transaction with its external id; occurrences are counted across the account's statements.
+
+    Identical rows are counted one day at a time when a file's one statement runs in date order
+    (a streamed CSV's), so the count never holds more than a day of a large file.
+    """
     id_occurrences: Counter[str] = Counter()
     row_occurrences: Counter[tuple] = Counter()
     account_key = str(account.id) if account is not None else "new"
+    by_day = len(statements) == 1 and statements[0].rows_in_date_order
+    counting_day = None
     for statement in statements:
         for transaction in statement.transactions:
             amount = exact_amount(transaction)
+            if by_day and transaction.date != counting_day:
+                row_occurrences.clear()
+                counting_day = transaction.date
             if transaction.external_id:
                 id_occurrences[transaction.external_id] += 1
                 yield transaction, statement, source_id(source, transaction.external_id,

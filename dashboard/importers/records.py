@@ -47,6 +47,7 @@ class ParsedTransaction:
 class ParsedStatement:
     """One account's part of a file. Most files hold one; OFX and CAMT may hold several."""
 
+    # A list, or for a streamed CSV a collection read afresh on each pass (bank_csv.StreamedRows).
     transactions: list[ParsedTransaction] = field(default_factory=list)
     account_id: str | None = None  # the file's id for the account (ACCTID, IBAN, ...)
     account_type: str | None = None  # checking, savings, credit_card, ledger, ...
@@ -58,6 +59,9 @@ class ParsedStatement:
     # The balance before the statement's first day's rows (camt OPBD, or PRCD in a camt.052), on that day.
     opening_balance: Decimal | None = None
     opening_date: date | None = None
+    # True when the rows are known to run in date order (either way): the import then counts identical rows
+    # one day at a time instead of over the whole file.
+    rows_in_date_order: bool = False
 
 
 @dataclass

@@ -19,6 +19,7 @@ account the scope does not see) and ``Forbidden`` (one it may not change).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import BinaryIO
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy.orm import Session
@@ -35,13 +36,16 @@ from dashboard.importers.records import ImportFileError, ParsedFile
 from dashboard.models import Account, ImportBatch, User
 
 
-def import_file(session: Session, scope: Scope, actor: Actor, data: bytes, filename: str, *,
+def import_file(session: Session, scope: Scope, actor: Actor, data: bytes | BinaryIO, filename: str, *,
                 account: Account | None = None, account_name: str | None = None, file_format: str = "auto",
                 mapping: ColumnMapping | None = None, default_currency: str = "USD",
                 progress: Callable[[int, int], None] | None = None, date_order: str | None = None,
                 preferred_date_order: str | None = None, refuse_as_preview: bool = False) -> ImportBatch:
     """Import ``data`` into ``account``, or into the scope's own account called ``account_name``
     (created, in the file's currency else ``default_currency``, when there is none); committed.
+
+    ``data`` is the file's bytes or, for a file too large to hold (``flask import``), the open
+    file: a large CSV then streams, written chunk by chunk in the one transaction (see ``parse_file``).
 
     Without ``mapping``, a CSV that needs one is read with the account's saved
     mapping when it fits. ``progress`` is called after each chunk with the rows
@@ -139,7 +143,7 @@ def remembered_date_order(account: Account | None) -> str | None:
     return date_order_of(saved.get("date_format") or "")
 
 
-def parse_upload(data: bytes, filename: str = "", format: str = "auto", mapping: ColumnMapping | None = None,
+def parse_upload(data: bytes | BinaryIO, filename: str = "", format: str = "auto", mapping: ColumnMapping | None = None,
                  saved_mapping: dict | None = None, date_order: str | None = None
                  ) -> tuple[ParsedFile, ColumnMapping | None]:
     """Parse a file; when a CSV needs a mapping and none is given, try the account's saved one.
@@ -157,6 +161,6 @@ def parse_upload(data: bytes, filename: str = "", format: str = "auto", mapping:
             parsed = parse_file(data, filename, format, saved)
         except (ImportFileError, ValueError, TypeError):
             raise needed from None
-        if not parsed.transactions:  # it read no row of this file: another layout
+        if not any(len(statement.transactions) for statement in parsed.statements):  # another layout
             raise needed
         return parsed, saved
