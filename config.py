@@ -155,7 +155,7 @@ class Config:
         # Which vectors similar transactions and category suggestions use (`flask similarity rebuild` after a change).
         self.SIMILARITY_KIND = env_value("SIMILARITY_KIND", "hashing")
         if self.SIMILARITY_KIND not in ("hashing", "wordllama"):
-            raise ValueError(f"SIMILARITY_KIND must be hashing or wordllama, not {self.SIMILARITY_KIND!r}")
+            raise ConfigurationError(f"SIMILARITY_KIND must be hashing or wordllama, not {self.SIMILARITY_KIND!r}")
         # A transfer across currencies is suggested when what arrived is within this percentage of what the
         # money sent buys at the day's rate (banks' spreads and fees).
         self.TRANSFER_RATE_TOLERANCE_PERCENT = env_int("TRANSFER_RATE_TOLERANCE_PERCENT", 3)

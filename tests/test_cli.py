@@ -162,6 +162,13 @@ def test_production_without_secrets_stops_every_entry_point_with_one_line():
         " and ENCRYPTION_KEY; set them in the environment or as NAME_FILE"]
 
 
+def test_an_unknown_similarity_kind_stops_with_one_line():
+    result = _flask("check-db", env=_env(SIMILARITY_KIND="bert", DATABASE_URL=DEAD_DATABASE))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "refusing to start: SIMILARITY_KIND must be hashing or wordllama, not 'bert'"]
+
+
 def test_the_start_up_check_leaves_no_pooled_connection_for_forked_workers_to_share(app):
     """gunicorn's master runs the check before it forks; an inherited connection is shared by every worker."""
     from dashboard.database import wait_for_database
