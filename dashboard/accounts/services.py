@@ -6,7 +6,6 @@ CLI's ``--account``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -42,13 +41,15 @@ def _check_name_free(session: Session, owner_id: int, name: str, account_id: int
     return name
 
 
-def _flush_unless_name_taken(session: Session, owner_id: int, name: str, change: Callable[[], object],
-                             account_id: int | None = None) -> None:
-    """Apply ``change`` and flush in a savepoint: a request at the same moment may have taken ``name`` since
-    ``_check_name_free`` looked, and then the unique index says so instead of a 500."""
+def _save_unless_name_taken(session: Session, account: Account, name: str, changes: dict | None = None) -> None:
+    """Add ``account`` (or apply ``changes`` to it) and flush in a savepoint: a request at the same moment may
+    have taken ``name`` since ``_check_name_free`` looked, and then the unique index says so instead of a 500."""
+    owner_id, account_id = account.owner_id, account.id
     try:
         with session.begin_nested():
-            change()
+            session.add(account)
+            for field, value in (changes or {}).items():
+                setattr(account, field, value)
     except IntegrityError:
         if any(other.id != account_id for other in accounts_named(session, owner_id, name)):
             raise AccountError(f"You already have an account named {name}.") from None
@@ -64,7 +65,7 @@ def open_account(session: Session, scope: Scope, actor: Actor, name: str, type: 
                       institution=(institution or "").strip() or None, last_four=last_four or None,
                       source=AccountSource.MANUAL, opening_balance=opening_balance or Decimal(0),
                       opening_date=opening_date)
-    _flush_unless_name_taken(session, scope.owner_id, name, lambda: session.add(account))
+    _save_unless_name_taken(session, account, name)
     record_event(session, AuditAction.ACCOUNT_CREATE, actor, owner_id=account.owner_id,
                  target=f"account:{account.id}", details={"name": account.name, "currency": account.currency,
                                                           "opening_balance": str(account.opening_balance)})
@@ -94,9 +95,8 @@ def update_account(session: Session, scope: Scope, actor: Actor, account: Accoun
     if "currency" in changes and session.scalar(select(func.count()).where(Transaction.account_id == account.id)):
         raise AccountError("The currency can change only while the account holds no transactions.")
     if changes:
-        _flush_unless_name_taken(session, account.owner_id, values.get("name", account.name),
-                                 lambda: [setattr(account, field, value) for field, (_, value) in changes.items()],
-                                 account_id=account.id)
+        _save_unless_name_taken(session, account, values.get("name", account.name),
+                                {field: value for field, (_, value) in changes.items()})
         record_event(session, AuditAction.ACCOUNT_EDIT, actor, owner_id=account.owner_id,
                      target=f"account:{account.id}",
                      details={field: [str(old) if old is not None else None, str(new) if new is not None else None]
