@@ -27,7 +27,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import description_key, transaction_search_text
-from dashboard.similarity.store import forget_vectors, mark_new_rows, newest_transaction_id
+from dashboard.similarity.store import mark_new_rows, newest_transaction_id, renew_vectors
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -254,6 +254,7 @@ def _delete(session: Session, *criteria) -> int:
 
 
 SEARCHED_COLUMNS = ("description", "counterparty", "note")
+VECTOR_INPUTS = ("description", "counterparty", "amount")  # what a row's similarity vector is computed from
 
 
 def update_transactions(session: Session, scope: Scope, transaction_ids: Iterable[int], **values) -> int:
@@ -278,7 +279,6 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
                                                values.get("counterparty", counterparty), values.get("note", note),
                                                external_id)
             session.execute(update(Transaction).where(Transaction.id == row_id).values(search_text=text_now))
-        forget_vectors(session, criteria)
     if "description" in values:
         values["description_key"] = description_key(values["description"])
     if "amount" in values and session.scalar(select(exists().where(
@@ -288,6 +288,8 @@ def _update(session: Session, criteria: tuple, values: dict) -> int:
     changed = session.execute(update(Transaction).where(*criteria).values(**values)
                               .execution_options(synchronize_session="fetch")).rowcount
     apply_to_totals(session, session.execute(_entries(*criteria)).all(), sign=1)
+    if any(column in values for column in VECTOR_INPUTS):
+        renew_vectors(session, criteria)
     _count_written(session, changed)
     return changed
 

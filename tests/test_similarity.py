@@ -143,6 +143,24 @@ def test_editing_a_description_renews_its_vector(db, user):
     assert row.id in [t.id for t, _ in similar]  # its stored vector is the new description's
 
 
+def test_editing_an_amount_or_a_note_keeps_the_vector_its_inputs_give(db, user):
+    """The amount's band is part of the vector, the note is not: each stored vector is the computed one."""
+    account = _history(db, user)
+    rows = db.session.scalars(select(Transaction).where(Transaction.account_id == account.id)
+                              .order_by(Transaction.id)).all()
+    update_transactions(db.session, Scope.of_user(user.id), [rows[0].id], amount=Decimal("-1299.00"))
+    update_transactions(db.session, Scope.of_user(user.id), [rows[1].id], note="birthday present")
+    db.session.commit()
+    stored = db.session.execute(select(TransactionVector.embedding, Transaction.description, Transaction.amount)
+                                .join(Transaction, Transaction.id == TransactionVector.transaction_id)
+                                .where(TransactionVector.account_id == account.id)
+                                .order_by(Transaction.id)).all()
+    computed = vectors_for(current_kind(), [(description, None, amount) for _, description, amount in stored])
+    assert len(stored) == len(HISTORY)
+    assert np.array_equal(np.vstack([vector for vector, _, _ in stored]),
+                          computed.astype(np.float16).astype(np.float32))
+
+
 def test_readyz_says_which_search_path(client):
     assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}
 

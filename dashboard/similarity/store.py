@@ -94,9 +94,7 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
         # Two range reads a batch, not an anti-join: PostgreSQL's statistics, stale in the middle of an
         # import, planned that as a hash join over every vector (90 ms a batch instead of 3).
         rows = session.connection().execute(
-            select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
-                   Transaction.counterparty, type_coerce(Transaction.amount, BigInteger).label("amount_units"))
-            .where(Transaction.owner_id.in_(owner_ids), Transaction.id > after)
+            _vector_inputs(Transaction.owner_id.in_(owner_ids), Transaction.id > after)
             .order_by(Transaction.id).limit(BATCH)
         ).all()
         if not rows:
@@ -110,14 +108,21 @@ def index_missing(session: Session, owner_ids: Iterable[int], kind: VectorKind |
         after = rows[-1].id
 
 
-def forget_vectors(session: Session, criteria) -> None:
-    """Rows whose description or counterparty is changing lose their vectors and get new ones at the commit."""
-    changed = session.execute(select(Transaction.owner_id, func.min(Transaction.id)).where(*criteria)
-                              .group_by(Transaction.owner_id)).all()
+def renew_vectors(session: Session, criteria) -> None:
+    """The rows matching ``criteria``, whose description, counterparty or amount just changed, get new vectors
+    now: only those rows are read, however long the owner's history after them."""
     session.execute(delete(TransactionVector).where(
         TransactionVector.transaction_id.in_(select(Transaction.id).where(*criteria))))
-    for owner_id, lowest in changed:
-        mark_new_rows(session, [owner_id], after_id=lowest - 1)
+    rows = session.connection().execute(_vector_inputs(*criteria)).all()
+    if rows:
+        _store(session, current_kind(), rows)
+
+
+def _vector_inputs(*criteria):
+    """What a vector is computed from, in the order ``_store`` reads it (amounts as Money's stored units)."""
+    return select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
+                  Transaction.counterparty, type_coerce(Transaction.amount, BigInteger).label("amount_units")
+                  ).where(*criteria)
 
 
 def rebuild(session: Session, kind: VectorKind | None = None) -> int:
