@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, column, delete, event, exists, func, literal, select, text, union_all, update
+from sqlalchemy import (String, any_, bindparam, case, column, delete, event, exists, func, literal, select, text,
+                        union_all, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from dashboard.access import WRITE, Scope
 from dashboard.models import ImportBatch, MonthlyTotal, Transaction, TransactionSplit
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
-from dashboard.search import description_key, transaction_search_text
+from dashboard.search import GENERATED_ID_PREFIX, description_key, transaction_search_text
 from dashboard.similarity.store import mark_new_rows, newest_transaction_id, renew_vectors
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
@@ -113,7 +114,7 @@ def insert_transactions(session: Session, rows: Sequence[dict]) -> int:
         row.setdefault("source", TransactionSource.IMPORT.value)
     newest_before = newest_transaction_id(session)
     if session.get_bind().dialect.name == "postgresql":
-        inserted = _insert_through_copy(session, rows)
+        inserted = _insert_postgres(session, rows)
     else:
         statement = (
             sqlite.insert(Transaction.__table__)
@@ -135,13 +136,66 @@ COPY_COLUMNS = ("owner_id", "account_id", "external_id", "date", "description", 
 MONEY_COLUMNS = ("amount", "stated_balance")
 COPY_DEFAULTS = {"description": "", "status": TransactionStatus.POSTED.value, "search_text": "",
                  "description_key": "", "source": TransactionSource.IMPORT.value}
+ACCOUNT_WRITE_LOCK = 0x6C656467  # the first key of PostgreSQL's two-key advisory lock on an account's inserts ("ledg")
+DIRECT_COPY_ROWS = 500  # fewer rows go through the scratch table: a COPY's fixed cost buys nothing for them
 
 
-def _insert_through_copy(session: Session, rows: Sequence[dict]) -> int:
-    """PostgreSQL: COPY the rows into a scratch table, then one INSERT .. SELECT .. ON CONFLICT DO NOTHING.
+def _insert_postgres(session: Session, rows: Sequence[dict]) -> int:
+    """PostgreSQL: rows none of which the accounts hold yet are COPYed straight into ``transactions``; any
+    other batch goes through the scratch table, where the unique constraint decides.
+
+    Every insert takes its accounts' write lock (held to the commit) before it
+    looks, so no other ledger insert can add one of these rows between the
+    look and the COPY: a second import of the same file waits, then finds the
+    rows and counts them as duplicates.
+    """
+    connection = session.connection()
+    for account_id in sorted({row["account_id"] for row in rows}):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key, :account_id)"),
+                           {"key": ACCOUNT_WRITE_LOCK, "account_id": account_id})
+    if len(rows) < DIRECT_COPY_ROWS or not _all_new(session, rows):
+        return _insert_through_scratch_table(session, rows)
+    _copy_into(session, "transactions", rows)
+    apply_to_totals(session, [
+        (row["owner_id"], row["account_id"], row["date"], row.get("category"), row.get("nominal_code"),
+         row["currency"], row["amount"], row.get("transfer_id"), 1) for row in rows], sign=1)
+    return len(rows)
+
+
+def _all_new(session: Session, rows: Sequence[dict]) -> bool:
+    """True when no two rows share an identity and their accounts hold none of them yet.
+
+    A content identity ("h:...", see importers.identity) hashes the row's date
+    and an imported row's date never changes, so an account without rows in
+    the batch's date range holds none of those: one index probe. The source's
+    own ids (OFX FITIDs, a CSV's id column) are looked up one by one. Both are
+    read after the accounts' write lock, in statements of their own, so they
+    see what a writer that held the lock before committed.
+    """
+    by_account: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_account[row["account_id"]].append(row)
+    if len({(row["account_id"], row["external_id"]) for row in rows}) != len(rows):
+        return False
+    for account_id, account_rows in by_account.items():
+        days = [row["date"] for row in account_rows]
+        if session.scalar(select(exists().where(Transaction.account_id == account_id,
+                                                Transaction.date.between(min(days), max(days))))):
+            return False
+        source_ids = [row["external_id"] for row in account_rows
+                      if not row["external_id"].startswith(GENERATED_ID_PREFIX)]
+        if source_ids and session.scalar(select(exists().where(
+                Transaction.account_id == account_id,
+                Transaction.external_id == any_(bindparam("ids", source_ids, type_=postgresql.ARRAY(String)))))):
+            return False
+    return True
+
+
+def _insert_through_scratch_table(session: Session, rows: Sequence[dict]) -> int:
+    """COPY the rows into a scratch table, then one INSERT .. SELECT .. ON CONFLICT DO NOTHING.
 
     Several times faster than multi-row INSERTs for a large import, with the
-    same outcome: the unique constraint still decides what is a duplicate. The
+    same outcome: the unique constraint decides what is a duplicate. The
     same statement sums what went in per monthly-totals key, so a few dozen
     deltas come back instead of every row. Returns how many rows went in.
     """

@@ -29,6 +29,7 @@ from dashboard.ledger import insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
 from dashboard.models.base import LARGEST_AMOUNT
 from dashboard.rules.application import Categoriser
+from dashboard.similarity.store import index_pending
 
 CHUNK_ROWS = 5_000
 
@@ -86,6 +87,7 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
     batch.rows_duplicate = batch.rows_read - inserted - categoriser.skipped  # the rest were skipped by a rule
     if mapping is not None:
         account.csv_mapping = mapping.to_dict()
+    index_pending(session)  # before the event: its chain lock is held from here to the commit
     record_event(session, AuditAction.IMPORT_CREATE, actor, owner_id=account.owner_id,
                  target=f"import_batch:{batch.id}",
                  details={"filename": batch.filename, "format": batch.format, "account_id": account.id,

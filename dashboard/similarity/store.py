@@ -72,7 +72,12 @@ def mark_new_rows(session: Session, owner_ids: Iterable[int], after_id: int = 0)
 
 
 @event.listens_for(Session, "before_commit")
-def _index_before_commit(session: Session) -> None:
+def index_pending(session: Session) -> None:
+    """Give the rows marked by :func:`mark_new_rows` their vectors now; the commit does it for any left.
+
+    A long write calls it before its audit event: the event's chain lock is held to the commit, and
+    every audited write (a login too) waits for it.
+    """
     pending = session.info.pop(PENDING_OWNERS, None)
     for owner_id, after_id in sorted((pending or {}).items()):
         index_missing(session, [owner_id], after_id=after_id)
