@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
@@ -16,7 +16,7 @@ from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.detect import parse_file
 from dashboard.importers.records import ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import verify_totals
-from dashboard.models import Account, ImportBatch, Transaction
+from dashboard.models import Account, ImportBatch, Transaction, TransactionVector
 from tests import factories
 
 # Per file: transactions and their exact sum, as the parsers' own tests read them from each file.
@@ -246,4 +246,47 @@ def test_concurrent_imports_of_one_file_never_duplicate(committed, app, db, user
     assert errors == []
     assert sorted(results) == [0, len(rows)]
     assert owner_rows(db, owner_id)[0] == len(rows)
+    assert verify_totals(db.session) == []
+
+
+def test_an_import_computes_its_vectors_before_it_takes_the_audit_chain_lock(db, user):
+    """The audit event's chain lock is held from the event to the commit, and every audited write (a login
+    too) waits for it: an import gives its rows their similarity vectors first, so the lock waits on no more
+    than the event and the commit."""
+    account = factories.create_account(db.session, user)
+    db.session.commit()
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        load(db, user, account, parsed(*[(f"2025-03-{day:02d}", f"-{day}.10", f"Shop {day}") for day in range(1, 29)]))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    chain_read = next(number for number, sql in enumerate(statements) if "FROM audit_events" in sql)
+    vector_statements = [number for number, sql in enumerate(statements) if "transaction_vectors" in sql]
+    assert vector_statements and max(vector_statements) < chain_read
+    assert db.session.scalar(select(func.count()).select_from(TransactionVector)) == 28
+
+
+def test_large_imports_decide_duplicates_by_identity_whichever_way_they_write(db, user):
+    """Large batches of rows an account holds none of are copied straight in (PostgreSQL); a batch the account
+    already holds rows of, by date or by the source's own id, still skips exactly those."""
+    account = factories.create_account(db.session, user)
+    days = [date(2024, 1, 1) + timedelta(days=number // 3) for number in range(900)]
+    first = [(day.isoformat(), f"-{number % 97 + 1}.25", f"Shop {number}") for number, day in enumerate(days[:600])]
+    overlapping = first[300:] + [(day.isoformat(), "-1.00", f"Later {number}") for number, day in enumerate(days[600:])]
+
+    assert load(db, user, account, parsed(*first)).rows_inserted == 600
+    later = load(db, user, account, parsed(*overlapping))
+    assert (later.rows_read, later.rows_inserted, later.rows_duplicate) == (600, 300, 300)
+
+    with_ids = [(day.isoformat(), "-2.00", f"Card {number}", f"FIT{number}") for number, day in enumerate(days[:600])]
+    assert load(db, user, account, parsed(*with_ids, format="ofx")).rows_inserted == 600
+    moved = [(date(2030, 1, 1).isoformat(), amount, text, fitid) for _day, amount, text, fitid in with_ids]
+    assert load(db, user, account, parsed(*moved, format="ofx")).rows_inserted == 0  # the bank re-dated them
+    assert owner_rows(db, user.id)[0] == 1500
     assert verify_totals(db.session) == []
