@@ -210,13 +210,17 @@ def test_one_broken_account_never_fails_the_others(db, user, enrollment, api_url
     assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_1")) is None
 
 
-def test_a_revoked_token_marks_the_enrollment_and_audits(db, user, enrollment, api_url, bank):
-    bank.fail("/accounts", 403, code="enrollment.disconnected.credentials_invalid")
+@pytest.mark.parametrize("status, code, marked", [
+    (403, "enrollment.disconnected.credentials_invalid", EnrollmentStatus.DISCONNECTED),
+    (401, "unauthorized", EnrollmentStatus.REVOKED)])
+def test_a_broken_enrollment_is_marked_with_its_reason_and_audited(db, user, enrollment, api_url, bank,
+                                                                   status, code, marked):
+    bank.fail("/accounts", status, code=code)
     result = _sync(db, enrollment, api_url)
     assert result.failed
     db.session.refresh(enrollment)
-    assert enrollment.status == EnrollmentStatus.REVOKED
-    assert "enrollment.disconnected.credentials_invalid" in enrollment.status_reason
+    assert enrollment.status == marked
+    assert code in enrollment.status_reason
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "teller.sync_failed"))
 
 

@@ -90,9 +90,11 @@ def sync_now():
     result = jobs.enqueue_sync(enrollment.id)
     if result is None:
         flash("Sync queued: this page shows when it finished.", "info")
+    elif result.busy_since is not None:
+        flash(f"Not started: {result.summary()}. This page shows when it finished.", "info")
     else:
-        flash("Sync finished: " + "; ".join(a.line() for a in result.accounts) if not result.error
-              else f"Sync failed: {result.error}", "danger" if result.failed else "success")
+        flash(("Sync " if result.error else "Sync finished: ") + result.summary(),
+              "danger" if result.failed else "success")
     return redirect(back)
 
 
