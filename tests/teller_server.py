@@ -3,7 +3,7 @@
 ``TellerState`` holds the bank: tokens, accounts, transactions (kept newest first)
 and scripted faults (``fail(path, status, ...)`` answers the next requests to a
 path with an error, a ``Retry-After``, an answer sent late (status 0 and a delay:
-the answer is read from the bank before the wait) or a dropped connection). ``mtls_files`` makes a test
+the answer is read from the bank before the wait), a dropped connection or an HTML page). ``mtls_files`` makes a test
 CA, a server certificate and a client certificate with ``cryptography``; the
 server then refuses any client without the client certificate.
 """
@@ -68,9 +68,10 @@ class TellerState:
         self.transactions[account_id] = [r for r in self.transactions[account_id] if r["id"] != transaction_id]
 
     def fail(self, path: str, status: int, code: str = "error", times: int = 1, retry_after: int | None = None,
-             delay: float = 0.0, drop: bool = False) -> None:
+             delay: float = 0.0, drop: bool = False, page: bytes | None = None) -> None:
+        """Script the next ``times`` answers to ``path``; ``page`` answers 200 with that HTML (a proxy's page)."""
         for _ in range(times):
-            self.faults[path].append((status, code, retry_after, delay, drop))
+            self.faults[path].append((status, code, retry_after, delay, drop, page))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -89,10 +90,16 @@ class _Handler(BaseHTTPRequestHandler):
             state.arrivals.append(time.monotonic())
             fault = state.faults[url.path].popleft() if state.faults[url.path] else None
         if fault:
-            status, code, retry_after, self.delay, drop = fault
+            status, code, retry_after, self.delay, drop, page = fault
             if drop:
                 self.close_connection = True
                 return self.connection.shutdown(socket.SHUT_RDWR)
+            if page is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                return self.wfile.write(page)
             if status:
                 return self._error(status, code, retry_after)
         token = self._token()

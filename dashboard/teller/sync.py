@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
 from sqlalchemy import or_, select, update
@@ -300,7 +300,10 @@ def _store_balances(session: Session, account: Account, balances: dict) -> State
 
 def _money(value) -> Decimal:
     """An amount Teller sent as a decimal string, refused when the ledger cannot store it exactly."""
-    amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
+    try:
+        amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
+    except InvalidOperation:
+        amount = None
     if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT \
             or amount.scaleb(MONEY_SCALE) != amount.scaleb(MONEY_SCALE).to_integral_value():
         raise ValueError(f"{value!r} is not an amount")
@@ -321,7 +324,7 @@ def _row(account: Account, remote: dict) -> dict:
             "stated_balance": _money(remote["running_balance"]) if remote.get("running_balance") else None,
             "source": TransactionSource.TELLER.value,
         }
-    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         what = remote.get("id") if isinstance(remote, dict) else None
         raise TellerError(None, "bad_answer",
                           f"transaction {what or '?'} cannot be read ({type(error).__name__}: {error})"[:255]) from None
