@@ -15,6 +15,7 @@ from dashboard.teller.sync import SYNC_CLAIM
 from tests.redis_server import redis_url
 from tests.teller_fixtures import TOKEN, api_url, bank  # noqa: F401  (fixtures)
 from tests.teller_fixtures import app_config as teller_config
+from tests.teller_fixtures import signed_headers, webhook_event
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +154,19 @@ def test_a_held_claim_is_waited_for_then_reported_and_a_dead_workers_claim_lapse
     db.session.commit()
     assert sum(a.added for a in jobs.run_sync(enrollment.id, wait=0).accounts) == 3
     assert db.session.scalar(select(TellerEnrollment.sync_started_at)) is None
+
+
+def test_a_webhook_with_redis_answers_at_once_and_queues_the_sync_for_the_worker(db, user, runner, client, bank,
+                                                                                 redis, committed):
+    assert _enrol(runner, user).exit_code == 0
+    assert runner.invoke(args=["teller", "sync"]).exit_code == 0
+    bank.add_transaction("acc_chk", "txn_hook", date.today().isoformat(), "-9.99", "Books")
+    bank.fail("/accounts", 0, delay=3)  # a slow bank: the webhook must not wait for it
+    body = webhook_event("wh_q", "transactions.processed", {"transactions": [{"id": "txn_hook",
+                                                                            "account_id": "acc_chk"}]})
+    started = time.monotonic()
+    answer = client.post("/teller/webhook", data=body, headers=signed_headers(body, "new-secret"))
+    assert answer.status_code == 200 and time.monotonic() - started < 2
+    assert jobs.queue().count == 1 and _count(db, Transaction) == 3
+    assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    assert _count(db, Transaction) == 4 and jobs.queue().count == 0
