@@ -119,8 +119,10 @@ def test_the_dashboard_asks_to_reconnect_a_revoked_connection(db, user, auth_cli
 
 
 def test_only_the_connect_page_allows_tellers_script(auth_client):
-    connect = auth_client.get("/connections/connect").headers["Content-Security-Policy"]
-    assert "https://cdn.teller.io" in connect and "frame-src https://teller.io" in connect
+    connect = dict(directive.strip().split(" ", 1) for directive in
+                   auth_client.get("/connections/connect").headers["Content-Security-Policy"].split(";"))
+    assert connect["script-src"] == "'self' https://cdn.teller.io" and connect["frame-src"] == "https://teller.io"
+    assert connect["connect-src"] == "'self'" and connect["default-src"] == "'self'"
     assert "teller.io" not in auth_client.get("/connections").headers["Content-Security-Policy"]
 
 
