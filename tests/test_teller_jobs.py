@@ -11,7 +11,7 @@ from dashboard.ledger import verify_totals
 from dashboard.models import Account, Transaction
 from dashboard.models.base import utcnow
 from dashboard.models.teller import TellerEnrollment
-from dashboard.teller.sync import SYNC_CLAIM
+from dashboard.teller.claims import SYNC_CLAIM
 from tests.redis_server import redis_url
 from tests.teller_fixtures import TOKEN, api_url, bank  # noqa: F401  (fixtures)
 from tests.teller_fixtures import app_config as teller_config

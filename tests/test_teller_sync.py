@@ -1,5 +1,5 @@
 """The sync against the loopback Teller server: accounts, balances, upserts, pending to posted, failures."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccou
 from dashboard.teller.client import ClientSettings, TellerClient
 from dashboard.teller.enrollments import enroll
 from dashboard.teller.reviews import confirm_match, dismiss_match, open_reviews
-from dashboard.teller.sync import sync_enrollment
+from dashboard.teller.sync import TRAILING_WINDOW, sync_enrollment
 from tests import factories
 from tests.teller_fixtures import TOKEN, api_url, app_config, bank  # noqa: F401  (fixtures)
 
@@ -259,3 +259,14 @@ def test_balances_that_cannot_be_read_fail_their_account_alone(db, user, enrollm
     bank.balances["acc_sav"] = {"account_id": "acc_sav", "ledger": "lots", "available": None}
     result = _sync(db, enrollment, api_url)
     assert result.accounts[0].added == 2 and "balances Teller sent cannot be read" in result.accounts[1].error
+
+
+def test_a_resync_rereads_the_trailing_window_only(db, user, enrollment, api_url, bank):
+    bank.add_transaction("acc_chk", "txn_old", (TODAY - TRAILING_WINDOW - timedelta(days=1)).isoformat(), "-7.00",
+                         "Old shop")
+    _sync(db, enrollment, api_url)
+    bank.transactions["acc_chk"][-1]["description"] = "Old shop renamed"  # before the window: not asked for
+    bank.transactions["acc_chk"][0]["description"] = "Payroll late change"  # inside it: taken
+    assert _sync(db, enrollment, api_url).accounts[0].updated == 1
+    descriptions = set(db.session.scalars(select(Transaction.description)))
+    assert {"Old shop", "Payroll late change"} <= descriptions and "Old shop renamed" not in descriptions

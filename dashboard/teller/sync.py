@@ -1,12 +1,12 @@
 """One enrollment's sync: Teller's accounts, balances and transactions written through ``ledger.py``.
 
-A sync first claims its enrollment (``sync_started_at``, set by one atomic
-UPDATE), so two workers never sync one enrollment at once: the second waits
-for the first to finish and then reads the bank afresh (an older answer written
-after a newer one would bring back a pending row its posted twin had replaced).
-Network reads happen first; then each account is written in one database
-transaction that begins by locking its enrollment row. Transactions are upserted by Teller id; a resync fills the bank's
-category only into a row that has none, so the user's (or a rule's) stays.
+A sync first claims its enrollment (``claims``), so two workers never sync one
+enrollment at once: the second waits for the first to finish and then reads
+the bank afresh (an older answer written after a newer one would bring back a
+pending row its posted twin had replaced). Network reads happen first; then
+each account is written in one database transaction that begins by locking
+its enrollment row. Transactions are upserted by Teller id; a resync fills the
+bank's category only into a row that has none, so the user's (or a rule's) stays.
 Teller gives a pending transaction a new id when it posts, so a new posted row
 first looks for a pending twin that vanished from the bank (same account,
 amount within a tolerance, date a few days later, similar description). A sure
@@ -21,7 +21,6 @@ Every fetched row passes through the owner's category mapping and rules first
 """
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -47,10 +46,9 @@ from dashboard.models.teller import (
     TellerEnrollment,
     TellerMatchReview,
 )
+from dashboard.teller.claims import claim_enrollment, release_enrollment
 from dashboard.teller.client import TellerClient, TellerError
 
-SYNC_CLAIM = timedelta(minutes=30)  # the job timeout: a claim older than this is a worker that died
-CLAIM_POLL_SECONDS = 0.2
 TRAILING_WINDOW = timedelta(days=30)
 PENDING_WINDOW = timedelta(days=10)
 POSTING_DELAY = timedelta(days=5)  # a pending row posts at most this long after its date
@@ -123,38 +121,17 @@ def sync_enrollment(session: Session, enrollment: TellerEnrollment, client: Tell
     today = today or date.today()
     enrollment_id, owner_id = enrollment.id, enrollment.owner_id
     result = SyncResult(enrollment_id)
-    deadline = time.monotonic() + wait
-    while (claim := _claim(session, enrollment_id)) is None:
-        if time.monotonic() >= deadline:
-            result.busy_since = session.scalar(select(TellerEnrollment.sync_started_at)
-                                               .where(TellerEnrollment.id == enrollment_id))
-            session.commit()
-            return result
-        time.sleep(CLAIM_POLL_SECONDS)
+    claim = claim_enrollment(session, enrollment_id, wait)
+    if claim is None:
+        result.busy_since = session.scalar(select(TellerEnrollment.sync_started_at)
+                                           .where(TellerEnrollment.id == enrollment_id))
+        session.commit()
+        return result
     try:
         return _sync_claimed(session, enrollment_id, owner_id, client, actor, today, result)
     finally:
         session.rollback()  # whatever an unexpected error left unwritten; every finished account is committed
-        _release(session, enrollment_id, claim)
-
-
-def _claim(session: Session, enrollment_id: int) -> datetime | None:
-    """Mark the enrollment as syncing, unless a live sync holds it; the claim's time, or None."""
-    now = utcnow()
-    claimed = session.execute(update(TellerEnrollment).where(
-        TellerEnrollment.id == enrollment_id,
-        or_(TellerEnrollment.sync_started_at.is_(None), TellerEnrollment.sync_started_at < now - SYNC_CLAIM))
-        .values(sync_started_at=now).execution_options(synchronize_session=False)).rowcount
-    session.commit()
-    return now if claimed else None
-
-
-def _release(session: Session, enrollment_id: int, claim: datetime) -> None:
-    """End this sync's claim (not a later one's, taken after this claim lapsed)."""
-    session.execute(update(TellerEnrollment).where(
-        TellerEnrollment.id == enrollment_id, TellerEnrollment.sync_started_at == claim)
-        .values(sync_started_at=None).execution_options(synchronize_session=False))
-    session.commit()
+        release_enrollment(session, enrollment_id, claim)
 
 
 def _sync_claimed(session: Session, enrollment_id: int, owner_id: int, client: TellerClient, actor: Actor,
