@@ -1,8 +1,8 @@
 """Background jobs: on an RQ queue when REDIS_URL is set, inline otherwise.
 
 A job names its work by ids only (an enrollment's id), so any worker on any
-host can run it; the work itself is safe to run twice at once (the sync locks
-its enrollment row per account). ``flask worker`` runs an RQ worker inside the
+host can run it; the work itself is safe to queue twice (a sync claims its
+enrollment, so a second one waits for the first, then reads the bank afresh). ``flask worker`` runs an RQ worker inside the
 app, so a job finds the app's config and database there.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dashboard.teller.sync import SyncResult, sync_enrollment
 
 QUEUE = "dashboard"
 SYNC_TIMEOUT = 30 * 60
+SYNC_WAIT = 5 * 60  # how long a job or the CLI waits for another sync of the same enrollment to finish
 RATES_TIMEOUT = 5 * 60
 
 
@@ -36,13 +37,15 @@ def sync_job(enrollment_id: int) -> dict | None:
     return result.as_json() if result else None
 
 
-def run_sync(enrollment_id: int) -> SyncResult | None:
+def run_sync(enrollment_id: int, wait: float | None = None) -> SyncResult | None:
+    """Sync one enrollment now, waiting up to ``wait`` seconds (SYNC_WAIT) for another sync of it to finish."""
     enrollment = db.session.get(TellerEnrollment, enrollment_id)
     if enrollment is None or enrollment.status == EnrollmentStatus.REMOVED:
         return None
     client = client_for(enrollment, settings_from_config(current_app.config))
     try:
-        return sync_enrollment(db.session, enrollment, client, Actor.system())
+        return sync_enrollment(db.session, enrollment, client, Actor.system(),
+                               wait=SYNC_WAIT if wait is None else wait)
     finally:
         client.close()
 
@@ -54,10 +57,11 @@ def queue() -> Queue | None:
 
 
 def enqueue_sync(enrollment_id: int) -> SyncResult | None:
-    """Queue one enrollment's sync; without Redis, run it now and return its result."""
+    """Queue one enrollment's sync; without Redis, run it now and return its result (a request does not wait
+    for another sync of the enrollment: that one is doing the work)."""
     jobs = queue()
     if jobs is None:
-        return run_sync(enrollment_id)
+        return run_sync(enrollment_id, wait=0)
     jobs.enqueue(sync_job, enrollment_id, job_timeout=SYNC_TIMEOUT, description=f"teller sync {enrollment_id}")
     return None
 

@@ -1,4 +1,10 @@
-"""Fixtures shared by the Teller tests: a loopback bank with one user's two accounts, and an app pointed at it."""
+"""Fixtures shared by the Teller tests: a loopback bank with one user's two accounts, an app pointed at it, and
+signed webhook deliveries."""
+import hashlib
+import hmac
+import json
+import time
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -28,3 +34,15 @@ def api_url(bank):
 def app_config(api_url):
     return {"ENCRYPTION_KEY": Fernet.generate_key().decode(), "TELLER_API_URL": api_url,
             "TELLER_SIGNING_SECRET": "old-secret, new-secret"}
+
+
+def signed_headers(body: bytes, secret: str, at: float | None = None) -> dict:
+    stamp = str(int(at if at is not None else time.time()))
+    mac = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Teller-Signature": f"t={stamp},v1=deadbeef,v1={mac}", "Content-Type": "application/json"}
+
+
+def webhook_event(event_id="wh_1", kind="enrollment.disconnected", payload=None) -> bytes:
+    return json.dumps({"id": event_id, "type": kind, "timestamp": "2025-03-20T10:00:00Z",
+                       "payload": payload or {"enrollment_id": "enr_1", "reason": "disconnected.account_locked"}}
+                      ).encode()

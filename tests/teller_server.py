@@ -2,7 +2,8 @@
 
 ``TellerState`` holds the bank: tokens, accounts, transactions (kept newest first)
 and scripted faults (``fail(path, status, ...)`` answers the next requests to a
-path with an error, a ``Retry-After`` or a delay). ``mtls_files`` makes a test
+path with an error, a ``Retry-After``, an answer sent late (status 0 and a delay:
+the answer is read from the bank before the wait), a dropped connection or an HTML page). ``mtls_files`` makes a test
 CA, a server certificate and a client certificate with ``cryptography``; the
 server then refuses any client without the client certificate.
 """
@@ -12,6 +13,7 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import socket
 import ssl
 import threading
 import time
@@ -36,6 +38,7 @@ class TellerState:
     balances: dict[str, dict] = field(default_factory=dict)
     faults: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     requests: list[str] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request, in order
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_account(self, token: str, account_id: str, name: str = "Checking", enrollment: str = "enr_1",
@@ -65,9 +68,10 @@ class TellerState:
         self.transactions[account_id] = [r for r in self.transactions[account_id] if r["id"] != transaction_id]
 
     def fail(self, path: str, status: int, code: str = "error", times: int = 1, retry_after: int | None = None,
-             delay: float = 0.0) -> None:
+             delay: float = 0.0, drop: bool = False, page: bytes | None = None) -> None:
+        """Script the next ``times`` answers to ``path``; ``page`` answers 200 with that HTML (a proxy's page)."""
         for _ in range(times):
-            self.faults[path].append((status, code, retry_after, delay))
+            self.faults[path].append((status, code, retry_after, delay, drop, page))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,15 +80,26 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *_args):
         pass
 
+    delay = 0.0  # seconds to hold a computed answer back
+
     def do_GET(self):
         url = urlsplit(self.path)
         state = self.state
         with state.lock:
             state.requests.append(url.path)
+            state.arrivals.append(time.monotonic())
             fault = state.faults[url.path].popleft() if state.faults[url.path] else None
         if fault:
-            status, code, retry_after, delay = fault
-            time.sleep(delay)
+            status, code, retry_after, self.delay, drop, page = fault
+            if drop:
+                self.close_connection = True
+                return self.connection.shutdown(socket.SHUT_RDWR)
+            if page is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                return self.wfile.write(page)
             if status:
                 return self._error(status, code, retry_after)
         token = self._token()
@@ -125,6 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, body, status: int = 200, headers: dict | None = None):
         data = json.dumps(body).encode()
+        time.sleep(self.delay)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -91,3 +91,26 @@ def test_mtls_server_refuses_a_client_without_the_certificate(state, tmp_path):
                                                        cert_file=str(files.client_cert),
                                                        key_file=str(files.client_key)))
         assert [a["id"] for a in with_cert.accounts()] == ["acc_1"]
+
+
+def test_the_backoff_grows_from_the_first_retry(state):
+    state.fail("/accounts", 503, times=2)
+    with teller_server(state) as url:
+        client = TellerClient(TOKEN, ClientSettings(api_url=url, retries=2, backoff=0.3))
+        assert client.accounts()
+    first, second, third = state.arrivals
+    assert 0.3 <= second - first < 0.3 + 0.15 + 0.25  # backoff, up to half of it in jitter, and slack
+    assert 0.6 <= third - second < 0.6 + 0.15 + 0.25
+
+
+def test_a_dropped_connection_is_retried(state, client):
+    state.fail("/accounts", 0, drop=True)
+    assert [a["id"] for a in client.accounts()] == ["acc_1"]
+    assert state.requests == ["/accounts", "/accounts"]
+
+
+def test_an_answer_that_is_not_json_is_a_teller_error(state, client):
+    state.fail("/accounts/acc_1/balances", 0, page=b"<html>Proxy error</html>")
+    with pytest.raises(TellerError) as raised:
+        client.balances("acc_1")
+    assert (raised.value.status, raised.value.code) == (200, "bad_answer")

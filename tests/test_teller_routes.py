@@ -1,7 +1,6 @@
 """The connections pages and the webhook, through the test client against the loopback Teller server."""
-import hashlib
-import hmac
 import json
+import logging
 import time
 from datetime import date, timedelta
 
@@ -16,6 +15,7 @@ from dashboard.teller.enrollments import enroll
 from dashboard.teller.reviews import open_reviews
 from tests import factories
 from tests.teller_fixtures import TOKEN, api_url, app_config, bank  # noqa: F401  (fixtures)
+from tests.teller_fixtures import signed_headers, webhook_event
 
 
 def _connect(client, token=TOKEN):
@@ -119,27 +119,17 @@ def test_the_dashboard_asks_to_reconnect_a_revoked_connection(db, user, auth_cli
 
 
 def test_only_the_connect_page_allows_tellers_script(auth_client):
-    connect = auth_client.get("/connections/connect").headers["Content-Security-Policy"]
-    assert "https://cdn.teller.io" in connect and "frame-src https://teller.io" in connect
+    connect = dict(directive.strip().split(" ", 1) for directive in
+                   auth_client.get("/connections/connect").headers["Content-Security-Policy"].split(";"))
+    assert connect["script-src"] == "'self' https://cdn.teller.io" and connect["frame-src"] == "https://teller.io"
+    assert connect["connect-src"] == "'self'" and connect["default-src"] == "'self'"
     assert "teller.io" not in auth_client.get("/connections").headers["Content-Security-Policy"]
-
-
-def _signed(body: bytes, secret: str, at: float | None = None) -> dict:
-    stamp = str(int(at if at is not None else time.time()))
-    mac = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"Teller-Signature": f"t={stamp},v1=deadbeef,v1={mac}", "Content-Type": "application/json"}
-
-
-def _event(event_id="wh_1", kind="enrollment.disconnected", payload=None) -> bytes:
-    return json.dumps({"id": event_id, "type": kind, "timestamp": "2025-03-20T10:00:00Z",
-                       "payload": payload or {"enrollment_id": "enr_1", "reason": "disconnected.account_locked"}}
-                      ).encode()
 
 
 def test_webhook_with_good_signature_marks_the_enrollment_disconnected(db, user, auth_client, client):
     _connect(auth_client)
-    body = _event()
-    assert client.post("/teller/webhook", data=body, headers=_signed(body, "new-secret")).status_code == 200
+    body = webhook_event()
+    assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "new-secret")).status_code == 200
     enrollment = db.session.scalar(select(TellerEnrollment))
     db.session.refresh(enrollment)
     assert enrollment.status == EnrollmentStatus.DISCONNECTED
@@ -149,19 +139,36 @@ def test_webhook_with_good_signature_marks_the_enrollment_disconnected(db, user,
 
 
 def test_webhook_refuses_bad_stale_and_replayed_signatures(db, client):
-    body = _event("wh_2", "webhook.test", {})
-    assert client.post("/teller/webhook", data=body, headers=_signed(body, "guessed")).status_code == 401
+    body = webhook_event("wh_2", "webhook.test", {})
+    assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "guessed")).status_code == 401
     assert client.post("/teller/webhook", data=body,
-                       headers=_signed(body, "old-secret", at=time.time() - 600)).status_code == 401
+                       headers=signed_headers(body, "old-secret", at=time.time() - 600)).status_code == 401
     assert client.post("/teller/webhook", data=body, headers={}).status_code == 401
-    assert client.post("/teller/webhook", data=body, headers=_signed(body, "old-secret")).status_code == 200
-    assert client.post("/teller/webhook", data=body, headers=_signed(body, "old-secret")).status_code == 409
+    assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "old-secret")).status_code == 200
+    assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "old-secret")).status_code == 409
 
 
 def test_transactions_processed_webhook_syncs(db, user, auth_client, client, bank):
     _connect(auth_client)
     bank.add_transaction("acc_chk", "txn_hook", date.today().isoformat(), "-9.99", "Books")
-    body = _event("wh_3", "transactions.processed",
+    body = webhook_event("wh_3", "transactions.processed",
                   {"transactions": [{"id": "txn_hook", "account_id": "acc_chk"}]})
-    assert client.post("/teller/webhook", data=body, headers=_signed(body, "new-secret")).status_code == 200
+    assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "new-secret")).status_code == 200
     assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_hook"))
+
+
+def test_the_token_is_never_logged_shown_or_audited(db, user, auth_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    refused = _connect(auth_client, "token_wrong_guess").get_data(as_text=True)
+    page = _connect(auth_client).get_data(as_text=True)
+    enrollment = db.session.scalar(select(TellerEnrollment))
+    page += auth_client.post("/connections/sync", data={"connection": enrollment.id},
+                             follow_redirects=True).get_data(as_text=True)
+    page += auth_client.get("/connections/connect?reconnect=%d" % enrollment.id).get_data(as_text=True)
+    assert "Teller refused the token" in refused and "token_wrong_guess" not in refused
+    assert "urllib3" in {record.name.split(".")[0] for record in caplog.records}  # the requests were logged
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    audited = json.dumps([event.details for event in db.session.scalars(select(AuditEvent))])
+    for token in (TOKEN, "token_wrong_guess"):
+        assert token not in logged and token not in page and token not in audited
+    assert TOKEN not in enrollment.access_token

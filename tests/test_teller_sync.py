@@ -1,5 +1,5 @@
 """The sync against the loopback Teller server: accounts, balances, upserts, pending to posted, failures."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,12 +11,12 @@ from dashboard.balances import first_departures
 from dashboard.audit import Actor
 from dashboard.ledger import update_transactions, verify_totals
 from dashboard.models import Account, AuditEvent, Transaction
-from dashboard.models.accounts import AccountSource, TransactionStatus
+from dashboard.models.accounts import AccountSource, TransactionSource, TransactionStatus
 from dashboard.models.teller import EnrollmentStatus, TellerAccount, TellerAccountStatus
 from dashboard.teller.client import ClientSettings, TellerClient
 from dashboard.teller.enrollments import enroll
 from dashboard.teller.reviews import confirm_match, dismiss_match, open_reviews
-from dashboard.teller.sync import sync_enrollment
+from dashboard.teller.sync import TRAILING_WINDOW, sync_enrollment
 from tests import factories
 from tests.teller_fixtures import TOKEN, api_url, app_config, bank  # noqa: F401  (fixtures)
 
@@ -62,6 +62,7 @@ def test_first_sync_brings_accounts_balances_and_transactions(db, user, enrollme
     assert accounts[0].balance_as_of is not None
     cafe = db.session.scalar(select(Transaction).where(Transaction.external_id == "txn_1"))
     assert (cafe.amount, cafe.category, cafe.counterparty) == (Decimal("-12.50"), "dining", "Corner Cafe")
+    assert cafe.source == TransactionSource.TELLER
     assert [line.line() for line in result.accounts] == [
         "Gringotts Checking ••1234: added 2, updated 0, removed 0", "Gringotts Savings ••9999: added 1, updated 0, removed 0"]
     assert verify_totals(db.session) == []
@@ -210,13 +211,17 @@ def test_one_broken_account_never_fails_the_others(db, user, enrollment, api_url
     assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_1")) is None
 
 
-def test_a_revoked_token_marks_the_enrollment_and_audits(db, user, enrollment, api_url, bank):
-    bank.fail("/accounts", 403, code="enrollment.disconnected.credentials_invalid")
+@pytest.mark.parametrize("status, code, marked", [
+    (403, "enrollment.disconnected.credentials_invalid", EnrollmentStatus.DISCONNECTED),
+    (401, "unauthorized", EnrollmentStatus.REVOKED)])
+def test_a_broken_enrollment_is_marked_with_its_reason_and_audited(db, user, enrollment, api_url, bank,
+                                                                   status, code, marked):
+    bank.fail("/accounts", status, code=code)
     result = _sync(db, enrollment, api_url)
     assert result.failed
     db.session.refresh(enrollment)
-    assert enrollment.status == EnrollmentStatus.REVOKED
-    assert "enrollment.disconnected.credentials_invalid" in enrollment.status_reason
+    assert enrollment.status == marked
+    assert code in enrollment.status_reason
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "teller.sync_failed"))
 
 
@@ -233,3 +238,35 @@ def test_an_account_the_user_closed_is_not_synced_until_reopened(db, user, enrol
     set_closed(db.session, Scope.of_user(user.id), Actor(user.id), checking, False)
     db.session.commit()
     assert _sync(db, enrollment, api_url).accounts[0].added == 1
+
+
+@pytest.mark.parametrize("field, value", [("amount", "12,50"), ("amount", "0.00001"), ("amount", "NaN"),
+                                          ("amount", 1e300), ("date", "20/03/2025"), ("date", None)])
+def test_a_transaction_the_ledger_cannot_store_fails_its_account_alone_and_writes_nothing_of_it(
+        db, user, enrollment, api_url, bank, field, value):
+    bank.balances["acc_chk"]["ledger"] = "555.55"
+    bank.transactions["acc_chk"][0][field] = value
+    result = _sync(db, enrollment, api_url)
+    checking, savings = result.accounts
+    assert result.failed and "bad_answer" in checking.error and "cannot be read" in checking.error
+    assert savings.added == 1 and savings.error is None
+    assert [row[1] for row in _rows(db, user)] == ["txn_3"]
+    assert db.session.scalar(select(Account.ledger_balance).where(Account.external_id == "acc_chk")) is None
+    assert verify_totals(db.session) == []
+
+
+def test_balances_that_cannot_be_read_fail_their_account_alone(db, user, enrollment, api_url, bank):
+    bank.balances["acc_sav"] = {"account_id": "acc_sav", "ledger": "lots", "available": None}
+    result = _sync(db, enrollment, api_url)
+    assert result.accounts[0].added == 2 and "balances Teller sent cannot be read" in result.accounts[1].error
+
+
+def test_a_resync_rereads_the_trailing_window_only(db, user, enrollment, api_url, bank):
+    bank.add_transaction("acc_chk", "txn_old", (TODAY - TRAILING_WINDOW - timedelta(days=1)).isoformat(), "-7.00",
+                         "Old shop")
+    _sync(db, enrollment, api_url)
+    bank.transactions["acc_chk"][-1]["description"] = "Old shop renamed"  # before the window: not asked for
+    bank.transactions["acc_chk"][0]["description"] = "Payroll late change"  # inside it: taken
+    assert _sync(db, enrollment, api_url).accounts[0].updated == 1
+    descriptions = set(db.session.scalars(select(Transaction.description)))
+    assert {"Old shop", "Payroll late change"} <= descriptions and "Old shop renamed" not in descriptions

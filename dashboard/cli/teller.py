@@ -59,7 +59,7 @@ def sync_command(email: str | None, enqueue: bool):
     for enrollment_id, institution, teller_id in enrollments:
         result = jobs.run_sync(enrollment_id)
         click.echo(f"{institution or teller_id} (connection {enrollment_id}):"
-                   + (f" failed: {result.error}" if result.error else ""))
+                   + (f" {result.summary()}" if result.error or result.busy_since else ""))
         for account in result.accounts:
             click.echo(f"  {account.line()}")
         failed += result.failed

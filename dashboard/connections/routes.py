@@ -18,12 +18,14 @@ from dashboard.teller.enrollments import EnrollmentRefused, enroll, enrollment_o
 from dashboard.teller.reviews import confirm_match, dismiss_match, open_reviews
 from dashboard.teller.webhooks import enrollments_to_sync, first_delivery, signature_valid, signing_secrets
 
-CONNECT_SCRIPT = "https://cdn.teller.io"
-# Only the Connect page loads Teller's script and its frame; every other page keeps the site-wide policy.
+CONNECT_SCRIPT = "https://cdn.teller.io"  # connect.js; it opens Teller Connect in a frame from teller.io
+CONNECT_FRAME = "https://teller.io"
+# Only the Connect page loads Teller's script and its frame; every other page keeps the site-wide policy. The
+# page itself talks only to this server (the frame answers it by postMessage; Teller's API is called server-side).
 CONNECT_POLICY = {
     "default-src": "'self'", "img-src": "'self' data:", "style-src": "'self'",
-    "script-src": f"'self' {CONNECT_SCRIPT}", "frame-src": "https://teller.io https://*.teller.io",
-    "connect-src": "'self' https://api.teller.io", "object-src": "'none'", "base-uri": "'self'",
+    "script-src": f"'self' {CONNECT_SCRIPT}", "frame-src": CONNECT_FRAME,
+    "connect-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
     "form-action": "'self'", "frame-ancestors": "'none'",
 }
 
@@ -90,9 +92,11 @@ def sync_now():
     result = jobs.enqueue_sync(enrollment.id)
     if result is None:
         flash("Sync queued: this page shows when it finished.", "info")
+    elif result.busy_since is not None:
+        flash(f"Not started: {result.summary()}. This page shows when it finished.", "info")
     else:
-        flash("Sync finished: " + "; ".join(a.line() for a in result.accounts) if not result.error
-              else f"Sync failed: {result.error}", "danger" if result.failed else "success")
+        flash(("Sync " if result.error else "Sync finished: ") + result.summary(),
+              "danger" if result.failed else "success")
     return redirect(back)
 
 

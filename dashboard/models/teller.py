@@ -38,6 +38,9 @@ class TellerEnrollment(Base):
     status: Mapped[str] = mapped_column(String(16), default=EnrollmentStatus.CONNECTED)
     status_reason: Mapped[str | None] = mapped_column(String(255))
     last_synced_at: Mapped[datetime | None]
+    # Set while a sync runs (any worker, any host): a second sync waits for it. A claim older than the job
+    # timeout is a worker that died, and lapses.
+    sync_started_at: Mapped[datetime | None]
     # What the last sync did per account ({"accounts": [...], "error": ...}), shown on the connections page.
     last_result: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -6,6 +6,7 @@ only for GETs. Any other 4xx is answered at once as a :class:`TellerError`.
 """
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -47,6 +48,18 @@ class ClientSettings:
     backoff: float = 0.5
 
 
+class Backoff(Retry):
+    """urllib3's Retry, but backing off before the first retry too (urllib3 retries a first failure at once,
+    so every client a bank's hiccup failed would come back in the same instant)."""
+
+    def get_backoff_time(self) -> float:
+        failures = len(self.history)
+        if not failures:
+            return 0.0
+        wait = self.backoff_factor * 2 ** (failures - 1) + random.random() * self.backoff_jitter
+        return min(self.backoff_max, wait)
+
+
 class TellerClient:
     def __init__(self, token: str, settings: ClientSettings = ClientSettings()) -> None:
         self.settings = settings
@@ -55,7 +68,7 @@ class TellerClient:
         self.session.headers["Teller-Version"] = API_VERSION
         if settings.cert_file:
             self.session.cert = (settings.cert_file, settings.key_file) if settings.key_file else settings.cert_file
-        retry = Retry(total=settings.retries, connect=settings.retries, read=settings.retries,
+        retry = Backoff(total=settings.retries, connect=settings.retries, read=settings.retries,
                       status=settings.retries, status_forcelist=RETRIED_STATUSES, allowed_methods={"GET"},
                       backoff_factor=settings.backoff, backoff_jitter=settings.backoff / 2,
                       respect_retry_after_header=True, raise_on_status=False)
@@ -81,7 +94,10 @@ class TellerClient:
             raise TellerError(None, "timeout", "Teller did not answer in time") from None
         if response.status_code >= 400:
             raise _error_from(response)
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise TellerError(response.status_code, "bad_answer", "Teller's answer is not JSON") from None
 
     def accounts(self) -> list[dict]:
         return self.get("/accounts")

@@ -1,10 +1,12 @@
 """One enrollment's sync: Teller's accounts, balances and transactions written through ``ledger.py``.
 
-Network reads happen first; then each account is written in one database
-transaction that begins by locking its enrollment row, so two workers syncing
-the same enrollment write one after the other and the second finds nothing to
-change. Transactions are upserted by Teller id; a resync fills the bank's
-category only into a row that has none, so the user's (or a rule's) stays.
+A sync first claims its enrollment (``claims``), so two workers never sync one
+enrollment at once: the second waits for the first to finish and then reads
+the bank afresh (an older answer written after a newer one would bring back a
+pending row its posted twin had replaced). Network reads happen first; then
+each account is written in one database transaction that begins by locking
+its enrollment row. Transactions are upserted by Teller id; a resync fills the
+bank's category only into a row that has none, so the user's (or a rule's) stays.
 Teller gives a pending transaction a new id when it posts, so a new posted row
 first looks for a pending twin that vanished from the bank (same account,
 amount within a tolerance, date a few days later, similar description). A sure
@@ -20,8 +22,8 @@ Every fetched row passes through the owner's category mapping and rules first
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
 from sqlalchemy import or_, select, update
@@ -33,9 +35,9 @@ from dashboard.balances import open_from_stated, record_stated_balance
 from dashboard.importers.account_plans import free_account_name
 from dashboard.ledger import delete_transactions, insert_transactions, update_transactions
 from dashboard.models import Account, StatedBalance, Transaction
-from dashboard.models.accounts import AccountSource, AccountType, TransactionStatus
+from dashboard.models.accounts import AccountSource, AccountType, TransactionSource, TransactionStatus
 from dashboard.rules.application import Categoriser
-from dashboard.models.base import utcnow
+from dashboard.models.base import MONEY_SCALE, utcnow
 from dashboard.models.categories import CategorySource
 from dashboard.models.teller import (
     EnrollmentStatus,
@@ -44,6 +46,7 @@ from dashboard.models.teller import (
     TellerEnrollment,
     TellerMatchReview,
 )
+from dashboard.teller.claims import claim_enrollment, release_enrollment
 from dashboard.teller.client import TellerClient, TellerError
 
 TRAILING_WINDOW = timedelta(days=30)
@@ -52,6 +55,7 @@ POSTING_DELAY = timedelta(days=5)  # a pending row posts at most this long after
 AMOUNT_TOLERANCE = Decimal("0.25")  # a tip may add up to a quarter
 SURE_SIMILARITY = 0.8
 LIKELY_SIMILARITY = 0.5
+MONEY_LIMIT = Decimal(10) ** 14  # the ledger's BIGINT of 1/10,000ths holds under 9.2e14
 COMPARED = ("date", "description", "amount", "status", "counterparty", "stated_balance")
 ACCOUNT_TYPES = {"checking": AccountType.CHECKING, "savings": AccountType.SAVINGS,
                  "credit_card": AccountType.CREDIT_CARD, "credit": AccountType.CREDIT_CARD}
@@ -89,6 +93,7 @@ class SyncResult:
     enrollment_id: int
     accounts: list[AccountResult] = field(default_factory=list)
     error: str | None = None
+    busy_since: datetime | None = None  # another sync held the enrollment for as long as this one would wait
 
     @property
     def failed(self) -> bool:
@@ -97,18 +102,51 @@ class SyncResult:
     def as_json(self) -> dict:
         return {"error": self.error, "accounts": [asdict(a) for a in self.accounts]}
 
+    def summary(self) -> str:
+        """One line for a flash message or a log: what changed, why it failed, or whose turn it was."""
+        if self.busy_since is not None:
+            return f"another sync of this connection has been running since {self.busy_since:%H:%M} UTC"
+        if self.error:
+            return f"failed: {self.error}"
+        return "; ".join(a.line() for a in self.accounts) or "no accounts"
+
 
 def sync_enrollment(session: Session, enrollment: TellerEnrollment, client: TellerClient,
-                    actor: Actor, today: date | None = None) -> SyncResult:
-    """Sync every account of one enrollment; one broken account never stops the others. Commits per account."""
+                    actor: Actor, today: date | None = None, wait: float = 0) -> SyncResult:
+    """Sync every account of one enrollment; one broken account never stops the others. Commits per account.
+
+    When another sync holds the enrollment, wait up to ``wait`` seconds for it to finish, then give up with
+    ``busy_since`` set (that sync is doing the work).
+    """
     today = today or date.today()
-    result = SyncResult(enrollment.id)
     enrollment_id, owner_id = enrollment.id, enrollment.owner_id
+    result = SyncResult(enrollment_id)
+    claim = claim_enrollment(session, enrollment_id, wait)
+    if claim is None:
+        result.busy_since = session.scalar(select(TellerEnrollment.sync_started_at)
+                                           .where(TellerEnrollment.id == enrollment_id))
+        session.commit()
+        return result
+    try:
+        return _sync_claimed(session, enrollment_id, owner_id, client, actor, today, result)
+    finally:
+        session.rollback()  # whatever an unexpected error left unwritten; every finished account is committed
+        release_enrollment(session, enrollment_id, claim)
+
+
+def _sync_claimed(session: Session, enrollment_id: int, owner_id: int, client: TellerClient, actor: Actor,
+                  today: date, result: SyncResult) -> SyncResult:
     try:
         remote_accounts = client.accounts()
     except TellerError as error:
         return _enrollment_failed(session, enrollment_id, owner_id, actor, result, error)
+    if not isinstance(remote_accounts, list):
+        return _enrollment_failed(session, enrollment_id, owner_id, actor, result,
+                                  TellerError(None, "bad_answer", "Teller's list of accounts is not a list"))
     for remote in remote_accounts:
+        if not isinstance(remote, dict) or not isinstance(remote.get("id"), str):
+            result.accounts.append(AccountResult("An account Teller sent", error="bad_answer: it names no id"))
+            continue
         try:
             result.accounts.append(_sync_account(session, enrollment_id, owner_id, client, remote, today))
         except TellerError as error:
@@ -133,7 +171,8 @@ def _enrollment_failed(session, enrollment_id, owner_id, actor, result: SyncResu
     session.rollback()
     enrollment = _locked(session, enrollment_id)
     if error.enrollment_broken:
-        enrollment.status = EnrollmentStatus.REVOKED if error.status in (401, 403) else EnrollmentStatus.DISCONNECTED
+        enrollment.status = (EnrollmentStatus.DISCONNECTED if error.code.startswith("enrollment.disconnected")
+                             else EnrollmentStatus.REVOKED)
         enrollment.status_reason = f"{error.code}: {error.message}"[:255]
     result.error = str(error)
     enrollment.last_synced_at = utcnow()
@@ -226,24 +265,46 @@ def _upsert_account(session: Session, enrollment_id: int, owner_id: int, remote:
 
 def _store_balances(session: Session, account: Account, balances: dict) -> StatedBalance | None:
     """Keep the bank's balance as a stated balance (reconciled like a file's) when it changed since the last."""
-    ledger, available = (Decimal(value) if value is not None else None
-                         for value in (balances.get("ledger"), balances.get("available")))
+    try:
+        ledger, available = (_money(balances[name]) if balances.get(name) is not None else None
+                             for name in ("ledger", "available"))
+    except (AttributeError, ValueError) as error:
+        raise TellerError(None, "bad_answer", f"the balances Teller sent cannot be read ({error})") from None
     if (ledger, available) == (account.ledger_balance, account.available_balance):
         return None
     return record_stated_balance(session, account, utcnow(), ledger, available)
 
 
+def _money(value) -> Decimal:
+    """An amount Teller sent as a decimal string, refused when the ledger cannot store it exactly."""
+    try:
+        amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT \
+            or amount.scaleb(MONEY_SCALE) != amount.scaleb(MONEY_SCALE).to_integral_value():
+        raise ValueError(f"{value!r} is not an amount")
+    return amount
+
+
 def _row(account: Account, remote: dict) -> dict:
-    details = remote.get("details") or {}
-    return {
-        "owner_id": account.owner_id, "account_id": account.id, "external_id": remote["id"],
-        "date": date.fromisoformat(remote["date"]), "description": (remote.get("description") or "")[:500],
-        "amount": Decimal(remote["amount"]), "currency": account.currency,
-        "status": TransactionStatus.PENDING if remote.get("status") == "pending" else TransactionStatus.POSTED,
-        "category": details.get("category") or None,
-        "counterparty": ((details.get("counterparty") or {}).get("name") or None),
-        "stated_balance": Decimal(remote["running_balance"]) if remote.get("running_balance") else None,
-    }
+    """The ledger row for one transaction Teller sent; a row that cannot be read fails its account, unwritten."""
+    try:
+        details = remote.get("details") or {}
+        return {
+            "owner_id": account.owner_id, "account_id": account.id, "external_id": str(remote["id"])[:128],
+            "date": date.fromisoformat(remote["date"]), "description": str(remote.get("description") or "")[:500],
+            "amount": _money(remote["amount"]), "currency": account.currency,
+            "status": TransactionStatus.PENDING if remote.get("status") == "pending" else TransactionStatus.POSTED,
+            "category": details.get("category") or None,
+            "counterparty": ((details.get("counterparty") or {}).get("name") or None),
+            "stated_balance": _money(remote["running_balance"]) if remote.get("running_balance") else None,
+            "source": TransactionSource.TELLER.value,
+        }
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        what = remote.get("id") if isinstance(remote, dict) else None
+        raise TellerError(None, "bad_answer",
+                          f"transaction {what or '?'} cannot be read ({type(error).__name__}: {error})"[:255]) from None
 
 
 def _write_transactions(session: Session, account: Account, fetched: list[dict], start: date | None,

@@ -11,7 +11,7 @@
     onSuccess: function (enrollment) {
       form.querySelector("[name=access_token]").value = enrollment.accessToken;
       form.querySelector("[name=enrollment_id]").value = enrollment.enrollment.id;
-      form.submit();
+      form.requestSubmit();  // not form.submit(): the form's button named "submit" hides that method
     }
   };
   if (button.dataset.enrollmentId) { options.enrollmentId = button.dataset.enrollmentId; }
