@@ -97,7 +97,7 @@ def test_every_step_refuses_a_post_without_the_csrf_token(app, client, db, user,
 
 
 def test_preview_counts_duplicates_of_an_overlapping_file(auth_client, db, user):
-    account = factories.create_account(db.session, user)
+    account = factories.create_account(db.session, user, currency="USD")  # its dates all read both ways: month first
     import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parse_file(QIF_JANUARY), "january.qif",
                   QIF_JANUARY)
     db.session.commit()
@@ -319,12 +319,31 @@ def test_ambiguous_dates_follow_the_users_setting_and_switch_in_one_click(auth_c
     assert account.csv_mapping["date_format"] == "DD/MM/YYYY"  # the account now remembers day-first
 
 
+AMBIGUOUS_QIF = b"!Type:Bank\nD02/03/2025\nT-500.00\nPRent\n^\nD04/05/2025\nT2000.00\nPSalary\n^\n"
+
+
+def test_an_ambiguous_qif_follows_the_users_setting_and_switches_in_one_click_too(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="GBP")
+    html = upload(auth_client, account, AMBIGUOUS_QIF, "bank.qif", date_order="dmy").get_data(as_text=True)
+    assert "read as day/month" in html and "Read dates month first instead" in html
+
+    action = f"/accounts/{account.id}/import/reread"
+    switched = auth_client.post(action, data=hidden_fields(html, action)).get_data(as_text=True)
+    assert "read as month/day" in switched and "Read dates day first instead" in switched
+
+    confirm_from(auth_client, account, switched)
+    dates = db.session.scalars(select(Transaction.date).order_by(Transaction.date)).all()
+    assert [d.isoformat() for d in dates] == ["2025-02-03", "2025-04-05"]
+
+
 def test_a_file_in_another_currency_is_refused_with_a_choice(auth_client, db, user):
     account = factories.create_account(db.session, user, currency="GBP")
     data = (REAL_FILES / "camt" / "genkgo-camt054.v2.xml").read_bytes()
     html = unescape(upload(auth_client, account, data, "notification.xml").get_data(as_text=True))
     assert "The file states SEK but Checking is in GBP" in html
     assert "Import it into an account in SEK" in html and "create one" in html and ">Import 1 new" not in html
+    assert 'href="/accounts/new?currency=SEK">create one' in html
+    assert 'value="SEK"' in auth_client.get("/accounts/new?currency=SEK").get_data(as_text=True)
 
     confirm_from(auth_client, account, html)
     assert counts(db) == (0, Decimal(0), 0)

@@ -125,6 +125,23 @@ def test_an_option_line_settles_dates_the_file_leaves_open(option, meant):
     assert parsed.transactions[0].date == meant
 
 
+@pytest.mark.parametrize(("order", "meant"), [("dmy", date(2025, 3, 1)), ("mdy", date(2025, 1, 3)), (None, date(2025, 1, 3))])
+def test_the_users_date_order_settles_dates_that_read_both_ways(order, meant):
+    parsed = qif.parse(b"!Type:Bank\nD01/03/2025\nT-1.00\n^\n", date_order=order)
+
+    assert parsed.transactions[0].date == meant
+
+
+def test_the_file_wins_over_the_users_date_order():
+    assert qif.parse(b"!Type:Bank\nD01/28/2025\nT-1.00\n^\n", date_order="dmy").transactions[0].date == date(2025, 1, 28)
+    assert qif.parse(b"!Option:MDY\n!Type:Bank\nD01/03/2025\nT-1.00\n^\n", date_order="dmy").transactions[0].date \
+        == date(2025, 1, 3)
+
+
+def test_iso_dates_need_no_date_order():
+    assert "date order" not in parse_text("!Type:Bank\nD2022-09-23\nT-1.00\n^\n").details
+
+
 def test_a_day_above_twelve_wins_over_the_option_line():
     assert parse_text("!Option:DMY\n!Type:Bank\nD10.18.23\nT-1.00\n^\n").transactions[0].date == date(2023, 10, 18)
 

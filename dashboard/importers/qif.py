@@ -9,9 +9,10 @@ Choices a reader would otherwise have to guess:
 - Day or month first is decided once for the whole file: a first field above
   12 anywhere means day-first, a second field above 12 means month-first;
   otherwise the file's own ``!Option:MDY`` or ``!Option:DMY`` line (Finanzmanager
-  writes one) decides, and failing that the QIF (US) convention of month-first
-  holds, except for files written with dots (``05.01.2025``), which is the
-  European day-first form.
+  writes one) decides, then the date order the user gives (``date_order``:
+  their setting for ambiguous files, as for a CSV), and failing that the QIF
+  (US) convention of month-first holds, except for files written with dots
+  (``05.01.2025``), which is the European day-first form.
 - Lines starting with ``#`` before the first section are comments, not data.
 - A split record (``S``/``E``/``$`` lines) stays one transaction with the
   record's total. Its category is the splits' category when they all agree,
@@ -44,6 +45,7 @@ TRANSACTION_SECTIONS = {
     "oth l": "other_liability",
 }
 DECLARED_DATE_ORDERS = {"option:mdy": False, "option:dmy": True}  # the header line, and whether it is day-first
+DATE_ORDER_NAMES = {"dmy": "day/month", "mdy": "month/day"}  # the preview's "date order"
 TRANSFER_CATEGORY = "Transfers"
 MIXED_SPLIT_CATEGORY = "Split"
 
@@ -70,18 +72,22 @@ class _Account:
     records: list[_Record] = field(default_factory=list)
 
 
-def parse(data: bytes) -> ParsedFile:
+def parse(data: bytes, date_order: str | None = None) -> ParsedFile:
+    """``date_order`` ("dmy"/"mdy") settles dates that read both ways when the file itself does not."""
     text, encoding = decode_text(data)
     accounts, skipped_sections, declared_day_first = _read_accounts(text)
-    day_first = _day_first((record for account in accounts for record in account.records), declared_day_first)
+    records = [record for account in accounts for record in account.records]
+    given_day_first = {"dmy": True, "mdy": False}.get(date_order or "")
+    day_first = _day_first(records, given_day_first if declared_day_first is None else declared_day_first)
     statements = [_statement(account, day_first) for account in accounts if account.records]
     if not statements and accounts:
         statements = [ParsedStatement(account_id=accounts[0].name, account_type=accounts[0].account_type)]
     details = {
         "accounts": ", ".join(s.account_id or "(unnamed)" for s in statements),
         "transactions": str(sum(len(s.transactions) for s in statements)),
-        "date order": "day/month" if day_first else "month/day",
     }
+    if any(_date_fields(record.fields.get("D", ("", 0))[0]) for record in records):  # ISO dates need no order
+        details["date order"] = DATE_ORDER_NAMES["dmy" if day_first else "mdy"]
     if skipped_sections:
         details["skipped sections"] = ", ".join(sorted(skipped_sections))
     return ParsedFile(format="qif", statements=statements, encoding=encoding, details=details)
