@@ -298,6 +298,16 @@ def test_a_file_in_another_currency_than_the_account_is_flagged(auth_client, db,
     assert "The file states" not in matching
 
 
+def reread_in_the_other_order(client, account, preview_html: str) -> str:
+    """The preview's one-click date-order switch."""
+    action = f"/accounts/{account.id}/import/reread"
+    return client.post(action, data=hidden_fields(preview_html, action)).get_data(as_text=True)
+
+
+def imported_dates(db) -> list[str]:
+    return [day.isoformat() for day in db.session.scalars(select(Transaction.date).order_by(Transaction.date))]
+
+
 AMBIGUOUS_CSV = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,2000.00\n"
 
 
@@ -309,13 +319,11 @@ def test_ambiguous_dates_follow_the_users_setting_and_switch_in_one_click(auth_c
     assert "read as MM/DD/YYYY" in html and "Read dates day first instead" in html
     assert "Feb 3" in html or "03 Feb" in html or "3 Feb" in html
 
-    action = f"/accounts/{account.id}/import/reread"
-    switched = auth_client.post(action, data=hidden_fields(html, action)).get_data(as_text=True)
+    switched = reread_in_the_other_order(auth_client, account, html)
     assert "read as DD/MM/YYYY" in switched and "Read dates month first instead" in switched
 
     confirm_from(auth_client, account, switched)
-    dates = db.session.scalars(select(Transaction.date).order_by(Transaction.date)).all()
-    assert [d.isoformat() for d in dates] == ["2025-03-02", "2025-05-04"]
+    assert imported_dates(db) == ["2025-03-02", "2025-05-04"]
     assert account.csv_mapping["date_format"] == "DD/MM/YYYY"  # the account now remembers day-first
 
 
@@ -327,13 +335,11 @@ def test_an_ambiguous_qif_follows_the_users_setting_and_switches_in_one_click_to
     html = upload(auth_client, account, AMBIGUOUS_QIF, "bank.qif", date_order="dmy").get_data(as_text=True)
     assert "read as day/month" in html and "Read dates month first instead" in html
 
-    action = f"/accounts/{account.id}/import/reread"
-    switched = auth_client.post(action, data=hidden_fields(html, action)).get_data(as_text=True)
+    switched = reread_in_the_other_order(auth_client, account, html)
     assert "read as month/day" in switched and "Read dates day first instead" in switched
 
     confirm_from(auth_client, account, switched)
-    dates = db.session.scalars(select(Transaction.date).order_by(Transaction.date)).all()
-    assert [d.isoformat() for d in dates] == ["2025-02-03", "2025-04-05"]
+    assert imported_dates(db) == ["2025-02-03", "2025-04-05"]
 
 
 def test_a_file_in_another_currency_is_refused_with_a_choice(auth_client, db, user):
