@@ -97,7 +97,7 @@ def test_every_step_refuses_a_post_without_the_csrf_token(app, client, db, user,
 
 
 def test_preview_counts_duplicates_of_an_overlapping_file(auth_client, db, user):
-    account = factories.create_account(db.session, user)
+    account = factories.create_account(db.session, user, currency="USD")  # its dates all read both ways: month first
     import_parsed(db.session, Scope.of_user(user.id), Actor(user.id), account, parse_file(QIF_JANUARY), "january.qif",
                   QIF_JANUARY)
     db.session.commit()
@@ -298,6 +298,16 @@ def test_a_file_in_another_currency_than_the_account_is_flagged(auth_client, db,
     assert "The file states" not in matching
 
 
+def reread_in_the_other_order(client, account, preview_html: str) -> str:
+    """The preview's one-click date-order switch."""
+    action = f"/accounts/{account.id}/import/reread"
+    return client.post(action, data=hidden_fields(preview_html, action)).get_data(as_text=True)
+
+
+def imported_dates(db) -> list[str]:
+    return [day.isoformat() for day in db.session.scalars(select(Transaction.date).order_by(Transaction.date))]
+
+
 AMBIGUOUS_CSV = b"Date,Description,Amount\n02/03/2025,Rent,-500.00\n04/05/2025,Salary,2000.00\n"
 
 
@@ -309,14 +319,27 @@ def test_ambiguous_dates_follow_the_users_setting_and_switch_in_one_click(auth_c
     assert "read as MM/DD/YYYY" in html and "Read dates day first instead" in html
     assert "Feb 3" in html or "03 Feb" in html or "3 Feb" in html
 
-    action = f"/accounts/{account.id}/import/reread"
-    switched = auth_client.post(action, data=hidden_fields(html, action)).get_data(as_text=True)
+    switched = reread_in_the_other_order(auth_client, account, html)
     assert "read as DD/MM/YYYY" in switched and "Read dates month first instead" in switched
 
     confirm_from(auth_client, account, switched)
-    dates = db.session.scalars(select(Transaction.date).order_by(Transaction.date)).all()
-    assert [d.isoformat() for d in dates] == ["2025-03-02", "2025-05-04"]
+    assert imported_dates(db) == ["2025-03-02", "2025-05-04"]
     assert account.csv_mapping["date_format"] == "DD/MM/YYYY"  # the account now remembers day-first
+
+
+AMBIGUOUS_QIF = b"!Type:Bank\nD02/03/2025\nT-500.00\nPRent\n^\nD04/05/2025\nT2000.00\nPSalary\n^\n"
+
+
+def test_an_ambiguous_qif_follows_the_users_setting_and_switches_in_one_click_too(auth_client, db, user):
+    account = factories.create_account(db.session, user, currency="GBP")
+    html = upload(auth_client, account, AMBIGUOUS_QIF, "bank.qif", date_order="dmy").get_data(as_text=True)
+    assert "read as day/month" in html and "Read dates month first instead" in html
+
+    switched = reread_in_the_other_order(auth_client, account, html)
+    assert "read as month/day" in switched and "Read dates day first instead" in switched
+
+    confirm_from(auth_client, account, switched)
+    assert imported_dates(db) == ["2025-02-03", "2025-04-05"]
 
 
 def test_a_file_in_another_currency_is_refused_with_a_choice(auth_client, db, user):
@@ -325,6 +348,8 @@ def test_a_file_in_another_currency_is_refused_with_a_choice(auth_client, db, us
     html = unescape(upload(auth_client, account, data, "notification.xml").get_data(as_text=True))
     assert "The file states SEK but Checking is in GBP" in html
     assert "Import it into an account in SEK" in html and "create one" in html and ">Import 1 new" not in html
+    assert 'href="/accounts/new?currency=SEK">create one' in html
+    assert 'value="SEK"' in auth_client.get("/accounts/new?currency=SEK").get_data(as_text=True)
 
     confirm_from(auth_client, account, html)
     assert counts(db) == (0, Decimal(0), 0)

@@ -30,6 +30,7 @@ EXPECTED = {
     "bank-exports/csv/extratofake.csv": (22, "805.00"),
     "bank-exports/csv/gls.csv": (1, "-98.76"),
     "bank-exports/csv/invalid_header_example.csv": (2, "41.90"),
+    "bank-exports/csv/multi-line-field.csv": (1, "-21.59"),  # with the mapping a user picks (VENMO_MAPPING)
     "bank-exports/csv/inversed_credit_card.csv": (16, "187.01"),
     "bank-exports/csv/nationwide.csv": (4, "360.23"),
     "bank-exports/csv/outbank.csv": (4, "-35.89"),
@@ -97,6 +98,14 @@ def load(db, user, account, parsed_file: ParsedFile, data: bytes = b"data") -> I
                                   "statement.csv", data)
     db.session.commit()
     return batch
+
+
+def test_the_expectations_name_every_shared_export(bank_exports, sage_exports):
+    """A file added to ../shared/fixtures is not left out of the exactness check below."""
+    shared = {f"{folder.name}/{path.relative_to(folder)}" for folder in (bank_exports, sage_exports)
+              for path in folder.rglob("*") if path.is_file() and path.suffix.lower() != ".md"}
+
+    assert shared == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -344,6 +344,17 @@ def test_an_end_tag_that_closes_nothing_and_an_impossible_balance_time_are_not_r
     assert parsed.statements[0].balance_as_of.date() == ofx.parse(whole).statements[0].balance_as_of.date()
 
 
+def test_a_posted_date_with_an_impossible_time_keeps_its_date_and_an_impossible_day_is_refused(bank_exports):
+    whole = (bank_exports / "ofx1-sgml/checking.ofx").read_bytes()
+    first_posted = re.search(rb"<DTPOSTED>(\d{8})", whole)
+    late = whole.replace(first_posted.group(), first_posted.group() + b"048208", 1)
+    late = re.sub(rb"(<DTPOSTED>\d{8}048208)\d+(\.\d+)?", rb"\1", late, count=1)
+
+    assert [t.date for t in ofx.parse(late).transactions] == [t.date for t in ofx.parse(whole).transactions]
+    with pytest.raises(ImportFileError, match="not an OFX date"):
+        ofx.parse(whole.replace(first_posted.group(), b"<DTPOSTED>" + first_posted.group(1)[:6] + b"32", 1))
+
+
 def test_two_different_transactions_sharing_one_fitid_are_both_kept() -> None:
     body = (b"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD<BANKACCTFROM><ACCTID>1<ACCTTYPE>CHECKING"
             b"</BANKACCTFROM><BANKTRANLIST>"

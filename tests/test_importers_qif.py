@@ -117,6 +117,41 @@ def test_ambiguous_slashed_dates_are_month_first():
     assert [t.date for t in parsed.transactions] == [date(2025, 1, 3), date(2025, 2, 12)]
 
 
+@pytest.mark.parametrize(("option", "meant"), [("MDY", date(2023, 1, 2)), ("DMY", date(2023, 2, 1))])
+def test_an_option_line_settles_dates_the_file_leaves_open(option, meant):
+    """Finanzmanager writes ``!Option:MDY`` above month-first dates with dots, which would otherwise read day-first."""
+    parsed = parse_text(f"!Option:{option}\n!Type:Bank\nD01.02.23\nT-1.00\n^\n")
+
+    assert parsed.transactions[0].date == meant
+
+
+@pytest.mark.parametrize(("order", "meant"), [("dmy", date(2025, 3, 1)), ("mdy", date(2025, 1, 3)), (None, date(2025, 1, 3))])
+def test_the_users_date_order_settles_dates_that_read_both_ways(order, meant):
+    parsed = qif.parse(b"!Type:Bank\nD01/03/2025\nT-1.00\n^\n", date_order=order)
+
+    assert parsed.transactions[0].date == meant
+
+
+def test_the_file_wins_over_the_users_date_order():
+    assert qif.parse(b"!Type:Bank\nD01/28/2025\nT-1.00\n^\n", date_order="dmy").transactions[0].date == date(2025, 1, 28)
+    assert qif.parse(b"!Option:MDY\n!Type:Bank\nD01/03/2025\nT-1.00\n^\n", date_order="dmy").transactions[0].date \
+        == date(2025, 1, 3)
+
+
+def test_iso_dates_need_no_date_order():
+    assert "date order" not in parse_text("!Type:Bank\nD2022-09-23\nT-1.00\n^\n").details
+
+
+def test_a_day_above_twelve_wins_over_the_option_line():
+    assert parse_text("!Option:DMY\n!Type:Bank\nD10.18.23\nT-1.00\n^\n").transactions[0].date == date(2023, 10, 18)
+
+
+def test_comment_lines_before_the_first_section_are_not_data():
+    parsed = parse_text("### exported for a test ###\n\n!Type:Bank\nD02/10'2020\nT-1.00\n^\n")
+
+    assert [(t.date, t.line) for t in parsed.transactions] == [(date(2020, 2, 10), 4)]
+
+
 def test_a_file_mixing_both_orders_is_refused_at_the_later_line():
     with pytest.raises(ImportFileError) as error:
         parse_text("!Type:Bank\nD28/02/2025\nT-1.00\n^\nD02/28/2025\nT-2.00\n^\n")

@@ -22,7 +22,8 @@ from dashboard.audit import Actor
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.records import ImportFileError
-from dashboard.models import Transaction
+from dashboard.importers.undo import undo_batch
+from dashboard.models import ImportBatch, Transaction
 from dashboard.models.accounts import TransactionStatus
 from tests import factories
 
@@ -60,6 +61,8 @@ def test_a_real_file_imports_exactly_once(db, user, row):
         expected = MappingNeeded if row["outcome"].startswith("asks") else ImportFileError
         with pytest.raises(expected, match=f"(?i){row['outcome'].split(': ', 1)[1]}"):
             load()
+        assert db.session.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.owner_id == user.id)) == 0
+        assert db.session.scalar(select(func.count()).where(Transaction.owner_id == user.id)) == 0  # nothing written
         return
     first, second = load(), load()
     count, total, earliest, latest = db.session.execute(
@@ -73,6 +76,13 @@ def test_a_real_file_imports_exactly_once(db, user, row):
     if given(row["balance"]):
         assert account.ledger_balance == Decimal(row["balance"])
     assert (first.rows_read, first.rows_inserted, second.rows_inserted) == (count, count, 0)
+
+    for batch in (second, first):  # undone newest first, as a user would
+        undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), batch)
+    db.session.flush()
+    db.session.refresh(account)
+    assert db.session.scalar(select(func.count()).where(Transaction.owner_id == user.id)) == 0
+    assert account.ledger_balance is None  # the balance it had before the file: none
 
 
 @pytest.mark.parametrize(("name", "pending"), [

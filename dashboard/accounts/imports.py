@@ -24,7 +24,6 @@ from dashboard.extensions import csrf, db
 from dashboard.similarity.suggestions import accept_in_batch, preview_suggestions
 from dashboard.importers import services
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
-from dashboard.importers.csv_conventions import date_order_of
 from dashboard.importers.records import ImportFileError
 from dashboard.importers.undo import BatchAlreadyUndone, account_batches, undo_batch
 from dashboard.models import Account
@@ -191,8 +190,8 @@ def _preview_or_ask(account: Account, data: bytes, filename: str, file_format: s
 
 def _other_date_order(account: Account, data: bytes, filename: str, file_format: str, preview,
                       mapping: ColumnMapping | None, preferred: str | None) -> str | None:
-    """The date order the switch offers: the other one, when it also reads this CSV (every day is 12 or less)."""
-    current = date_order_of(preview.details.get("date_format", "")) if preview.format == "csv" else None
+    """The date order the switch offers: the other one, when it also reads this CSV or QIF (every day is 12 or less)."""
+    current = services.date_order_read(preview.format, preview.details)
     if current is None or mapping is not None:
         return None
     other = "mdy" if current == "dmy" else "dmy"
@@ -201,7 +200,7 @@ def _other_date_order(account: Account, data: bytes, filename: str, file_format:
                                          file_format=file_format, date_order=other, preferred_date_order=preferred)
     except ImportFileError:
         return None
-    return other if date_order_of(again.details.get("date_format", "")) == other else None
+    return other if services.date_order_read(again.format, again.details) == other else None
 
 
 def _preview_page(account: Account, preview, mapping: ColumnMapping | None, filename: str, file_format: str,

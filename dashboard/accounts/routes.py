@@ -89,7 +89,8 @@ def overview():
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @login_required
 def new_account():
-    form = AccountForm()
+    named = request.args.get("currency", "").strip().upper()[:3]  # the import preview's "create one" names it
+    form = AccountForm(**({"currency": named} if named else {}))
     if form.validate_on_submit():
         try:
             account = open_account(db.session, scope_for(current_user), _actor(), form.name.data, form.type.data,

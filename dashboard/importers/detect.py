@@ -53,7 +53,8 @@ def parse_file(
 
     ``data`` is the file's bytes, or the open file (seekable, binary): a CSV larger than the
     parser's sample then streams (``bank_csv.parse_stream``), any other file is read whole.
-    ``csv_mapping`` and ``date_order`` ("dmy"/"mdy") go to ``bank_csv.parse``; other formats ignore them.
+    ``csv_mapping`` goes to ``bank_csv.parse``, ``date_order`` ("dmy"/"mdy") to it and to ``qif.parse``;
+    other formats ignore them.
     """
     if not isinstance(data, bytes):
         data.seek(0)
@@ -68,6 +69,8 @@ def parse_file(
     parser = importlib.import_module(f".{PARSER_MODULES[chosen]}", __package__)
     if chosen == "csv":
         return parser.parse(data, csv_mapping, date_order)
+    if chosen == "qif":
+        return parser.parse(data, date_order)
     return parser.parse(data)
 
 

@@ -287,17 +287,29 @@ def _balance_date(document: _Document, balance: ET.Element | None) -> datetime |
     try:
         return _datetime(document, balance, "DTASOF")
     except ImportFileError:
-        value = _text(balance, "DTASOF") or ""
-        try:
-            return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        except ValueError:
-            return None
+        day = _calendar_date(_text(balance, "DTASOF") or "")
+        return datetime(day.year, day.month, day.day) if day else None
 
 
 def _posted_date(document: _Document, element: ET.Element, posted: str) -> date:
-    """The calendar date as the bank wrote it, not shifted to UTC by its time zone."""
-    _datetime(document, element, "DTPOSTED")  # rejects what is not an OFX date
+    """The calendar date as the bank wrote it, not shifted to UTC by its time zone; a good date with an
+    impossible time keeps its date, as a balance's does. What is not an OFX date is refused."""
+    try:
+        _datetime(document, element, "DTPOSTED")
+    except ImportFileError:
+        if _calendar_date(posted) is None:
+            raise
     return date(int(posted[:4]), int(posted[4:6]), int(posted[6:8]))
+
+
+def _calendar_date(value: str) -> date | None:
+    """The date in an OFX date-time's first eight digits, whatever follows them; None when there is none."""
+    if not (len(value) >= 8 and value[:8].isdigit()):
+        return None
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return None
 
 
 def _text(parent: ET.Element | None, path: str) -> str | None:

@@ -7,9 +7,13 @@ a list of records whose lines start with a one-letter field code and end with
 Choices a reader would otherwise have to guess:
 
 - Day or month first is decided once for the whole file: a first field above
-  12 anywhere means day-first, a second field above 12 means month-first, and
-  otherwise the QIF (US) convention of month-first holds, except for files
-  written with dots (``05.01.2025``), which is the European day-first form.
+  12 anywhere means day-first, a second field above 12 means month-first;
+  otherwise the file's own ``!Option:MDY`` or ``!Option:DMY`` line (Finanzmanager
+  writes one) decides, then the date order the user gives (``date_order``:
+  their setting for ambiguous files, as for a CSV), and failing that the QIF
+  (US) convention of month-first holds, except for files written with dots
+  (``05.01.2025``), which is the European day-first form.
+- Lines starting with ``#`` before the first section are comments, not data.
 - A split record (``S``/``E``/``$`` lines) stays one transaction with the
   record's total. Its category is the splits' category when they all agree,
   otherwise ``"Split"``; the split memos fill the memo when ``M`` is absent.
@@ -40,6 +44,8 @@ TRANSACTION_SECTIONS = {
     "oth a": "other_asset",
     "oth l": "other_liability",
 }
+DECLARED_DATE_ORDERS = {"option:mdy": False, "option:dmy": True}  # the header line, and whether it is day-first
+DATE_ORDER_NAMES = {"dmy": "day/month", "mdy": "month/day"}  # the preview's "date order"
 TRANSFER_CATEGORY = "Transfers"
 MIXED_SPLIT_CATEGORY = "Split"
 
@@ -66,32 +72,37 @@ class _Account:
     records: list[_Record] = field(default_factory=list)
 
 
-def parse(data: bytes) -> ParsedFile:
+def parse(data: bytes, date_order: str | None = None) -> ParsedFile:
+    """``date_order`` ("dmy"/"mdy") settles dates that read both ways when the file itself does not."""
     text, encoding = decode_text(data)
-    accounts, skipped_sections = _read_accounts(text)
-    day_first = _day_first(record for account in accounts for record in account.records)
+    accounts, skipped_sections, declared_day_first = _read_accounts(text)
+    records = [record for account in accounts for record in account.records]
+    given_day_first = {"dmy": True, "mdy": False}.get(date_order or "")
+    day_first = _day_first(records, given_day_first if declared_day_first is None else declared_day_first)
     statements = [_statement(account, day_first) for account in accounts if account.records]
     if not statements and accounts:
         statements = [ParsedStatement(account_id=accounts[0].name, account_type=accounts[0].account_type)]
     details = {
         "accounts": ", ".join(s.account_id or "(unnamed)" for s in statements),
         "transactions": str(sum(len(s.transactions) for s in statements)),
-        "date order": "day/month" if day_first else "month/day",
     }
+    if any(_date_fields(record.fields.get("D", ("", 0))[0]) for record in records):  # ISO dates need no order
+        details["date order"] = DATE_ORDER_NAMES["dmy" if day_first else "mdy"]
     if skipped_sections:
         details["skipped sections"] = ", ".join(sorted(skipped_sections))
     return ParsedFile(format="qif", statements=statements, encoding=encoding, details=details)
 
 
-def _read_accounts(text: str) -> tuple[list[_Account], set[str]]:
-    """The file's transaction records grouped by account, in the order accounts first appear."""
+def _read_accounts(text: str) -> tuple[list[_Account], set[str], bool | None]:
+    """The file's transaction records grouped by account, in the order accounts first appear; the sections
+    skipped; whether an ``!Option`` line declares the dates day-first (None when none does)."""
     reader = _SectionReader()
     for number, raw_line in enumerate(physical_lines(text), start=1):
         reader.read(raw_line.strip(), number)
     reader.finish_record()
     if not reader.accounts:
         raise ImportFileError("no bank, cash or credit-card section in this QIF file", 1)
-    return list(reader.accounts.values()), reader.skipped_sections
+    return list(reader.accounts.values()), reader.skipped_sections, reader.declared_day_first
 
 
 class _SectionReader:
@@ -104,6 +115,7 @@ class _SectionReader:
         self.account_name: str | None = None
         self.account_type: str | None = None
         self.record: _Record | None = None
+        self.declared_day_first: bool | None = None
 
     def read(self, line: str, number: int) -> None:
         if not line:
@@ -111,6 +123,8 @@ class _SectionReader:
         if line.startswith("!"):
             self.finish_record()
             self.start_section(line, number)
+        elif self.section is None and line.startswith("#"):
+            return
         elif self.section is None:
             raise ImportFileError("not a QIF file: expected a header such as !Type:Bank", number)
         elif not line.strip("^"):  # "^" ends a record; some writers end records with "^^"
@@ -131,6 +145,7 @@ class _SectionReader:
         else:
             self.section = "skip"
             self.skipped_sections.add(header[1:].strip())
+            self.declared_day_first = DECLARED_DATE_ORDERS.get(name, self.declared_day_first)
 
     def finish_record(self) -> None:
         record, self.record = self.record, None
@@ -229,7 +244,7 @@ def _full_year(year: str, separator: str) -> int:
     return number + (2000 if number < 70 else 1900)
 
 
-def _day_first(records: Iterable[_Record]) -> bool:
+def _day_first(records: Iterable[_Record], declared: bool | None = None) -> bool:
     day_first_line = month_first_line = None
     dotted = False
     for record in records:
@@ -252,7 +267,7 @@ def _day_first(records: Iterable[_Record]) -> bool:
         )
     if day_first_line or month_first_line:
         return bool(day_first_line)
-    return dotted
+    return dotted if declared is None else declared
 
 
 def _parse_date(text: str, line: int, day_first: bool) -> date:

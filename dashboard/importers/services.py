@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
 from dashboard.audit import Actor
+from dashboard.importers import qif
 from dashboard.importers.account_plans import account_for_import, named_account, plan_accounts
 from dashboard.importers.bank_csv import ColumnMapping, MappingNeeded
 from dashboard.importers.csv_conventions import DATE_ORDERS, date_order_of
@@ -135,6 +136,15 @@ def currency_date_order(account: Account | None) -> str | None:
     if account is None:
         return None
     return "mdy" if account.currency == "USD" else "dmy"
+
+
+def date_order_read(file_format: str, details: dict[str, str]) -> str | None:
+    """The order ("dmy"/"mdy") a CSV's or QIF's dates were read in, from its details; None when its dates need none."""
+    if file_format == "csv":
+        return date_order_of(details.get("date_format", ""))
+    if file_format == "qif":
+        return next((order for order, name in qif.DATE_ORDER_NAMES.items() if name == details.get("date order")), None)
+    return None
 
 
 def remembered_date_order(account: Account | None) -> str | None:
