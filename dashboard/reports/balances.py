@@ -1,7 +1,9 @@
 """Balances over time per account and net worth per currency.
 
-A past balance is the account's computed balance (opening balance + every
-row, as on every page) less every movement after that point. Nominal ledgers (Sage imports) hold postings to nominal
+A past balance is the account's computed balance (opening balance + its
+posted rows, as on every page) less every movement after that point: the
+monthly totals count every row, so the pending rows up to each point (few,
+read by a partial index) are taken off again, as the pages show them apart. Nominal ledgers (Sage imports) hold postings to nominal
 codes, not money, so they have no balance here, as on the dashboard. Movements are summed in SQL: suffix sums by window
 function over the monthly totals (monthly view) or over the period's raw
 transactions grouped by day (daily view, at most a year).
@@ -19,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
-from dashboard.models.accounts import AccountType
+from dashboard.models.accounts import AccountType, TransactionStatus
 from dashboard.models.base import Money
-from dashboard.reports.periods import Period
+from dashboard.reports.periods import Period, month_end
 from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
@@ -90,6 +92,8 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
     else:
         points = period.months
         later = _later_movements_monthly(session, scope, account_id, currency)
+    ends = [month_end(point) for point in points] if step == MONTHLY else points
+    pending = _pending_through(session, scope, account_id, currency)
     all_time = dict(session.execute(
         select(MonthlyTotal.account_id, _net())
         .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
@@ -97,7 +101,7 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, scope, account_id, currency):
         anchor = account.opening_balance + (all_time.get(account.id) or ZERO)
-        balances = [anchor - later(account.id, point) for point in points]
+        balances = [anchor - later(account.id, point) - pending(account.id, end) for point, end in zip(points, ends)]
         by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
             AccountBalances(account.id, account.name, account.currency, balances, account.ledger_balance is None))
     return BalanceReport(step, points, [by_currency[c] for c in sorted(by_currency)])
@@ -119,6 +123,28 @@ def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
         return series[index][1] if index < len(series) else ZERO
 
     return later
+
+
+def _pending_through(session: Session, scope: Scope, account_id, currency) -> Callable[[int, date], Decimal]:
+    """A function giving the sum of an account's pending rows dated up to and including a day."""
+    rows = session.execute(
+        select(Transaction.account_id, Transaction.date, type_coerce(func.sum(Transaction.amount), Money))
+        .where(*report_criteria(Transaction, scope, account_id, currency),
+               Transaction.status == TransactionStatus.PENDING)
+        .group_by(Transaction.account_id, Transaction.date).order_by(Transaction.account_id, Transaction.date)
+    ).all()
+    days: dict[int, list[date]] = {}
+    through: dict[int, list[Decimal]] = {}
+    for owner_account, day, total in rows:
+        running = through.setdefault(owner_account, [])
+        days.setdefault(owner_account, []).append(day)
+        running.append((running[-1] if running else ZERO) + total)
+
+    def pending(account: int, day: date) -> Decimal:
+        index = bisect_right(days.get(account, ()), day)
+        return through[account][index - 1] if index else ZERO
+
+    return pending
 
 
 def _later_movements_monthly(session: Session, scope: Scope, account_id, currency):
