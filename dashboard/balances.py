@@ -81,9 +81,15 @@ def open_from_stated(session: Session, account: Account, stated: StatedBalance) 
     stated.gave_opening = True
 
 
+def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance]:
+    """The balances one import stated, oldest first: what undoing it forgets."""
+    return list(session.scalars(select(StatedBalance).where(StatedBalance.batch_id == batch_id)
+                                .order_by(StatedBalance.date, StatedBalance.id)))
+
+
 def forget_batch_balances(session: Session, batch_id: int) -> None:
     """Undoing an import: drop what it stated, give each account it stated for the balance it had before."""
-    stated = session.scalars(select(StatedBalance).where(StatedBalance.batch_id == batch_id)).all()
+    stated = batch_stated_balances(session, batch_id)
     accounts = {s.account_id: session.get(Account, s.account_id) for s in stated}
     for balance in stated:
         if balance.gave_opening:

@@ -1,6 +1,8 @@
 """Reconciliation: every stated balance against opening balance + rows, on the page and from the CLI."""
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from dashboard.balances import first_departures, record_stated_balance
 from dashboard.importers import undo
 from dashboard.models import Account, ImportBatch, StatedBalance, Transaction
 from tests import factories
+from tests.test_accounts_import import confirm_from, upload
 from tests.test_importers_batches import load, parsed
 
 
@@ -214,3 +217,48 @@ def test_a_newest_first_file_of_one_day_closes_at_its_first_rows_balance(runner,
     assert (account.ledger_balance, account.opening_balance) == (Decimal("1750.06"), Decimal("2298.57"))
     result = _reconcile(runner)
     assert result.exit_code == 0, result.output
+
+
+def _text(page: str) -> str:
+    """The page as read: every tag a space, so an amount's own span stands apart from a bracket."""
+    return " ".join(re.sub(r"<[^>]+>", " ", unescape(page)).split())
+
+
+def test_undoing_an_import_from_the_page_says_and_restores_the_balance_it_replaced(auth_client, db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                   balance_as_of=datetime(2025, 1, 31)))
+    second = load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                            balance_as_of=datetime(2025, 2, 28)), data=b"other")
+    assert "Ledger balance £90.00 agrees" in _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{second.id}/undo").get_data(as_text=True))
+    assert "It forgets the balance the file stated ( £90.00 on 28 Feb 2025), so Everyday shows the stated " \
+           "balance it had before." in ask
+    auth_client.post(f"/accounts/{account.id}/imports/{second.id}/undo")
+
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance £96.50" in page and "Ledger balance £96.50 agrees" in page
+    assert "As of 31 Jan 2025" in page
+
+
+def test_undoing_the_import_that_opened_the_account_says_its_opening_goes(auth_client, db, user, bank_exports):
+    account = factories.create_account(db.session, user, "Checking", "USD")
+    data = (bank_exports / "ofx1-sgml" / "checking.ofx").read_bytes()
+    confirm_from(auth_client, account, upload(auth_client, account, data, "checking.ofx").get_data(as_text=True))
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance US$100.99" in page and "Ledger balance US$100.99 agrees" in page
+    batch = db.session.scalars(select(ImportBatch)).one()
+
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
+    assert "( US$100.99 on 25 May 2013)" in ask and "its opening balance, which this file gave it, goes back to zero" in ask
+    auth_client.post(f"/accounts/{account.id}/imports/{batch.id}/undo")
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance US$0.00" in page and "Ledger balance —" in page
+
+
+def test_undoing_an_import_that_stated_no_balance_says_so(auth_client, db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    batch = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
+    assert "The file stated no balance." in ask
