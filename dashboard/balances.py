@@ -88,16 +88,29 @@ def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance
 
 
 def forget_batch_balances(session: Session, batch_id: int) -> None:
-    """Undoing an import: drop what it stated, give each account it stated for the balance it had before."""
+    """Undoing an import (its rows gone already): drop what it stated, give each account it stated for the
+    balance it had before. An account this import opened is opened again from the balances still kept, as
+    an import would open it (its earliest opening balance, else its newest closing one less the rows), so a
+    later file's balance still agrees; with none kept, its opening balance is zero again."""
     stated = batch_stated_balances(session, batch_id)
     accounts = {s.account_id: session.get(Account, s.account_id) for s in stated}
-    for balance in stated:
-        if balance.gave_opening:
-            accounts[balance.account_id].opening_balance = ZERO
-            accounts[balance.account_id].opening_date = None
+    opened = {balance.account_id for balance in stated if balance.gave_opening}
     session.execute(delete(StatedBalance).where(StatedBalance.batch_id == batch_id))
     for account in accounts.values():
         refresh_stated_balance(session, account)
+        if account.id in opened:
+            _open_again(session, account)
+
+
+def _open_again(session: Session, account: Account) -> None:
+    kept = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)).all()
+    openings = [balance for balance in kept if balance.opening]
+    closings = [balance for balance in kept if not balance.opening]
+    if openings or closings:
+        open_from_stated(session, account, min(openings, key=lambda s: (s.date, s.id)) if openings
+                         else max(closings, key=lambda s: (s.as_of, s.id)))
+    else:
+        account.opening_balance, account.opening_date = ZERO, None
 
 
 @dataclass

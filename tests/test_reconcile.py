@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dashboard.access import Scope
 from dashboard.accounts.queries import account_summary
 from dashboard.audit import Actor
-from dashboard.balances import first_departures, record_stated_balance
+from dashboard.balances import first_departures, reconciliation, record_stated_balance
 from dashboard.importers import undo
 from dashboard.models import Account, ImportBatch, StatedBalance, Transaction
 from tests import factories
@@ -251,7 +251,8 @@ def test_undoing_the_import_that_opened_the_account_says_its_opening_goes(auth_c
     batch = db.session.scalars(select(ImportBatch)).one()
 
     ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
-    assert "( US$100.99 on 25 May 2013)" in ask and "its opening balance, which this file gave it, goes back to zero" in ask
+    assert "( US$100.99 on 25 May 2013)" in ask and "the opening balance this file gave it comes from the balances other imports " \
+                                                 "stated, or is zero when none did" in ask
     auth_client.post(f"/accounts/{account.id}/imports/{batch.id}/undo")
     page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
     assert "Balance US$0.00" in page and "Ledger balance —" in page
@@ -262,3 +263,18 @@ def test_undoing_an_import_that_stated_no_balance_says_so(auth_client, db, user)
     batch = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
     ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
     assert "The file stated no balance." in ask
+
+
+def test_undoing_the_file_that_opened_the_account_opens_it_from_the_next_file(db, user):
+    """The second statement alone would have opened the account so that its balance agrees; after undoing the
+    first, it still agrees, as if the first had never been imported."""
+    account = factories.create_account(db.session, user, "Everyday")
+    first = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                           balance_as_of=datetime(2025, 1, 31)))
+    load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                   balance_as_of=datetime(2025, 2, 28)), data=b"other")
+    undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), first)
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert (account.opening_balance, account.opening_date) == (Decimal("96.50"), date(2025, 2, 5))
+    assert (summary.balance, account.ledger_balance, summary.agrees) == (Decimal("90.00"), Decimal("90.00"), True)
+    assert [check.difference for check in reconciliation(db.session, Scope.of_user(user.id))] == [0]
