@@ -278,3 +278,45 @@ def test_undoing_the_file_that_opened_the_account_opens_it_from_the_next_file(db
     assert (account.opening_balance, account.opening_date) == (Decimal("96.50"), date(2025, 2, 5))
     assert (summary.balance, account.ledger_balance, summary.agrees) == (Decimal("90.00"), Decimal("90.00"), True)
     assert [check.difference for check in reconciliation(db.session, Scope.of_user(user.id))] == [0]
+
+
+@pytest.mark.parametrize("undone", [None, "january", "february"])
+def test_an_older_statement_after_a_newer_one_agrees_as_in_date_order(db, user, undone):
+    """January's statement imported after February's: both balances agree, and undoing either leaves the
+    other agreeing, as if the files had come in date order."""
+    account = factories.create_account(db.session, user, "Everyday")
+    batches = {
+        "february": load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                                   balance_as_of=datetime(2025, 2, 28)), data=b"feb"),
+        "january": load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                                  balance_as_of=datetime(2025, 1, 31)), data=b"jan"),
+    }
+    if undone:
+        undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), batches[undone])
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert summary.balance == {None: Decimal("90.00"), "january": Decimal("90.00"),
+                               "february": Decimal("96.50")}[undone]
+    assert summary.agrees
+    assert all(check.difference == 0 for check in reconciliation(db.session, Scope.of_user(user.id)))
+
+
+def test_a_later_import_leaves_an_opening_entered_by_hand(db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    account.opening_balance, account.opening_date = Decimal("50.00"), date(2025, 3, 1)
+    load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                   balance_as_of=datetime(2025, 1, 31)))
+    assert account.opening_balance == Decimal("50.00")
+
+
+@pytest.mark.parametrize("undo_older", [False, True])
+def test_an_older_statement_without_a_balance_after_a_newer_one(db, user, undo_older):
+    """A QIF of January (no balance) after February's OFX: February's balance still agrees, undone or not."""
+    account = factories.create_account(db.session, user, "Everyday")
+    load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                   balance_as_of=datetime(2025, 2, 28)), data=b"feb")
+    older = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")), data=b"jan")
+    if undo_older:
+        undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), older)
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert (summary.balance, summary.agrees) == (Decimal("90.00"), True)
+    assert account.opening_balance == (Decimal("96.50") if undo_older else Decimal("100.00"))

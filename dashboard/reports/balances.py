@@ -1,7 +1,8 @@
 """Balances over time per account and net worth per currency.
 
 A past balance is the account's computed balance (opening balance + its
-posted rows, as on every page) less every movement after that point: the
+posted rows, as on every page) less every movement after that point (and
+the opening balance before its date, as net worth leaves it out): the
 monthly totals count every row, so the pending rows up to each point (few,
 read by a partial index) are taken off again, as the pages show them apart. Nominal ledgers (Sage imports) hold postings to nominal
 codes, not money, so they have no balance here, as on the dashboard. Movements are summed in SQL: suffix sums by window
@@ -73,7 +74,8 @@ def _net():
 
 
 def _accounts(session: Session, scope: Scope, account_id: int | None, currency: str | None):
-    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance, Account.opening_balance)
+    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance, Account.opening_balance,
+                    Account.opening_date)
              .where(scope.accounts(), Account.type != AccountType.LEDGER).order_by(Account.name, Account.id))
     if account_id is not None:
         query = query.where(Account.id == account_id)
@@ -100,8 +102,9 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
     ).all())
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, scope, account_id, currency):
-        anchor = account.opening_balance + (all_time.get(account.id) or ZERO)
-        balances = [anchor - later(account.id, point) - pending(account.id, end) for point, end in zip(points, ends)]
+        rows = all_time.get(account.id) or ZERO
+        balances = [_opened(account, end) + rows - later(account.id, point) - pending(account.id, end)
+                    for point, end in zip(points, ends)]
         by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
             AccountBalances(account.id, account.name, account.currency, balances, account.ledger_balance is None))
     return BalanceReport(step, points, [by_currency[c] for c in sorted(by_currency)])
@@ -123,6 +126,11 @@ def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
         return series[index][1] if index < len(series) else ZERO
 
     return later
+
+
+def _opened(account, day: date) -> Decimal:
+    """The opening balance from its date on (before it the account held nothing), as net worth counts it."""
+    return account.opening_balance if account.opening_date is None or account.opening_date <= day else ZERO
 
 
 def _pending_through(session: Session, scope: Scope, account_id, currency) -> Callable[[int, date], Decimal]:
