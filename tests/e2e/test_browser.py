@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TRANSACTIONS, seed_demo
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, SMALL_PHONE, WIDE
 
 MAX_PAGES = 100  # a guard against a loop of generated links; the walk must end before it
@@ -331,13 +331,18 @@ def test_the_keyboard_reaches_the_first_transaction_in_a_few_presses_then_edits_
     expect(page.get_by_label("Period")).to_have_value("last_month")
 
 
-def test_readme_screenshots(live_server, browser):
-    """`make screenshots` writes these into docs/ for the README; a normal run keeps them with the others."""
+def test_readme_screenshots(live_server, browser, db):
+    """`make screenshots` writes these into docs/ for the README; a normal run keeps them with the others.
+    They show what `make run` seeds (the suite's smaller demo stops part-way through its history)."""
+    seed_demo(db.session, DEMO_TRANSACTIONS)
+    db.session.commit()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for size, name in ((DESKTOP, "screenshot.png"), (PHONE, "screenshot-phone.png")):
         page = browser.new_page(viewport=size, device_scale_factor=1 if size is DESKTOP else 2)
         _log_in(page, live_server)
         page.goto(f"{live_server}/", wait_until="networkidle")
+        card = page.locator("#accounts-table tbody tr", has_text="Rewards Credit Card").locator("td").nth(3)
+        expect(card).to_contain_text(re.compile(r"owed £[\d,]+\.\d\d"))  # in debt, as the seed makes it
         page.screenshot(path=SCREENSHOTS / name, full_page=size is DESKTOP)
         assert (SCREENSHOTS / name).stat().st_size > 10_000
         page.close()
