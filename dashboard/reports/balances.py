@@ -96,13 +96,11 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
         later = _later_movements_monthly(session, scope, account_id, currency)
     ends = [month_end(point) for point in points] if step == MONTHLY else points
     pending = _pending_through(session, scope, account_id, currency)
-    all_time = dict(session.execute(
-        select(MonthlyTotal.account_id, _net())
-        .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
-    ).all())
+    # Every row's sum: in the monthly view, the movements after any day before the first month.
+    all_time = later if step == MONTHLY else _all_time(session, scope, account_id, currency)
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, scope, account_id, currency):
-        rows = all_time.get(account.id) or ZERO
+        rows = all_time(account.id, date.min)
         balances = [_opened(account, end) + rows - later(account.id, point) - pending(account.id, end)
                     for point, end in zip(points, ends)]
         by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
@@ -126,6 +124,15 @@ def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
         return series[index][1] if index < len(series) else ZERO
 
     return later
+
+
+def _all_time(session: Session, scope: Scope, account_id, currency) -> Callable[[int, date], Decimal]:
+    """The sum of each account's rows, from the monthly totals, looked up as ``later`` is."""
+    totals = dict(session.execute(
+        select(MonthlyTotal.account_id, _net())
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
+    ).all())
+    return lambda account, _day: totals.get(account) or ZERO
 
 
 def _opened(account, day: date) -> Decimal:
