@@ -81,17 +81,67 @@ def open_from_stated(session: Session, account: Account, stated: StatedBalance) 
     stated.gave_opening = True
 
 
-def forget_batch_balances(session: Session, batch_id: int) -> None:
-    """Undoing an import: drop what it stated, give each account it stated for the balance it had before."""
-    stated = session.scalars(select(StatedBalance).where(StatedBalance.batch_id == batch_id)).all()
+def open_from_import(session: Session, account: Account, batch_id: int, first_rows: bool,
+                     stated: list[StatedBalance]) -> None:
+    """Open the account from the balances an import stated when its rows are the account's first. When files
+    opened the account and this import brought rows dated up to a balance kept before it (an older statement
+    after a newer one, or a missing month filled in), open it again from every balance kept, so each agrees
+    as if the files had come in date order. Rows after every earlier balance leave the opening as it was."""
+    if first_rows and account.opening_date is None:
+        if stated:
+            open_from_stated(session, account, _opening_source([s for s in stated if s.opening],
+                                                               [s for s in stated if not s.opening]))
+        return
+    if account.opening_date is None or not _opened_by_files(session, account):
+        return
+    earliest = session.scalar(select(func.min(Transaction.date)).where(Transaction.batch_id == batch_id,
+                                                                       Transaction.account_id == account.id))
+    latest_before = session.scalar(select(func.max(StatedBalance.date)).where(
+        StatedBalance.account_id == account.id, StatedBalance.batch_id.is_distinct_from(batch_id)))
+    if earliest is not None and latest_before is not None and earliest <= latest_before:
+        _open_again(session, account)
+
+
+def _opened_by_files(session: Session, account: Account) -> bool:
+    return session.scalar(select(select(StatedBalance.id).where(
+        StatedBalance.account_id == account.id, StatedBalance.gave_opening.is_(True)).exists()))
+
+
+def _opening_source(openings: list[StatedBalance], closings: list[StatedBalance]) -> StatedBalance:
+    """The balance an account opens from: its earliest opening balance, else its newest closing one."""
+    return min(openings, key=lambda s: (s.date, s.id)) if openings else max(closings, key=lambda s: (s.as_of, s.id))
+
+
+def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance]:
+    """The balances one import stated, oldest first: what undoing it forgets."""
+    return list(session.scalars(select(StatedBalance).where(StatedBalance.batch_id == batch_id)
+                                .order_by(StatedBalance.date, StatedBalance.id)))
+
+
+def forget_batch_balances(session: Session, batch_id: int, account_ids: set[int]) -> None:
+    """Undoing an import (its rows gone from ``account_ids`` and those it stated for): drop what it stated, give each account
+    it stated for the balance it had before. An account files opened is opened again from the balances still
+    kept (the earliest opening balance, else the newest closing one, less the rows), so the other files'
+    balances still agree; with none kept, its opening balance is zero again."""
+    stated = batch_stated_balances(session, batch_id)
     accounts = {s.account_id: session.get(Account, s.account_id) for s in stated}
-    for balance in stated:
-        if balance.gave_opening:
-            accounts[balance.account_id].opening_balance = ZERO
-            accounts[balance.account_id].opening_date = None
+    accounts |= {account_id: session.get(Account, account_id) for account_id in account_ids - accounts.keys()}
+    opened = {account.id for account in accounts.values() if _opened_by_files(session, account)}
     session.execute(delete(StatedBalance).where(StatedBalance.batch_id == batch_id))
     for account in accounts.values():
         refresh_stated_balance(session, account)
+        if account.id in opened:
+            _open_again(session, account)
+
+
+def _open_again(session: Session, account: Account) -> None:
+    kept = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)).all()
+    openings = [balance for balance in kept if balance.opening]
+    closings = [balance for balance in kept if not balance.opening]
+    if openings or closings:
+        open_from_stated(session, account, _opening_source(openings, closings))
+    else:
+        account.opening_balance, account.opening_date = ZERO, None
 
 
 @dataclass

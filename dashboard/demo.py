@@ -23,6 +23,7 @@ from dashboard.models.users import Role
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
+DEMO_TRANSACTIONS = 3000  # what `make run` seeds, and the README screenshot shows
 HISTORY_DAYS = 730
 HOUSEHOLD_ROWS_PER_MONTH = 80  # everyday card and cash payments of a household, beyond which amounts shrink
 SCHEDULED_PER_MONTH = 22

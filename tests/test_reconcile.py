@@ -1,6 +1,8 @@
 """Reconciliation: every stated balance against opening balance + rows, on the page and from the CLI."""
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -9,10 +11,11 @@ from sqlalchemy import select
 from dashboard.access import Scope
 from dashboard.accounts.queries import account_summary
 from dashboard.audit import Actor
-from dashboard.balances import first_departures, record_stated_balance
+from dashboard.balances import first_departures, reconciliation, record_stated_balance
 from dashboard.importers import undo
 from dashboard.models import Account, ImportBatch, StatedBalance, Transaction
 from tests import factories
+from tests.test_accounts_import import confirm_from, upload
 from tests.test_importers_batches import load, parsed
 
 
@@ -214,3 +217,106 @@ def test_a_newest_first_file_of_one_day_closes_at_its_first_rows_balance(runner,
     assert (account.ledger_balance, account.opening_balance) == (Decimal("1750.06"), Decimal("2298.57"))
     result = _reconcile(runner)
     assert result.exit_code == 0, result.output
+
+
+def _text(page: str) -> str:
+    """The page as read: every tag a space, so an amount's own span stands apart from a bracket."""
+    return " ".join(re.sub(r"<[^>]+>", " ", unescape(page)).split())
+
+
+def test_undoing_an_import_from_the_page_says_and_restores_the_balance_it_replaced(auth_client, db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                   balance_as_of=datetime(2025, 1, 31)))
+    second = load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                            balance_as_of=datetime(2025, 2, 28)), data=b"other")
+    assert "Ledger balance £90.00 agrees" in _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{second.id}/undo").get_data(as_text=True))
+    assert "It forgets the balance the file stated ( £90.00 on 28 Feb 2025), so Everyday shows the stated " \
+           "balance it had before." in ask
+    auth_client.post(f"/accounts/{account.id}/imports/{second.id}/undo")
+
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance £96.50" in page and "Ledger balance £96.50 agrees" in page
+    assert "As of 31 Jan 2025" in page
+
+
+def test_undoing_the_import_that_opened_the_account_says_its_opening_goes(auth_client, db, user, bank_exports):
+    account = factories.create_account(db.session, user, "Checking", "USD")
+    data = (bank_exports / "ofx1-sgml" / "checking.ofx").read_bytes()
+    confirm_from(auth_client, account, upload(auth_client, account, data, "checking.ofx").get_data(as_text=True))
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance US$100.99" in page and "Ledger balance US$100.99 agrees" in page
+    batch = db.session.scalars(select(ImportBatch)).one()
+
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
+    assert "( US$100.99 on 25 May 2013)" in ask and "the opening balance this file gave it comes from the balances other imports " \
+                                                 "stated, or is zero when none did" in ask
+    auth_client.post(f"/accounts/{account.id}/imports/{batch.id}/undo")
+    page = _text(auth_client.get(f"/accounts/{account.id}").get_data(as_text=True))
+    assert "Balance US$0.00" in page and "Ledger balance —" in page
+
+
+def test_undoing_an_import_that_stated_no_balance_says_so(auth_client, db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    batch = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")))
+    ask = _text(auth_client.get(f"/accounts/{account.id}/imports/{batch.id}/undo").get_data(as_text=True))
+    assert "The file stated no balance." in ask
+
+
+def test_undoing_the_file_that_opened_the_account_opens_it_from_the_next_file(db, user):
+    """The second statement alone would have opened the account so that its balance agrees; after undoing the
+    first, it still agrees, as if the first had never been imported."""
+    account = factories.create_account(db.session, user, "Everyday")
+    first = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                           balance_as_of=datetime(2025, 1, 31)))
+    load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                   balance_as_of=datetime(2025, 2, 28)), data=b"other")
+    undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), first)
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert (account.opening_balance, account.opening_date) == (Decimal("96.50"), date(2025, 2, 5))
+    assert (summary.balance, account.ledger_balance, summary.agrees) == (Decimal("90.00"), Decimal("90.00"), True)
+    assert [check.difference for check in reconciliation(db.session, Scope.of_user(user.id))] == [0]
+
+
+@pytest.mark.parametrize("undone", [None, "january", "february"])
+def test_an_older_statement_after_a_newer_one_agrees_as_in_date_order(db, user, undone):
+    """January's statement imported after February's: both balances agree, and undoing either leaves the
+    other agreeing, as if the files had come in date order."""
+    account = factories.create_account(db.session, user, "Everyday")
+    batches = {
+        "february": load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                                   balance_as_of=datetime(2025, 2, 28)), data=b"feb"),
+        "january": load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                                  balance_as_of=datetime(2025, 1, 31)), data=b"jan"),
+    }
+    if undone:
+        undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), batches[undone])
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert summary.balance == {None: Decimal("90.00"), "january": Decimal("90.00"),
+                               "february": Decimal("96.50")}[undone]
+    assert summary.agrees
+    assert all(check.difference == 0 for check in reconciliation(db.session, Scope.of_user(user.id)))
+
+
+def test_a_later_import_leaves_an_opening_entered_by_hand(db, user):
+    account = factories.create_account(db.session, user, "Everyday")
+    account.opening_balance, account.opening_date = Decimal("50.00"), date(2025, 3, 1)
+    load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee"), ledger_balance=Decimal("96.50"),
+                                   balance_as_of=datetime(2025, 1, 31)))
+    assert account.opening_balance == Decimal("50.00")
+
+
+@pytest.mark.parametrize("undo_older", [False, True])
+def test_an_older_statement_without_a_balance_after_a_newer_one(db, user, undo_older):
+    """A QIF of January (no balance) after February's OFX: February's balance still agrees, undone or not."""
+    account = factories.create_account(db.session, user, "Everyday")
+    load(db, user, account, parsed(("2025-02-05", "-6.50", "Lunch"), ledger_balance=Decimal("90.00"),
+                                   balance_as_of=datetime(2025, 2, 28)), data=b"feb")
+    older = load(db, user, account, parsed(("2025-01-05", "-3.50", "Coffee")), data=b"jan")
+    if undo_older:
+        undo.undo_batch(db.session, Scope.of_user(user.id), Actor(user.id), older)
+    summary = account_summary(db.session, Scope.of_user(user.id), account)
+    assert (summary.balance, summary.agrees) == (Decimal("90.00"), True)
+    assert account.opening_balance == (Decimal("96.50") if undo_older else Decimal("100.00"))

@@ -20,6 +20,7 @@ from dashboard.accounts import bp
 from dashboard.accounts.import_forms import FORMAT_NAMES, ConfirmImportForm, MappingForm, UndoImportForm, UploadForm
 from dashboard.accounts.upload_token import UploadExpired, UploadSigner
 from dashboard.audit import Actor
+from dashboard.balances import batch_stated_balances
 from dashboard.extensions import csrf, db
 from dashboard.similarity.suggestions import accept_in_batch, preview_suggestions
 from dashboard.importers import services
@@ -145,7 +146,8 @@ def undo_import(account_id: int, batch_id: int):
             flash(f"Undid the import of {batch.filename}: removed {removed} transaction"
                   f"{'' if removed == 1 else 's'}.", "success")
         return redirect(url_for("accounts.import_batches", account_id=account.id))
-    return render_template("accounts/import_undo.html", account=account, batch=batch, form=form)
+    return render_template("accounts/import_undo.html", account=account, batch=batch, form=form,
+                           stated=batch_stated_balances(db.session, batch.id))
 
 
 # The steps' shared parts

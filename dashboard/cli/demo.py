@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from dashboard.auth.services import find_user
-from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TRANSACTIONS, seed_demo
 from dashboard.extensions import db
 from dashboard.models import User
 
@@ -16,7 +16,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying the dashboard.")
 
 
 @demo_cli.command("seed")
-@click.option("--transactions", "count", default=3000, show_default=True, type=click.IntRange(min=0),
+@click.option("--transactions", "count", default=DEMO_TRANSACTIONS, show_default=True, type=click.IntRange(min=0),
               help="How many transactions to create.")
 @click.option("--seed", "random_seed", default=2024, show_default=True, help="Random seed, for repeatable data.")
 @click.option("--if-empty", is_flag=True, help="Seed only when the database has no users (used by `make run`).")

@@ -19,7 +19,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import WRITE, Scope
-from dashboard.balances import open_from_stated, record_opening_balance, record_stated_balance
+from dashboard.balances import open_from_import, record_opening_balance, record_stated_balance
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.account_plans import clipped, further_account, plan_accounts, remember_file_account_id
 from dashboard.importers.bank_csv import ColumnMapping
@@ -77,11 +77,8 @@ def import_parsed(session: Session, scope: Scope, actor: Actor, account: Account
                                            batch.id) for statement in plan.statements if statement.opening_date]
         stated = [record_balance(session, target, statement, batch.id) for statement in plan.statements]
         stated = [s for s in stated if s is not None]
-        if first_rows and plan.new and target.opening_date is None and (openings or stated):
-            # The file's own opening balance opens the account; else its newest balance less its rows.
-            opened_by = min(openings, key=lambda s: (s.date, s.id)) if openings else \
-                max(stated, key=lambda s: (s.as_of, s.id))
-            open_from_stated(session, target, opened_by)
+        if plan.new:
+            open_from_import(session, target, batch.id, first_rows, openings + stated)
     categoriser.finish()
     batch.rows_inserted = inserted
     batch.rows_duplicate = batch.rows_read - inserted - categoriser.skipped  # the rest were skipped by a rule

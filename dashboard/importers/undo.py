@@ -29,7 +29,7 @@ def undo_batch(session: Session, scope: Scope, actor: Actor, batch: ImportBatch)
     if batch.undone_at is not None:
         raise BatchAlreadyUndone(f"the import of {batch.filename} was undone already")
     removed = delete_batch_transactions(session, batch)
-    forget_batch_balances(session, batch.id)
+    forget_batch_balances(session, batch.id, {batch.account_id})
     batch.undone_at = utcnow()
     record_event(session, AuditAction.IMPORT_UNDO, actor, owner_id=batch.owner_id,
                  target=f"import_batch:{batch.id}",

@@ -1,7 +1,10 @@
 """Balances over time per account and net worth per currency.
 
-A past balance is the account's computed balance (opening balance + every
-row, as on every page) less every movement after that point. Nominal ledgers (Sage imports) hold postings to nominal
+A past balance is the account's computed balance (opening balance + its
+posted rows, as on every page) less every movement after that point (and
+the opening balance before its date, as net worth leaves it out): the
+monthly totals count every row, so the pending rows up to each point (few,
+read by a partial index) are taken off again, as the pages show them apart. Nominal ledgers (Sage imports) hold postings to nominal
 codes, not money, so they have no balance here, as on the dashboard. Movements are summed in SQL: suffix sums by window
 function over the monthly totals (monthly view) or over the period's raw
 transactions grouped by day (daily view, at most a year).
@@ -19,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction
-from dashboard.models.accounts import AccountType
+from dashboard.models.accounts import AccountType, TransactionStatus
 from dashboard.models.base import Money
-from dashboard.reports.periods import Period
+from dashboard.reports.periods import Period, month_end
 from dashboard.reports.queries import report_criteria
 
 ZERO = Decimal(0)
@@ -71,7 +74,8 @@ def _net():
 
 
 def _accounts(session: Session, scope: Scope, account_id: int | None, currency: str | None):
-    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance, Account.opening_balance)
+    query = (select(Account.id, Account.name, Account.currency, Account.ledger_balance, Account.opening_balance,
+                    Account.opening_date)
              .where(scope.accounts(), Account.type != AccountType.LEDGER).order_by(Account.name, Account.id))
     if account_id is not None:
         query = query.where(Account.id == account_id)
@@ -90,14 +94,15 @@ def balances_over_time(session: Session, scope: Scope, period: Period, account_i
     else:
         points = period.months
         later = _later_movements_monthly(session, scope, account_id, currency)
-    all_time = dict(session.execute(
-        select(MonthlyTotal.account_id, _net())
-        .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
-    ).all())
+    ends = [month_end(point) for point in points] if step == MONTHLY else points
+    pending = _pending_through(session, scope, account_id, currency)
+    # Every row's sum: in the monthly view, the movements after any day before the first month.
+    all_time = later if step == MONTHLY else _all_time(session, scope, account_id, currency)
     by_currency: dict[str, CurrencyBalances] = {}
     for account in _accounts(session, scope, account_id, currency):
-        anchor = account.opening_balance + (all_time.get(account.id) or ZERO)
-        balances = [anchor - later(account.id, point) for point in points]
+        rows = all_time(account.id, date.min)
+        balances = [_opened(account, end) + rows - later(account.id, point) - pending(account.id, end)
+                    for point, end in zip(points, ends)]
         by_currency.setdefault(account.currency, CurrencyBalances(account.currency)).accounts.append(
             AccountBalances(account.id, account.name, account.currency, balances, account.ledger_balance is None))
     return BalanceReport(step, points, [by_currency[c] for c in sorted(by_currency)])
@@ -119,6 +124,42 @@ def _suffix_lookup(rows) -> Callable[[int, date], Decimal]:
         return series[index][1] if index < len(series) else ZERO
 
     return later
+
+
+def _all_time(session: Session, scope: Scope, account_id, currency) -> Callable[[int, date], Decimal]:
+    """The sum of each account's rows, from the monthly totals, looked up as ``later`` is."""
+    totals = dict(session.execute(
+        select(MonthlyTotal.account_id, _net())
+        .where(*report_criteria(MonthlyTotal, scope, account_id, currency)).group_by(MonthlyTotal.account_id)
+    ).all())
+    return lambda account, _day: totals.get(account) or ZERO
+
+
+def _opened(account, day: date) -> Decimal:
+    """The opening balance from its date on (before it the account held nothing), as net worth counts it."""
+    return account.opening_balance if account.opening_date is None or account.opening_date <= day else ZERO
+
+
+def _pending_through(session: Session, scope: Scope, account_id, currency) -> Callable[[int, date], Decimal]:
+    """A function giving the sum of an account's pending rows dated up to and including a day."""
+    rows = session.execute(
+        select(Transaction.account_id, Transaction.date, type_coerce(func.sum(Transaction.amount), Money))
+        .where(*report_criteria(Transaction, scope, account_id, currency),
+               Transaction.status == TransactionStatus.PENDING)
+        .group_by(Transaction.account_id, Transaction.date).order_by(Transaction.account_id, Transaction.date)
+    ).all()
+    days: dict[int, list[date]] = {}
+    through: dict[int, list[Decimal]] = {}
+    for owner_account, day, total in rows:
+        running = through.setdefault(owner_account, [])
+        days.setdefault(owner_account, []).append(day)
+        running.append((running[-1] if running else ZERO) + total)
+
+    def pending(account: int, day: date) -> Decimal:
+        index = bisect_right(days.get(account, ()), day)
+        return through[account][index - 1] if index else ZERO
+
+    return pending
 
 
 def _later_movements_monthly(session: Session, scope: Scope, account_id, currency):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+from decimal import Decimal
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -17,7 +18,7 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD
+from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TRANSACTIONS, seed_demo
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, SMALL_PHONE, WIDE
 
 MAX_PAGES = 100  # a guard against a loop of generated links; the walk must end before it
@@ -130,6 +131,10 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     _log_in(page, live_server)
 
     page.locator("#accounts-table").get_by_role("link", name="Rainy Day Savings").click()
+    savings = page.url
+    balance = page.locator("#computed-balance")
+    before = _pounds(balance.inner_text())
+    expect(page.locator("#stated-balance")).to_contain_text("agrees")
     page.get_by_role("link", name="Add transaction").click()
     page.get_by_label("Date").fill("2025-03-04")
     page.get_by_label("Description").fill("Birthday money")
@@ -137,6 +142,9 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     page.get_by_label("Amount").fill("75.25")
     page.get_by_role("button", name="Save transaction").click()
     expect(page.get_by_role("link", name="Birthday money").first).to_be_visible()
+    page.goto(savings)
+    assert _pounds(balance.inner_text()) == before + Decimal("75.25")
+    expect(page.locator("#stated-balance")).to_contain_text("differs by -£75.25")  # the bank has not seen it
 
     page.get_by_role("link", name="Birthday money").first.click()
     page.get_by_role("link", name="Edit all fields").click()
@@ -147,9 +155,12 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     page.get_by_role("link", name="Birthday gift").first.click()
     page.get_by_role("button", name="Delete transaction").click()
     expect(page.get_by_text("The transaction was deleted.")).to_be_visible()
+    assert _pounds(balance.inner_text()) == before
+    expect(page.locator("#stated-balance")).to_contain_text("agrees")
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_text("Transaction restored.")).to_be_visible()
     expect(page.get_by_role("link", name="Birthday gift").first).to_be_visible()
+    assert _pounds(balance.inner_text()) == before + Decimal("75.25")
 
     page.goto(f"{live_server}/transfers")
     suggestions = page.locator("#transfer-suggestions tbody tr")
@@ -167,7 +178,14 @@ def test_a_user_adds_edits_deletes_links_a_transfer_and_closes_an_account(live_s
     page.goto(f"{live_server}/")
     assert not page.locator("#accounts-table").get_by_role("link", name="Euro Travel Account").count()
     assert page.locator("#closed-accounts").get_by_text("Euro Travel Account").count() == 1
+    savings_row = page.locator("#accounts-table tbody tr", has_text="Rainy Day Savings")
+    assert _pounds(savings_row.locator("td").nth(3).inner_text()) == before + Decimal("75.25")
     assert errors == []
+
+
+def _pounds(text: str) -> Decimal:
+    """The first amount in a cell as a user reads it: "£18,913.25 pending …" is 18913.25."""
+    return Decimal(re.search(r"-?£-?[\d,]+\.\d\d", text).group().replace("£", "").replace(",", ""))
 
 
 def _first_account_url(page, base: str) -> str:
@@ -313,13 +331,18 @@ def test_the_keyboard_reaches_the_first_transaction_in_a_few_presses_then_edits_
     expect(page.get_by_label("Period")).to_have_value("last_month")
 
 
-def test_readme_screenshots(live_server, browser):
-    """`make screenshots` writes these into docs/ for the README; a normal run keeps them with the others."""
+def test_readme_screenshots(live_server, browser, db):
+    """`make screenshots` writes these into docs/ for the README; a normal run keeps them with the others.
+    They show what `make run` seeds (the suite's smaller demo stops part-way through its history)."""
+    seed_demo(db.session, DEMO_TRANSACTIONS)
+    db.session.commit()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for size, name in ((DESKTOP, "screenshot.png"), (PHONE, "screenshot-phone.png")):
         page = browser.new_page(viewport=size, device_scale_factor=1 if size is DESKTOP else 2)
         _log_in(page, live_server)
         page.goto(f"{live_server}/", wait_until="networkidle")
+        card = page.locator("#accounts-table tbody tr", has_text="Rewards Credit Card").locator("td").nth(3)
+        expect(card).to_contain_text(re.compile(r"owed £[\d,]+\.\d\d"))  # in debt, as the seed makes it
         page.screenshot(path=SCREENSHOTS / name, full_page=size is DESKTOP)
         assert (SCREENSHOTS / name).stat().st_size > 10_000
         page.close()
