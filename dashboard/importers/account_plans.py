@@ -183,4 +183,6 @@ def _new_file_account(owner_id: int, name: str, statement: ParsedStatement, acco
 
 
 def _last_four(file_account_id: str | None) -> str | None:
-    return re.sub(r"\W", "", file_account_id or "")[-4:] or None
+    """The last four digits of the file's account id; none when it holds no digits (a QIF account named
+    "Income" is not the number ···come)."""
+    return re.sub(r"\D", "", file_account_id or "")[-4:] or None
