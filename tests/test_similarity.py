@@ -4,11 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from dashboard.access import Scope, shares_of
+from dashboard.accounts.services import delete_account
+from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
-from dashboard.models import Transaction, TransactionVector
+from dashboard.models import Transaction, TransactionVector, User
 from dashboard.similarity.store import NUMPY, current_kind, index_missing, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
 from dashboard.similarity.vectors import vectors_for
@@ -50,6 +52,18 @@ def test_stored_vectors_are_the_computed_ones(db, user):
     computed = vectors_for(current_kind(), [(description, None, amount) for _, description, amount in stored])
     assert np.array_equal(np.vstack([vector for vector, _, _ in stored]),
                           computed.astype(np.float16).astype(np.float32))
+
+
+def test_vectors_go_with_their_account_and_their_user(db, user):
+    """The vector table has no keys to users or accounts of its own: the transaction's cascade removes them."""
+    kept, doomed = _history(db, user), _history(db, user, "Savings")
+    delete_account(db.session, Scope.of_user(user.id), Actor.system(), doomed)
+    db.session.commit()
+    assert db.session.execute(select(TransactionVector.account_id, func.count())
+                              .group_by(TransactionVector.account_id)).all() == [(kept.id, len(HISTORY))]
+    db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(TransactionVector)) == 0
 
 
 def test_python_path_on_sqlite_and_plain_postgresql(db):
