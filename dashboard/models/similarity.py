@@ -22,6 +22,11 @@ class Embedding(TypeDecorator):
     def process_bind_param(self, value, dialect):
         return None if value is None else np.asarray(value, dtype=np.float16).tobytes()
 
+    def result_processor(self, dialect, coltype):
+        """``process_result_value`` on the driver's value itself: LargeBinary's own step would first make bytes of
+        it, which fails on pgvector's text form."""
+        return lambda value: self.process_result_value(value, dialect)
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
