@@ -175,8 +175,11 @@ def test_editing_an_amount_or_a_note_keeps_the_vector_its_inputs_give(db, user):
                           computed.astype(np.float16).astype(np.float32))
 
 
-def test_readyz_says_which_search_path(client):
+def test_readyz_and_the_admin_overview_say_which_search_path(client, admin):
     assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}
+    factories.log_in(client, admin.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Similarity search" in html and "Python (numpy)" in html and "HNSW" not in html
 
 
 def test_review_page_lists_uncategorised_rows_and_accepts_one(db, user, auth_client):

@@ -22,6 +22,7 @@ from dashboard import create_app
 from dashboard.access import shares_of
 from dashboard.extensions import db as _db
 from dashboard.models import Base, Transaction, TransactionVector
+from dashboard.models.users import Role
 from dashboard.similarity.store import PGVECTOR, current_kind, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions
 from dashboard.similarity.vectors import vectors_for
@@ -123,4 +124,13 @@ def test_nearest_neighbour_query_can_use_the_hnsw_index(session):
 
 
 def test_readyz_and_admin_say_pgvector(pgvector_app):
-    assert pgvector_app.test_client().get("/readyz").get_json()["details"]["similarity"]["search"] == "pgvector"
+    client = pgvector_app.test_client()
+    assert client.get("/readyz").get_json()["details"]["similarity"]["search"] == "pgvector"
+    with pgvector_app.app_context():
+        admin = factories.create_user(_db.session, "admin@example.com", role=Role.ADMIN)
+        _db.session.commit()
+        factories.log_in(client, admin.email)
+        html = client.get("/admin/").get_data(as_text=True)
+        _db.session.delete(admin)
+        _db.session.commit()
+    assert "pgvector" in html and "hashing vectors with an HNSW index" in html and "numpy" not in html
