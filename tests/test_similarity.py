@@ -4,11 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from dashboard.access import Scope, shares_of
+from dashboard.accounts.services import delete_account
+from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
-from dashboard.models import Transaction, TransactionVector
+from dashboard.models import Transaction, TransactionVector, User
 from dashboard.similarity.store import NUMPY, current_kind, index_missing, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions, vote
 from dashboard.similarity.vectors import vectors_for
@@ -50,6 +52,18 @@ def test_stored_vectors_are_the_computed_ones(db, user):
     computed = vectors_for(current_kind(), [(description, None, amount) for _, description, amount in stored])
     assert np.array_equal(np.vstack([vector for vector, _, _ in stored]),
                           computed.astype(np.float16).astype(np.float32))
+
+
+def test_vectors_go_with_their_account_and_their_user(db, user):
+    """The vector table has no keys to users or accounts of its own: the transaction's cascade removes them."""
+    kept, doomed = _history(db, user), _history(db, user, "Savings")
+    delete_account(db.session, Scope.of_user(user.id), Actor.system(), doomed)
+    db.session.commit()
+    assert db.session.execute(select(TransactionVector.account_id, func.count())
+                              .group_by(TransactionVector.account_id)).all() == [(kept.id, len(HISTORY))]
+    db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(TransactionVector)) == 0
 
 
 def test_python_path_on_sqlite_and_plain_postgresql(db):
@@ -161,8 +175,11 @@ def test_editing_an_amount_or_a_note_keeps_the_vector_its_inputs_give(db, user):
                           computed.astype(np.float16).astype(np.float32))
 
 
-def test_readyz_says_which_search_path(client):
+def test_readyz_and_the_admin_overview_say_which_search_path(client, admin):
     assert client.get("/readyz").get_json()["details"]["similarity"] == {"search": "numpy", "kind": "hashing"}
+    factories.log_in(client, admin.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Similarity search" in html and "Python (numpy)" in html and "HNSW" not in html
 
 
 def test_review_page_lists_uncategorised_rows_and_accepts_one(db, user, auth_client):

