@@ -232,8 +232,10 @@ def filtered_totals(session: Session, scope: Scope, filters: TransactionFilter) 
                    .outerjoin(TransactionSplit, and_(TransactionSplit.transaction_id == rows.c.id,
                                                      part_in_category(filters))))
     entries = entries.subquery()
+    # Only a split row's parts repeat an id; a distinct count sorts every matching row, so it is kept for them.
+    count = func.count(entries.c.id.distinct()) if filters.category else func.count()
     found = session.execute(
-        select(entries.c.currency, func.count(entries.c.id.distinct()),
+        select(entries.c.currency, count,
                func.sum(case((entries.c.amount > 0, entries.c.amount), else_=0), type_=Money()),
                func.sum(case((entries.c.amount < 0, -entries.c.amount), else_=0), type_=Money()))
         .group_by(entries.c.currency).order_by(entries.c.currency))

@@ -97,7 +97,10 @@ class Transaction(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "external_id"),
         # Carries the amount on PostgreSQL, so running balances sum from the index alone.
-        Index("ix_transactions_account_date_id", "account_id", "date", "id", postgresql_include=["amount"]),
+        # One account's rows by date; it carries what a filtered view's totals read (an account, a category, a date
+        # range), so those totals are an index-only scan on PostgreSQL, not a visit to every matching row.
+        Index("ix_transactions_account_date_id", "account_id", "date", "id",
+              postgresql_include=["amount", "owner_id", "currency", "category"]),
         Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
         Index("ix_transactions_batch_id", "batch_id"),
         # Deleting rows (an undo, a closed account) nulls the transfer links that point at them: without this
@@ -116,6 +119,12 @@ class Transaction(Base):
         # scan on PostgreSQL), not a sum over every row.
         Index("ix_transactions_account_pending", "owner_id", "account_id", postgresql_include=["amount"],
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        # The rows with a nominal code, for the trial balance and the balance sheet: a scan of their own instead
+        # of the whole table.
+        Index("ix_transactions_owner_nominal_code", "owner_id", "nominal_code",
+              postgresql_include=["account_id", "currency", "date", "amount"],
+              postgresql_where=text("nominal_code IS NOT NULL AND nominal_code <> ''"),
+              sqlite_where=text("nominal_code IS NOT NULL AND nominal_code <> ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
