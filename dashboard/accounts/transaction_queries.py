@@ -196,15 +196,9 @@ def _amount_condition(filters: TransactionFilter):
         return and_(*bounds, *([direction] if direction is not None else []))
     if low is None and high is None:
         return direction
-    money_in = and_(amount >= 0, *([amount >= low] if low is not None else []),
-                    *([amount <= high] if high is not None else []))
-    money_out = and_(amount < 0, *([amount <= -low] if low is not None else []),
-                     *([amount >= -high] if high is not None else []))
-    if filters.direction == MONEY_IN:
-        return and_(money_in, amount > 0)
-    if filters.direction == MONEY_OUT:
-        return money_out
-    return or_(money_in, money_out)
+    size = SORT_COLUMNS["amount"]  # the expression the size indexes hold
+    return and_(*([size >= low] if low is not None else []), *([size <= high] if high is not None else []),
+                *([direction] if direction is not None else []))
 
 
 @dataclass(frozen=True)

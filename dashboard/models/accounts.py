@@ -106,10 +106,11 @@ class Transaction(Base):
         # Deleting rows (an undo, a closed account) nulls the transfer links that point at them: without this
         # index each deleted row is a scan of the whole table.
         Index("ix_transactions_transfer_id", "transfer_id"),
-        # Sorting the transaction table by amount or description without reading every row.
-        Index("ix_transactions_account_amount_id", "account_id", "amount", "id"),
+        # Sorting the transaction table by amount or description without reading every row. Amounts sort and
+        # filter by size (money in and out alike), so those indexes hold abs(amount).
+        Index("ix_transactions_account_size_id", "account_id", text("abs(amount)"), "id"),
         Index("ix_transactions_account_description_key_id", "account_id", "description_key", "id"),
-        Index("ix_transactions_owner_amount_id", "owner_id", "amount", "id"),
+        Index("ix_transactions_owner_size_id", "owner_id", text("abs(amount)"), "id"),
         Index("ix_transactions_owner_description_key_id", "owner_id", "description_key", "id"),
         # Substring search: a pg_trgm GIN index on PostgreSQL. SQLite cannot use an index for
         # LIKE '%x%' and gets a plain one, only so both engines' schemas match the models.
