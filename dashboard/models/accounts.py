@@ -97,16 +97,20 @@ class Transaction(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "external_id"),
         # Carries the amount on PostgreSQL, so running balances sum from the index alone.
-        Index("ix_transactions_account_date_id", "account_id", "date", "id", postgresql_include=["amount"]),
+        # One account's rows by date; it carries what a filtered view's totals read (an account, a category, a date
+        # range), so those totals are an index-only scan on PostgreSQL, not a visit to every matching row.
+        Index("ix_transactions_account_date_id", "account_id", "date", "id",
+              postgresql_include=["amount", "owner_id", "currency", "category"]),
         Index("ix_transactions_owner_date_id", "owner_id", "date", "id"),
         Index("ix_transactions_batch_id", "batch_id"),
         # Deleting rows (an undo, a closed account) nulls the transfer links that point at them: without this
         # index each deleted row is a scan of the whole table.
         Index("ix_transactions_transfer_id", "transfer_id"),
-        # Sorting the transaction table by amount or description without reading every row.
-        Index("ix_transactions_account_amount_id", "account_id", "amount", "id"),
+        # Sorting the transaction table by amount or description without reading every row. Amounts sort and
+        # filter by size (money in and out alike), so those indexes hold abs(amount).
+        Index("ix_transactions_account_size_id", "account_id", text("abs(amount)"), "id"),
         Index("ix_transactions_account_description_key_id", "account_id", "description_key", "id"),
-        Index("ix_transactions_owner_amount_id", "owner_id", "amount", "id"),
+        Index("ix_transactions_owner_size_id", "owner_id", text("abs(amount)"), "id"),
         Index("ix_transactions_owner_description_key_id", "owner_id", "description_key", "id"),
         # Substring search: a pg_trgm GIN index on PostgreSQL. SQLite cannot use an index for
         # LIKE '%x%' and gets a plain one, only so both engines' schemas match the models.
@@ -116,6 +120,12 @@ class Transaction(Base):
         # scan on PostgreSQL), not a sum over every row.
         Index("ix_transactions_account_pending", "owner_id", "account_id", postgresql_include=["amount"],
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        # The rows with a nominal code, for the trial balance and the balance sheet: a scan of their own instead
+        # of the whole table.
+        Index("ix_transactions_owner_nominal_code", "owner_id", "nominal_code",
+              postgresql_include=["account_id", "currency", "date", "amount"],
+              postgresql_where=text("nominal_code IS NOT NULL AND nominal_code <> ''"),
+              sqlite_where=text("nominal_code IS NOT NULL AND nominal_code <> ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
