@@ -11,11 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
+import pyotp
+from cryptography.fernet import Fernet
 import pytest
 from sqlalchemy import event, select
 
 from dashboard.access import Scope
 from dashboard.audit import Actor
+from dashboard.auth.two_factor import confirm_enrolment, pending_secret
 from dashboard.models import Base
 from dashboard.models.accounts import Transaction
 from dashboard.models.users import Role
@@ -24,6 +27,12 @@ from dashboard.rules.services import create_rule
 from tests import factories
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture
+def app_config():
+    """A key for the two-factor secret that Dave has enrolled."""
+    return {"ENCRYPTION_KEY": Fernet.generate_key().decode()}
 NEW_PASSWORD = "a brand new passphrase"
 
 
@@ -42,17 +51,25 @@ def _prepared(session) -> dict:
     factories.add_transactions(session, account, [("2025-01-03", "-12.50", "Coffee", "Eating out"),
                                                   ("2025-01-04", "1000", "Salary", "Income")])
     factories.create_user(session, "bob@example.com")
-    create_rule(session, Scope.of_user(alice.id), Actor(alice.id), rule_from_json({
-        "name": "Coffee is a treat", "conditions": [{"field": "description", "op": "contains", "value": "coffee"}],
-        "actions": [{"action": "set_category", "value": "Treats"}]}))
+    carol = factories.create_user(session, "carol@example.com")
+    carol.active = False
+    rules = [create_rule(session, Scope.of_user(alice.id), Actor(alice.id), rule_from_json({
+        "name": name, "conditions": [{"field": "description", "op": "contains", "value": text}],
+        "actions": [{"action": "set_category", "value": category}]}))
+        for name, text, category in (("Coffee is a treat", "coffee", "Treats"), ("Pay", "salary", "Income"))]
     row = session.scalars(select(Transaction).where(Transaction.description == "Coffee")).one()
-    return {"alice": alice, "admin": admin, "account": account, "row": row}
+    dave = factories.create_user(session, "dave@example.com")
+    confirm_enrolment(session, Actor(dave.id), dave, pyotp.TOTP(pending_secret(session, dave)).now())
+    session.flush()
+    return {"alice": alice, "admin": admin, "carol": carol, "dave": dave, "account": account, "row": row, "rule": rules[0]}
 
 
 CHANGES = [
     Change("admin creates a user", True, lambda p: ("/admin/users", {
         "email": "new@example.com", "password": NEW_PASSWORD, "role": "user", "must_change_password": "y"})),
     Change("admin deactivates a user", True, lambda p: (f"/admin/users/{p['alice'].id}/deactivate", {})),
+    Change("admin reactivates a user", True, lambda p: (f"/admin/users/{p['carol'].id}/activate", {})),
+    Change("admin resets two-factor sign-in", True, lambda p: (f"/admin/users/{p['dave'].id}/two-factor/reset", {})),
     Change("admin sets a role", True, lambda p: (f"/admin/users/{p['alice'].id}/role", {"role": "viewer"})),
     Change("admin resets a password", True, lambda p: (f"/admin/users/{p['alice'].id}/password", {
         "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})),
@@ -78,6 +95,12 @@ CHANGES = [
         "name": "Coffee", "match": "all", "stop": "y", "conditions-0-field": "description",
         "conditions-0-op": "contains", "conditions-0-value": "coffee", "actions-0-action": "set_category",
         "actions-0-value": "Treats"})),
+    Change("user edits a rule", False, lambda p: (f"/rules/{p['rule'].id}", {
+        "name": "Coffee, renamed", "match": "any", "conditions-0-field": "description",
+        "conditions-0-op": "contains", "conditions-0-value": "latte", "actions-0-action": "set_category",
+        "actions-0-value": "Eating out"})),
+    Change("user moves a rule", False, lambda p: (f"/rules/{p['rule'].id}/move", {"direction": "down"})),
+    Change("user deletes a rule", False, lambda p: (f"/rules/{p['rule'].id}/delete", {})),
     Change("user applies the rules to existing transactions", False, lambda p: ("/rules/apply", {})),
     Change("user splits a transaction", False, lambda p: (f"/transactions/{p['row'].id}/split", {
         "parts-0-amount": "-10.00", "parts-0-category": "Eating out", "parts-1-amount": "-2.50",
@@ -156,4 +179,54 @@ def test_the_same_change_writes_when_the_disk_has_room(client, db, change: Chang
     response = client.post(url, data=data)
 
     assert response.status_code in (200, 302, 303)
+    assert _everything(db.session) != before
+
+
+RULES_FILE = ('[{"name": "Books", "conditions": [{"field": "description", "op": "contains", "value": "book"}],'
+              ' "actions": [{"action": "set_category", "value": "Books"}]}]')
+
+COMMANDS = {
+    "users create": lambda p, rules: (["users", "create", "new@example.com", "--password-stdin"], NEW_PASSWORD),
+    "users deactivate": lambda p, rules: (["users", "deactivate", "alice@example.com"], None),
+    "users activate": lambda p, rules: (["users", "activate", "carol@example.com"], None),
+    "users set-role": lambda p, rules: (["users", "set-role", "alice@example.com", "viewer"], None),
+    "users reset-password": lambda p, rules: (["users", "reset-password", "alice@example.com", "--password-stdin"],
+                                              NEW_PASSWORD),
+    "users reset-2fa": lambda p, rules: (["users", "reset-2fa", "dave@example.com"], None),
+    "rules import": lambda p, rules: (["rules", "import", str(rules), "--user", "alice@example.com"], None),
+    "rules apply": lambda p, rules: (["rules", "apply", "--user", "alice@example.com"], None),
+}
+
+
+def _command(db, tmp_path, name):
+    prepared = _prepared(db.session)
+    rules = tmp_path / "rules.json"
+    rules.write_text(RULES_FILE)
+    db.session.commit()
+    return COMMANDS[name](prepared, rules)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_command_that_fails_half_way_leaves_nothing_written_and_says_why_in_one_line(runner, db, tmp_path, name):
+    arguments, given = _command(db, tmp_path, name)
+    before = _everything(db.session)
+
+    with disk_full_at_the_audit_event(db.engine) as writes_before:
+        result = runner.invoke(args=arguments, input=given)
+    db.session.rollback()
+
+    assert writes_before, "the command wrote nothing before its audit event, so the failure was not half-way"
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert _everything(db.session) == before
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_the_same_command_writes_when_the_disk_has_room(runner, db, tmp_path, name):
+    arguments, given = _command(db, tmp_path, name)
+    before = _everything(db.session)
+
+    result = runner.invoke(args=arguments, input=given)
+
+    assert result.exit_code == 0, result.output
     assert _everything(db.session) != before

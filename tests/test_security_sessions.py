@@ -58,6 +58,19 @@ def test_logout_ends_only_this_session(app, client, user):
     assert _opens_dashboard(app, remember_cookie=other_remember)
 
 
+def test_signing_out_everywhere_else_ends_the_other_browsers_cookies_even_when_replayed(app, client, user):
+    phone = app.test_client()
+    phone_session, phone_remember = _log_in_remembered(app, phone, user)
+    laptop_session, laptop_remember = _log_in_remembered(app, client, user)
+    assert _fresh(app, client, "POST", "/settings/sessions/end-others").status_code == 302
+    assert not _opens_dashboard(app, phone_session)
+    assert not _opens_dashboard(app, remember_cookie=phone_remember)
+    assert not _opens_dashboard(app, phone_session, phone_remember)
+    assert _opens_dashboard(app, laptop_session) and _opens_dashboard(app, remember_cookie=laptop_remember)
+    _fresh(app, client, "POST", "/logout")
+    assert not _opens_dashboard(app, laptop_session) and not _opens_dashboard(app, remember_cookie=laptop_remember)
+
+
 def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, user):
     other = app.test_client()
     other_session, other_remember = _log_in_remembered(app, other, user)

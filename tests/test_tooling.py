@@ -1,7 +1,8 @@
-"""Security tooling that CI runs with the tests: bandit over the code, and a lock that pins every dependency.
+"""Security tooling that CI runs with the tests: bandit over the code, a lock that pins every dependency, and
+the locked pins checked against PyPI's current advisories.
 
-pip-audit (``make audit``) is not run here: its vulnerability services (PyPI's JSON API per version, OSV) do
-not answer from the build machines, so a run could only report every package as unaudited.
+pip-audit's own services (PyPI's JSON per version, OSV) do not answer from the build machines, so the audit is
+``.ci/audit_lock.py`` (see its docstring): it needs PyPI, as ``make install`` does.
 """
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ def test_the_lock_pins_every_dependency_of_the_project():
     assert all("==" in line for line in LOCK.read_text().splitlines() if line and not line.startswith("#"))
     for needed in ("flask", "sqlalchemy", "psycopg2-binary", "cryptography", "boto3", "pytest", "bandit"):
         assert needed in pins
+
+
+
+def test_the_locked_pins_have_no_known_vulnerability():
+    """Fails on an advisory against a pin, on a pin held back from the latest release without a written reason,
+    and when PyPI does not answer (a run that audited nothing is not a pass)."""
+    result = _run(str(TOOLS / "python"), ".ci/audit_lock.py", str(LOCK))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pins audited against PyPI's current advisories" in result.stdout

@@ -16,13 +16,13 @@ from dashboard.audit import Actor, AuditAction, lock_chain, record_event
 from dashboard.auth.sessions import end_every_session
 from dashboard.models import User
 from dashboard.models.users import MIN_PASSWORD_LENGTH, Role, normalise_email
-from werkzeug.security import check_password_hash, generate_password_hash
+from dashboard.passwords import hash_password, needs_rehash, verify_password
 
 
 @cache
 def _decoy_hash() -> str:
     """Checked when the email is unknown, so a wrong email costs as long as a wrong password."""
-    return generate_password_hash("decoy password")
+    return hash_password("decoy password")
 
 
 class UserExists(ValueError):
@@ -51,13 +51,18 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (the login time is recorded once fully signed in)."""
+    """The active user with this email and password, or None (the login time is recorded once fully signed in).
+
+    A password hash of an older scheme is replaced by a current one here, committed with the login.
+    """
     user = find_user(session, email)
     if user is None:
-        check_password_hash(_decoy_hash(), password)
+        verify_password(_decoy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        user.set_password(password)
     return user
 
 

@@ -6,9 +6,8 @@ from enum import StrEnum
 from flask_login import UserMixin
 from sqlalchemy import JSON, String, func
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from dashboard.models.base import Base
+from dashboard.passwords import hash_password, verify_password
 
 
 class Role(StrEnum):
@@ -44,10 +43,10 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:
