@@ -12,6 +12,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from dashboard.audit import Actor
+from dashboard.encryption import EncryptionError
 from dashboard.extensions import db
 from dashboard.models.teller import EnrollmentStatus, TellerEnrollment
 from dashboard.rates.fetch import fetch_ecb_rates
@@ -42,7 +43,10 @@ def run_sync(enrollment_id: int, wait: float | None = None) -> SyncResult | None
     enrollment = db.session.get(TellerEnrollment, enrollment_id)
     if enrollment is None or enrollment.status == EnrollmentStatus.REMOVED:
         return None
-    client = client_for(enrollment, settings_from_config(current_app.config))
+    try:
+        client = client_for(enrollment, settings_from_config(current_app.config))
+    except EncryptionError as error:  # a key dropped from ENCRYPTION_KEY too soon: this connection fails alone
+        return SyncResult(enrollment_id, error=f"its access token cannot be read ({error})")
     try:
         return sync_enrollment(db.session, enrollment, client, Actor.system(),
                                wait=SYNC_WAIT if wait is None else wait)

@@ -4,6 +4,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from dashboard import jobs
@@ -12,6 +13,7 @@ from dashboard.models import Account, Transaction
 from dashboard.models.base import utcnow
 from dashboard.models.teller import TellerEnrollment
 from dashboard.teller.claims import SYNC_CLAIM
+from tests import factories
 from tests.redis_server import redis_url
 from tests.teller_fixtures import TOKEN, api_url, bank  # noqa: F401  (fixtures)
 from tests.teller_fixtures import app_config as teller_config
@@ -49,6 +51,24 @@ def test_cli_enroll_then_sync_prints_per_account(db, user, runner, bank):
     assert "Gringotts Checking ••1234: added 2, updated 0, removed 0" in synced.output
     again = runner.invoke(args=["teller", "sync"])
     assert again.exit_code == 0 and again.output.count("no changes") == 2
+
+
+def test_a_token_no_key_decrypts_fails_its_connection_alone_with_one_line(db, user, runner, bank):
+    """A key dropped from ENCRYPTION_KEY before `keys rotate` ran: the sync says so, never a traceback."""
+    other = factories.create_user(db.session, "bob@example.com")
+    db.session.commit()
+    _enrol(runner, user)
+    _enrol(runner, other)
+    unreadable = db.session.scalars(select(TellerEnrollment).where(TellerEnrollment.owner_id == user.id)).one()
+    unreadable.access_token = Fernet(Fernet.generate_key()).encrypt(TOKEN.encode()).decode()
+    db.session.commit()
+    synced = runner.invoke(args=["teller", "sync"])
+    assert synced.exit_code == 1
+    assert "its access token cannot be read (a stored secret does not decrypt" in synced.output
+    assert isinstance(synced.exception, SystemExit) and "Traceback" not in synced.output
+    assert "Gringotts Checking ••1234: added 2" in synced.output  # bob's connection synced all the same
+    owners = db.session.scalars(select(Transaction.owner_id).distinct()).all()
+    assert owners == [other.id]
 
 
 def test_cli_refuses_a_bad_token_and_exits_1_when_an_enrollment_fails(db, user, runner, bank):
