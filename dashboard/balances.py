@@ -11,6 +11,7 @@ where those depart from opening balance + rows.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -89,8 +90,7 @@ def open_from_import(session: Session, account: Account, batch_id: int, first_ro
     as if the files had come in date order. Rows after every earlier balance leave the opening as it was."""
     if first_rows and account.opening_date is None:
         if stated:
-            open_from_stated(session, account, _opening_source([s for s in stated if s.opening],
-                                                               [s for s in stated if not s.opening]))
+            open_from_stated(session, account, _opening_source(stated))
         return
     if account.opening_date is None or not _opened_by_files(session, account):
         return
@@ -107,9 +107,13 @@ def _opened_by_files(session: Session, account: Account) -> bool:
         StatedBalance.account_id == account.id, StatedBalance.gave_opening.is_(True)).exists()))
 
 
-def _opening_source(openings: list[StatedBalance], closings: list[StatedBalance]) -> StatedBalance:
-    """The balance an account opens from: its earliest opening balance, else its newest closing one."""
-    return min(openings, key=lambda s: (s.date, s.id)) if openings else max(closings, key=lambda s: (s.as_of, s.id))
+def _opening_source(balances: Sequence[StatedBalance]) -> StatedBalance:
+    """Of an account's stated balances (at least one), the one it opens from: the earliest opening balance, else
+    the newest closing one."""
+    openings = [balance for balance in balances if balance.opening]
+    if openings:
+        return min(openings, key=lambda s: (s.date, s.id))
+    return max(balances, key=lambda s: (s.as_of, s.id))
 
 
 def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance]:
@@ -119,8 +123,8 @@ def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance
 
 
 def forget_batch_balances(session: Session, batch_id: int, account_ids: set[int]) -> None:
-    """Undoing an import (its rows gone from ``account_ids`` and those it stated for): drop what it stated, give each account
-    it stated for the balance it had before. An account files opened is opened again from the balances still
+    """Undoing an import (its rows gone from ``account_ids`` and those it stated for): drop what it stated,
+    give each account it stated for the balance it had before. An account files opened is opened again from the balances still
     kept (the earliest opening balance, else the newest closing one, less the rows), so the other files'
     balances still agree; with none kept, its opening balance is zero again."""
     stated = batch_stated_balances(session, batch_id)
@@ -136,10 +140,8 @@ def forget_batch_balances(session: Session, batch_id: int, account_ids: set[int]
 
 def _open_again(session: Session, account: Account) -> None:
     kept = session.scalars(select(StatedBalance).where(StatedBalance.account_id == account.id)).all()
-    openings = [balance for balance in kept if balance.opening]
-    closings = [balance for balance in kept if not balance.opening]
-    if openings or closings:
-        open_from_stated(session, account, _opening_source(openings, closings))
+    if kept:
+        open_from_stated(session, account, _opening_source(kept))
     else:
         account.opening_balance, account.opening_date = ZERO, None
 
