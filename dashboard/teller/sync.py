@@ -37,7 +37,7 @@ from dashboard.ledger import delete_transactions, insert_transactions, update_tr
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionSource, TransactionStatus
 from dashboard.rules.application import Categoriser
-from dashboard.models.base import MONEY_SCALE, utcnow
+from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, utcnow
 from dashboard.models.categories import CategorySource
 from dashboard.models.teller import (
     EnrollmentStatus,
@@ -55,7 +55,6 @@ POSTING_DELAY = timedelta(days=5)  # a pending row posts at most this long after
 AMOUNT_TOLERANCE = Decimal("0.25")  # a tip may add up to a quarter
 SURE_SIMILARITY = 0.8
 LIKELY_SIMILARITY = 0.5
-MONEY_LIMIT = Decimal(10) ** 14  # the ledger's BIGINT of 1/10,000ths holds under 9.2e14
 COMPARED = ("date", "description", "amount", "status", "counterparty", "stated_balance")
 ACCOUNT_TYPES = {"checking": AccountType.CHECKING, "savings": AccountType.SAVINGS,
                  "credit_card": AccountType.CREDIT_CARD, "credit": AccountType.CREDIT_CARD}
@@ -281,7 +280,7 @@ def _money(value) -> Decimal:
         amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT \
+    if amount is None or not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT \
             or amount.scaleb(MONEY_SCALE) != amount.scaleb(MONEY_SCALE).to_integral_value():
         raise ValueError(f"{value!r} is not an amount")
     return amount
