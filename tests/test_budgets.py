@@ -139,6 +139,8 @@ def test_cli_set_and_show(runner, db, user, household):
     (["--category", "Nope", "--amount", "5", "--currency", "GBP"], "no category named 'Nope'"),
     (["--category", "Rent", "--amount", "-5", "--currency", "GBP"], "positive amount"),
     (["--category", "Rent", "--amount", "lots", "--currency", "GBP"], "not an amount"),
+    (["--category", "Rent", "--amount", "1e1000000", "--currency", "GBP"], "positive amount"),
+    (["--category", "Rent", "--amount", "NaN", "--currency", "GBP"], "positive amount"),
     (["--category", "Rent", "--amount", "5", "--currency", "GBP", "--month", "2026-13"], "not a month"),
 ])
 def test_cli_refuses_bad_input_in_one_line(runner, db, user, household, args, message):

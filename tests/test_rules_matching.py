@@ -79,6 +79,8 @@ def test_append_note_is_not_repeated_and_skip_drops_the_row():
       "actions": [{"action": "skip"}]}, "amount takes"),
     ({"name": "x", "conditions": [{"field": "amount", "op": "between", "value": ["a", "1"]}],
       "actions": [{"action": "skip"}]}, "not an amount"),
+    ({"name": "x", "conditions": [{"field": "amount", "op": "above", "value": "1e1000000"}],
+      "actions": [{"action": "skip"}]}, "not an amount this dashboard stores"),
     ({"name": "x", "conditions": [{"field": "description", "op": "contains", "value": "a"}],
       "actions": [{"action": "set_category"}]}, "must be some text"),
     ({"name": "", "conditions": [], "actions": []}, "the name"),

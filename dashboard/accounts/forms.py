@@ -27,8 +27,8 @@ from dashboard.accounts.transaction_queries import (
     SORT_COLUMNS,
     UNCATEGORISED,
     TransactionFilter,
-    storable_amount,
 )
+from dashboard.models.base import storable_amount
 from dashboard.models.accounts import AccountType, TransactionStatus
 
 ACCOUNT_TYPES = [

@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select, true, tuple_, type_coerce
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 
 from dashboard.access import Scope
 from dashboard.models import Account, MonthlyTotal, Transaction, TransactionSplit
-from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, Money
+from dashboard.models.base import Money, storable_amount
 from dashboard.paging import Position, decode_key, encode_key
 from dashboard.search import search_text
 
@@ -134,14 +134,6 @@ def page_position(after: str | None, before: str | None, last: bool, sort: str) 
     """The page the URL's cursors name in the ``sort`` order; a malformed cursor means the first page."""
     parse = KEY_PARSERS[sort]
     return Position(after=decode_key(after, parse), before=decode_key(before, parse), last=last)
-
-
-def storable_amount(value: Decimal) -> bool:
-    """Whether a Money column can hold (and so be compared with) ``value``: finite, four places at most."""
-    # copy_abs and the comparison are exact: abs() and scaleb() round in the context and overflow on 1e1000000.
-    if not value.is_finite() or value.copy_abs() >= LARGEST_AMOUNT:
-        return False
-    return value == value.quantize(Decimal(1).scaleb(-MONEY_SCALE))
 
 
 def filtered_transactions(scope: Scope, filters: TransactionFilter) -> Select:

@@ -5,8 +5,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from dashboard.accounts.forms import SORT_CHOICES
-from dashboard.accounts.transaction_queries import storable_amount
 from dashboard.models.accounts import AccountType, TransactionStatus
+from dashboard.models.base import storable_amount
 from dashboard.reports.balances import DAILY, MONTHLY
 
 MAX_PAGE = 500

@@ -31,7 +31,7 @@ from dashboard.categories.services import category_named
 from dashboard.ledger import ledger_entries
 from dashboard.models import Budget, Category, Transaction, User
 from dashboard.models.accounts import TRANSFER_CATEGORY
-from dashboard.models.base import LARGEST_AMOUNT
+from dashboard.models.base import storable_amount
 from dashboard.models.categories import PARENT_SEPARATOR
 from dashboard.reports.queries import household
 
@@ -116,7 +116,7 @@ def set_budget(session: Session, scope: Scope, actor: Actor, category: Category,
     (its 1st), or, with None, every month from ``starts`` on. Audited."""
     if category.owner_id != scope.owner_id:
         raise BudgetError("There is no such category.")
-    if not amount.is_finite() or amount <= 0 or amount >= LARGEST_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+    if not storable_amount(amount) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise BudgetError("A budget is a positive amount with at most two decimal places.")
     currency = currency.strip().upper()
     if len(currency) != 3 or not currency.isalpha():

@@ -23,11 +23,11 @@ from dashboard.balances import open_from_import, record_opening_balance, record_
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.importers.account_plans import clipped, further_account, plan_accounts, remember_file_account_id
 from dashboard.importers.bank_csv import ColumnMapping
-from dashboard.importers.identity import MONEY_QUANTUM, identified_transactions
+from dashboard.importers.identity import identified_transactions
 from dashboard.importers.records import POSTED, ImportFileError, ParsedFile, ParsedStatement, ParsedTransaction
 from dashboard.ledger import insert_transactions
 from dashboard.models import Account, ImportBatch, Transaction
-from dashboard.models.base import LARGEST_AMOUNT
+from dashboard.models.base import storable_amount
 from dashboard.rules.application import Categoriser
 from dashboard.similarity.store import index_pending
 
@@ -142,10 +142,7 @@ def transaction_row(transaction: ParsedTransaction, statement: ParsedStatement, 
 
 def _storable(balance: Decimal | None) -> Decimal | None:
     """A row's running balance as a Money column holds it; one it cannot hold is not kept (it checks nothing)."""
-    if balance is None or not balance.is_finite() or balance.copy_abs() >= LARGEST_AMOUNT \
-            or balance != balance.quantize(MONEY_QUANTUM):
-        return None
-    return balance
+    return balance if balance is not None and storable_amount(balance) else None
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from dashboard.importers.records import ImportFileError, ParsedStatement, ParsedTransaction
 from dashboard.search import folded_text
 from dashboard.models import Account
-from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE
+from dashboard.models.base import LARGEST_AMOUNT, MONEY_QUANTUM, MONEY_SCALE, storable_amount
 
-MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 MAX_EXTERNAL_ID = 128
 
 
@@ -72,14 +71,9 @@ def normalised_description(description: str | None) -> str:
 
 def exact_amount(transaction: ParsedTransaction) -> Decimal:
     """The amount at the stored scale; more places than the database keeps is the file's error."""
-    too_large = ImportFileError(f"the amount {transaction.amount} is too large", transaction.line)
-    if transaction.amount.copy_abs() >= LARGEST_AMOUNT:  # the preview accepts only what the confirm can store
-        raise too_large
-    try:
-        amount = transaction.amount.quantize(MONEY_QUANTUM)
-    except InvalidOperation:
-        raise too_large from None
-    if amount != transaction.amount:
-        raise ImportFileError(f"the amount {transaction.amount} has more than {MONEY_SCALE} decimal places",
-                              transaction.line)
-    return amount
+    amount = transaction.amount
+    if storable_amount(amount):  # the preview accepts only what the confirm can store
+        return amount.quantize(MONEY_QUANTUM)
+    if amount.is_finite() and amount.copy_abs() < LARGEST_AMOUNT:
+        raise ImportFileError(f"the amount {amount} has more than {MONEY_SCALE} decimal places", transaction.line)
+    raise ImportFileError(f"the amount {amount} is too large", transaction.line)

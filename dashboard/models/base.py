@@ -21,6 +21,17 @@ NAMING_CONVENTION = {
 MONEY_SCALE = 4
 MONEY_FACTOR = Decimal(10) ** MONEY_SCALE
 LARGEST_AMOUNT = Decimal(10) ** 14  # well inside the BigInteger of 1/10,000ths that a Money column stores
+MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+
+
+def storable_amount(value: Decimal) -> bool:
+    """Whether a Money column can hold (and so be compared with) ``value`` exactly: finite, below
+    LARGEST_AMOUNT, four places at most. Every way an amount comes in (files, forms, the API, rules, budgets,
+    Teller) asks this one question."""
+    # copy_abs and the comparison are exact: abs() and scaleb() round in the context and overflow on 1e1000000.
+    if not value.is_finite() or value.copy_abs() >= LARGEST_AMOUNT:
+        return False
+    return value == value.quantize(MONEY_QUANTUM)
 
 
 def utcnow() -> datetime:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import regex
 
-from dashboard.models.base import LARGEST_AMOUNT
+from dashboard.models.base import storable_amount
 from dashboard.models.rules import RuleMatch
 from dashboard.rules.folding import strip_accents
 
@@ -212,7 +212,7 @@ def _amount(value) -> Decimal:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise RuleError(f"{value!r} is not an amount") from None
-    if not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT or amount.as_tuple().exponent < -4:
+    if not storable_amount(amount):
         raise RuleError(f"{value!r} is not an amount this dashboard stores")
     return amount
 

@@ -37,7 +37,7 @@ from dashboard.ledger import delete_transactions, insert_transactions, update_tr
 from dashboard.models import Account, StatedBalance, Transaction
 from dashboard.models.accounts import AccountSource, AccountType, TransactionSource, TransactionStatus
 from dashboard.rules.application import Categoriser
-from dashboard.models.base import LARGEST_AMOUNT, MONEY_SCALE, utcnow
+from dashboard.models.base import storable_amount, utcnow
 from dashboard.models.categories import CategorySource
 from dashboard.models.teller import (
     EnrollmentStatus,
@@ -280,8 +280,7 @@ def _money(value) -> Decimal:
         amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT \
-            or amount.scaleb(MONEY_SCALE) != amount.scaleb(MONEY_SCALE).to_integral_value():
+    if amount is None or not storable_amount(amount):
         raise ValueError(f"{value!r} is not an amount")
     return amount
 
