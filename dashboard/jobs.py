@@ -2,8 +2,9 @@
 
 A job names its work by ids only (an enrollment's id), so any worker on any
 host can run it; the work itself is safe to queue twice (a sync claims its
-enrollment, so a second one waits for the first, then reads the bank afresh). ``flask worker`` runs an RQ worker inside the
-app, so a job finds the app's config and database there.
+enrollment, so a second one waits for the first, then reads the bank afresh), and an enrollment has at most one
+sync waiting on the queue: a burst of webhooks costs one sync, not one each. ``flask worker`` runs an RQ worker
+inside the app, so a job finds the app's config and database there.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from dashboard.teller.enrollments import client_for
 from dashboard.teller.sync import SyncResult, sync_enrollment
 
 QUEUE = "dashboard"
+SYNC_WAITING = QUEUE + ":teller-sync-waiting:{}"  # set while an enrollment's sync job waits; cleared as it starts
 SYNC_TIMEOUT = 30 * 60
 SYNC_WAIT = 5 * 60  # how long a job or the CLI waits for another sync of the same enrollment to finish
 RATES_TIMEOUT = 5 * 60
@@ -34,6 +36,7 @@ def sync_job(enrollment_id: int) -> dict | None:
 
         with create_app().app_context():
             return sync_job(enrollment_id)
+    queue().connection.delete(SYNC_WAITING.format(enrollment_id))  # a change from now on needs another sync
     result = run_sync(enrollment_id)
     return result.as_json() if result else None
 
@@ -66,8 +69,18 @@ def enqueue_sync(enrollment_id: int) -> SyncResult | None:
     jobs = queue()
     if jobs is None:
         return run_sync(enrollment_id, wait=0)
-    jobs.enqueue(sync_job, enrollment_id, job_timeout=SYNC_TIMEOUT, description=f"teller sync {enrollment_id}")
+    queue_sync(jobs, enrollment_id)
     return None
+
+
+def queue_sync(jobs: Queue, enrollment_id: int) -> bool:
+    """Put an enrollment's sync on the queue unless one is waiting there already (False): that one reads
+    everything the bank has when it starts. The mark lapses with the job's timeout, so a lost job is not
+    waited for forever."""
+    if not jobs.connection.set(SYNC_WAITING.format(enrollment_id), 1, nx=True, ex=SYNC_TIMEOUT):
+        return False
+    jobs.enqueue(sync_job, enrollment_id, job_timeout=SYNC_TIMEOUT, description=f"teller sync {enrollment_id}")
+    return True
 
 
 def work(burst: bool = False) -> None:

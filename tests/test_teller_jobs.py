@@ -96,6 +96,24 @@ def test_enqueue_puts_one_job_per_enrollment_on_redis_and_the_worker_runs_them(d
     assert db.session.scalar(select(TellerEnrollment.last_synced_at)) is not None
 
 
+def test_an_enrollment_has_at_most_one_sync_waiting_and_a_change_during_a_sync_queues_the_next(
+        db, user, runner, client, bank, redis, committed):
+    assert _enrol(runner, user).exit_code == 0
+    assert runner.invoke(args=["teller", "sync"]).exit_code == 0
+    for number in range(3):  # a burst of webhooks about one connection
+        body = webhook_event(f"wh_burst_{number}", "transactions.processed",
+                             {"transactions": [{"id": "txn_1", "account_id": "acc_chk"}]})
+        assert client.post("/teller/webhook", data=body, headers=signed_headers(body, "new-secret")).status_code == 200
+    again = runner.invoke(args=["teller", "sync", "--enqueue"])
+    assert again.exit_code == 0 and "queued 0 sync job(s); 1 already waiting on the queue" in again.output
+    assert jobs.queue().count == 1
+    bank.add_transaction("acc_chk", "txn_burst", date.today().isoformat(), "-4.50", "Cafe")
+    assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    assert _count(db, Transaction) == 4 and jobs.queue().count == 0
+    queued = runner.invoke(args=["teller", "sync", "--enqueue"])  # the waiting mark went when the job started
+    assert "queued 1 sync job(s)" in queued.output and jobs.queue().count == 1
+
+
 def test_two_syncs_of_one_enrollment_at_once_leave_one_copy(app, db, user, runner, committed):
     assert _enrol(runner, user).exit_code == 0
     enrollment_id = db.session.scalar(select(TellerEnrollment.id))

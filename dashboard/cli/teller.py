@@ -49,11 +49,12 @@ def sync_command(email: str | None, enqueue: bool):
     enrollments = db.session.execute(query).all()
     db.session.commit()
     if enqueue:
-        if jobs.queue() is None:
+        queue = jobs.queue()
+        if queue is None:
             raise click.ClickException("--enqueue needs REDIS_URL: without it, run `teller sync` itself")
-        for enrollment_id, *_ in enrollments:
-            jobs.enqueue_sync(enrollment_id)
-        click.echo(f"queued {len(enrollments)} sync job(s)")
+        queued = sum(jobs.queue_sync(queue, enrollment_id) for enrollment_id, *_ in enrollments)
+        waiting = len(enrollments) - queued
+        click.echo(f"queued {queued} sync job(s)" + (f"; {waiting} already waiting on the queue" if waiting else ""))
         return
     failed = 0
     for enrollment_id, institution, teller_id in enrollments:
