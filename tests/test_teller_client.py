@@ -41,7 +41,7 @@ def test_client_errors_are_answered_at_once_without_retry(state, client, status)
     assert raised.value.status == status
     assert state.requests == ["/accounts"]
     assert raised.value.enrollment_broken == (status in (401, 403))
-    assert raised.value.account_gone == (status in (404, 410))
+    assert raised.value.account_gone == (status == 410)
 
 
 def test_a_502_then_success_is_retried(state, client):

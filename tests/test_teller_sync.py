@@ -203,6 +203,31 @@ def test_a_closed_account_is_marked_and_its_history_kept(db, user, enrollment, a
     assert db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_3"))
 
 
+def test_a_404_fails_the_account_this_time_and_the_next_sync_takes_it_again(db, user, enrollment, api_url, bank):
+    _sync(db, enrollment, api_url)
+    bank.fail("/accounts/acc_sav/balances", 404, code="not_found")
+    first = _sync(db, enrollment, api_url)
+    assert "404" in first.accounts[1].error and "closed" not in first.accounts[1].error
+    savings = db.session.scalar(select(Account).where(Account.external_id == "acc_sav"))
+    assert db.session.get(TellerAccount, savings.id).status == TellerAccountStatus.SYNCING
+    bank.add_transaction("acc_sav", "txn_after_404", date.today().isoformat(), "5.00", "Interest")
+    assert _sync(db, enrollment, api_url).accounts[1].added == 1
+
+
+def test_an_account_the_bank_stops_listing_is_reported_kept_and_synced_when_listed_again(
+        db, user, enrollment, api_url, bank):
+    _sync(db, enrollment, api_url)
+    savings_remote = bank.accounts.pop("acc_sav")
+    result = _sync(db, enrollment, api_url)
+    assert [a.line() for a in result.accounts][1:] == [
+        f"{savings_remote['institution']['name']} {savings_remote['name']} ••{savings_remote['last_four']}: "
+        "not synced (the bank no longer lists it: its history is kept, and it syncs again if the bank lists it again)"]
+    assert not result.failed and db.session.scalar(select(Transaction.id).where(Transaction.external_id == "txn_3"))
+    bank.accounts["acc_sav"] = savings_remote
+    bank.add_transaction("acc_sav", "txn_relisted", date.today().isoformat(), "1.00", "Interest")
+    assert _sync(db, enrollment, api_url).accounts[1].added == 1
+
+
 def test_one_broken_account_never_fails_the_others(db, user, enrollment, api_url, bank):
     bank.fail("/accounts/acc_chk/transactions", 502, times=5)
     result = _sync(db, enrollment, api_url)

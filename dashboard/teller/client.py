@@ -34,7 +34,8 @@ class TellerError(RuntimeError):
 
     @property
     def account_gone(self) -> bool:
-        return self.status in (404, 410)
+        """Teller's 410: the account was closed, for good. A 404 only says "not found" and is tried again."""
+        return self.status == 410
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class AccountResult:
     replaced: int = 0  # pending rows replaced by their sure posted twin
     to_review: int = 0  # posted rows that are likely, not surely, a pending row: on the review list
     error: str | None = None
-    skipped: str | None = None  # why the account was not synced (closed in the dashboard)
+    skipped: str | None = None  # why the account was not synced (closed in the dashboard, no longer listed)
 
     @property
     def changed(self) -> bool:
@@ -157,6 +157,10 @@ def _sync_claimed(session: Session, enrollment_id: int, owner_id: int, client: T
                 result.accounts.append(AccountResult(_account_name(remote), error=f"closed at the bank ({error.status})"))
             else:
                 result.accounts.append(AccountResult(_account_name(remote), error=str(error)))
+    listed = {remote["id"] for remote in remote_accounts if isinstance(remote, dict) and isinstance(remote.get("id"), str)}
+    result.accounts += [AccountResult(name, skipped="the bank no longer lists it: its history is kept, and it syncs "
+                                                    "again if the bank lists it again")
+                        for name in _unlisted_account_names(session, enrollment_id, listed)]
     enrollment = _locked(session, enrollment_id)
     enrollment.last_synced_at = utcnow()
     enrollment.last_result = result.as_json()
@@ -205,6 +209,15 @@ def _mark_closed(session: Session, enrollment_id: int, owner_id: int, remote: di
         link = session.get(TellerAccount, account.id)
         link.status = TellerAccountStatus.CLOSED
     session.commit()
+
+
+def _unlisted_account_names(session: Session, enrollment_id: int, listed: set[str]) -> list[str]:
+    """The enrollment's syncing accounts that Teller's list of accounts left out this time."""
+    return list(session.scalars(
+        select(Account.name).join(TellerAccount, TellerAccount.account_id == Account.id)
+        .where(TellerAccount.enrollment_id == enrollment_id, TellerAccount.status == TellerAccountStatus.SYNCING,
+               Account.external_id.not_in(listed))
+        .order_by(Account.name)))
 
 
 def _find_account(session: Session, owner_id: int, teller_id: str) -> Account | None:
