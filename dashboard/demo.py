@@ -145,9 +145,13 @@ def _seed_rates(session: Session, owner_id: int, random_seed: int, today: date) 
 
 def _demo_rows(rng: random.Random, owner_id: int, accounts: dict, count: int, today: date,
                single_account: bool = False) -> Iterator[dict]:
-    start = today - timedelta(days=HISTORY_DAYS)
-    months = HISTORY_DAYS // 30
-    everyday_count = max(count - months * SCHEDULED_PER_MONTH, 0)
+    # Fewer rows than two years of a household's bills and spending: a shorter history, so the rows still hold
+    # as much everyday spending as bills (with the bills alone, the card's payments and refunds put it in credit).
+    months = max(1, min(HISTORY_DAYS // 30, count // (2 * SCHEDULED_PER_MONTH)))
+    start = today - timedelta(days=HISTORY_DAYS if months == HISTORY_DAYS // 30 else months * 30)
+    # How many bills the span holds depends on its days alone, not on amounts: count them, so the rows add up.
+    bills = sum(1 for _ in _scheduled(random.Random(0), start, today, defaultdict(Decimal)))
+    everyday_count = max(count - bills, 0)
     everyday = list(_everyday(rng, start, today, everyday_count, months))
     rows = (list(_scheduled(rng, start, today, _monthly_spending(everyday))) + everyday)[:count]
     for number, (key, day, description, counterparty, category, amount, nominal) in enumerate(rows):

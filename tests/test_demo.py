@@ -38,6 +38,15 @@ def test_the_demo_card_is_in_debt_whatever_the_day_and_was_all_year(db, today):
     assert days and max(days) < 0
 
 
+@pytest.mark.parametrize("count", [30, 100, 250, 527])
+def test_a_small_demo_keeps_its_card_in_debt_and_its_row_count(db, count):
+    seed_demo(db.session, count)
+    summaries = account_summaries(db.session, _demo_scope(db))
+    card = next(s for s in summaries if s.account.type == AccountType.CREDIT_CARD)
+    assert card.balance < 0 and card.owed > 0
+    assert sum(s.transactions for s in summaries) == count
+
+
 def test_the_dashboard_shows_the_card_as_owed_and_the_total_as_net(client, db):
     seed_demo(db.session, 1500)
     db.session.commit()
