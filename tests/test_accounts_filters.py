@@ -2,10 +2,13 @@
 import csv
 import io
 import re
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from dashboard.access import Scope
+from dashboard.accounts.splits import Part, split_transaction
+from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
 from dashboard.models import Transaction
 from tests import factories
@@ -177,3 +180,65 @@ def test_pages_by_description_and_by_size_walk_every_row_once(auth_client, db, u
         assert len(seen) == 30 and sorted(seen) == sorted(names)
         if key:
             assert [key(d) for d in seen] == sorted(key(d) for d in seen)
+
+
+def _link(html: str, label: str) -> str:
+    return re.search(r'href="([^"]+)"[^>]*>' + label + "</a>", html).group(1).replace("&amp;", "&")
+
+
+def test_past_the_limit_the_totals_say_not_computed_and_the_link_gives_the_exact_ones(app, auth_client, db, user):
+    account = _account(db, user)
+    url = f"/accounts/{account.id}?amount_min=100&amount_max=500"  # 3 rows: 400 in, 250 and 120 out
+    app.config["FILTERED_TOTALS_LIMIT"] = 3
+    assert _summary(_get(auth_client, url)).startswith(
+        "3 transactions match · GBP: in £400.00, out -£370.00, net £30.00")  # at the limit: counted with the page
+    app.config["FILTERED_TOTALS_LIMIT"] = 2
+    html = _get(auth_client, url)
+    summary = _summary(html)
+    assert summary.startswith("More than 2 transactions match · totals not computed yet: compute them")
+    assert "£" not in summary  # no partial sum passed off as the total
+    assert _descriptions(html) == ["Electricity", "Refund", "iCloud storage"]  # the rows are all there
+    computed = _get(auth_client, _link(html, "compute them"))
+    assert _summary(computed).startswith("3 transactions match · GBP: in £400.00, out -£370.00, net £30.00")
+    assert _descriptions(computed) == _descriptions(html)
+
+
+def test_the_limit_counts_transactions_not_the_parts_of_a_split_row(app, auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Shopping")
+    factories.add_transactions(db.session, account, [("2024-03-01", "-100.00", "Supermarket", "Groceries")])
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id))
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
+                      [Part(Decimal("-60.25"), "Groceries"), Part(Decimal("-39.75"), "Groceries")])
+    app.config["FILTERED_TOTALS_LIMIT"] = 1
+    assert _summary(_get(auth_client, f"/accounts/{account.id}?category=Groceries")).startswith(
+        "1 transaction matches · GBP: in £0.00, out -£100.00")
+
+
+def test_the_totals_link_keeps_the_page_and_paging_leaves_it_behind(app, auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Travel")
+    factories.add_transactions(db.session, account, [
+        (f"2024-01-{day:02d}", f"-{day}", f"Train {day:02d}") for day in range(1, 31)]
+        + [("2024-02-01", "-5", "Coffee")])
+    app.config["FILTERED_TOTALS_LIMIT"] = 10
+    first = _get(auth_client, f"/accounts/{account.id}?q=train&per_page=25")
+    assert _summary(first).startswith("More than 10 transactions match")
+    second = _get(auth_client, _link(first, "Next"))
+    assert _descriptions(second) == [f"Train {day:02d}" for day in range(5, 0, -1)]
+    computed = _get(auth_client, _link(second, "compute them"))
+    assert _descriptions(computed) == _descriptions(second)  # the same page, now with its totals
+    assert _summary(computed).startswith("30 transactions match · GBP: in £0.00, out -£465.00")
+    back = _get(auth_client, _link(computed, "Previous"))
+    assert _descriptions(back) == [f"Train {day:02d}" for day in range(30, 5, -1)]
+    assert _summary(back).startswith("More than 10 transactions match")  # paging does not recompute every total
+
+
+def test_all_transactions_searches_past_the_limit_the_same_way(app, auth_client, db, user):
+    for name in ("Everyday", "Savings"):
+        account = factories.create_account(db.session, user, name=name)
+        factories.add_transactions(db.session, account, [("2024-03-01", "-4.50", "Café Nero"),
+                                                          ("2024-03-02", "12", "Cafe refund")])
+    app.config["FILTERED_TOTALS_LIMIT"] = 3
+    html = _get(auth_client, "/transactions?q=cafe")
+    assert _summary(html).startswith("More than 3 transactions match · totals not computed yet")
+    assert _summary(_get(auth_client, _link(html, "compute them"))).startswith(
+        "4 transactions match · GBP: in £24.00, out -£9.00, net £15.00")
