@@ -4,9 +4,11 @@ import io
 import re
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from dashboard.access import Scope
+from dashboard.accounts import transaction_queries
 from dashboard.accounts.splits import Part, split_transaction
 from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
@@ -242,3 +244,27 @@ def test_all_transactions_searches_past_the_limit_the_same_way(app, auth_client,
     assert _summary(html).startswith("More than 3 transactions match · totals not computed yet")
     assert _summary(_get(auth_client, _link(html, "compute them"))).startswith(
         "4 transactions match · GBP: in £24.00, out -£9.00, net £15.00")
+
+
+@pytest.mark.parametrize("window", [5, 50, 2000])
+def test_search_pages_are_the_same_whether_the_words_are_found_among_the_newest_rows_or_not(
+        auth_client, db, user, monkeypatch, window):
+    """A search reads the newest rows first and its matches through the index only when they are too few there:
+    either way each page holds the next matches in the chosen order, forwards and back."""
+    monkeypatch.setattr(transaction_queries, "SEARCH_WINDOW", window)
+    account = factories.create_account(db.session, user, name="Commute")
+    factories.add_transactions(db.session, account, [
+        (f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}", f"-{n % 7 + 1}", f"{'Train' if n % 3 == 0 else 'Bus'} {n:02d}")
+        for n in range(84)])
+    buses = [f"Bus {n:02d}" for n in range(84) if n % 3]
+    for sort, expected in (("-date", buses[::-1]),
+                           ("amount", sorted(buses, key=lambda d: (int(d[4:]) % 7, int(d[4:]))))):
+        first = _get(auth_client, f"/accounts/{account.id}?q=bus&per_page=25&sort={sort}")
+        pages = [first]
+        while 'rel="next" href' in pages[-1] and 'disabled"><a class="page-link" rel="next"' not in pages[-1]:
+            pages.append(_get(auth_client, _link(pages[-1], "Next")))
+        assert [d for page in pages for d in _descriptions(page)] == expected, sort
+        assert _descriptions(_get(auth_client, _link(pages[1], "Previous"))) == expected[:25]
+        assert _descriptions(_get(auth_client, _link(first, "Last"))) == expected[-25:]  # the oldest 25
+    trains = _get(auth_client, f"/accounts/{account.id}?q=train 0&per_page=25")  # only in the oldest rows
+    assert _descriptions(trains) == ["Train 09", "Train 06", "Train 03", "Train 00"]
