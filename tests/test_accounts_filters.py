@@ -188,21 +188,31 @@ def _link(html: str, label: str) -> str:
     return re.search(r'href="([^"]+)"[^>]*>' + label + "</a>", html).group(1).replace("&amp;", "&")
 
 
+def _taxis(db, user, name: str = "Taxis", days: int = 30):
+    """``days`` rides ("Taxi 01" …) of 1, 2, … pounds, every tenth a refund: more than a page of 25."""
+    account = factories.create_account(db.session, user, name=name)
+    factories.add_transactions(db.session, account, [
+        (f"2024-01-{day:02d}", f"{day if day % 10 == 0 else -day}", f"Taxi {day:02d}") for day in range(1, days + 1)])
+    return account
+
+
 def test_past_the_limit_the_totals_say_not_computed_and_the_link_gives_the_exact_ones(app, auth_client, db, user):
-    account = _account(db, user)
-    url = f"/accounts/{account.id}?amount_min=100&amount_max=500"  # 3 rows: 400 in, 250 and 120 out
-    app.config["FILTERED_TOTALS_LIMIT"] = 3
+    url = f"/accounts/{_taxis(db, user).id}?per_page=25&q=taxi"  # 30 rows: 10 + 20 + 30 in, the other 405 out
+    app.config["FILTERED_TOTALS_LIMIT"] = 30
     assert _summary(_get(auth_client, url)).startswith(
-        "3 transactions match · GBP: in £400.00, out -£370.00, net £30.00")  # at the limit: counted with the page
-    app.config["FILTERED_TOTALS_LIMIT"] = 2
+        "30 transactions match · GBP: in £60.00, out -£405.00, net -£345.00")  # at the limit: counted with the page
+    app.config["FILTERED_TOTALS_LIMIT"] = 29
     html = _get(auth_client, url)
     summary = _summary(html)
-    assert summary.startswith("More than 2 transactions match · totals not computed yet: compute them")
+    assert summary.startswith("More than 29 transactions match · totals not computed yet: compute them")
     assert "£" not in summary  # no partial sum passed off as the total
-    assert _descriptions(html) == ["Electricity", "Refund", "iCloud storage"]  # the rows are all there
+    assert len(_descriptions(html)) == 25  # the rows are there all the same
     computed = _get(auth_client, _link(html, "compute them"))
-    assert _summary(computed).startswith("3 transactions match · GBP: in £400.00, out -£370.00, net £30.00")
+    assert _summary(computed).startswith("30 transactions match · GBP: in £60.00, out -£405.00, net -£345.00")
     assert _descriptions(computed) == _descriptions(html)
+    app.config["FILTERED_TOTALS_LIMIT"] = 1
+    assert _summary(_get(auth_client, url + " 0")).startswith(  # 9 rows, one page: its own rows are the totals
+        "9 transactions match · GBP: in £0.00, out -£45.00")
 
 
 def test_the_limit_counts_transactions_not_the_parts_of_a_split_row(app, auth_client, db, user):
@@ -236,14 +246,12 @@ def test_the_totals_link_keeps_the_page_and_paging_leaves_it_behind(app, auth_cl
 
 def test_all_transactions_searches_past_the_limit_the_same_way(app, auth_client, db, user):
     for name in ("Everyday", "Savings"):
-        account = factories.create_account(db.session, user, name=name)
-        factories.add_transactions(db.session, account, [("2024-03-01", "-4.50", "Café Nero"),
-                                                          ("2024-03-02", "12", "Cafe refund")])
-    app.config["FILTERED_TOTALS_LIMIT"] = 3
-    html = _get(auth_client, "/transactions?q=cafe")
-    assert _summary(html).startswith("More than 3 transactions match · totals not computed yet")
+        _taxis(db, user, name, days=15)  # 15 rows each: 10 in, 110 out
+    app.config["FILTERED_TOTALS_LIMIT"] = 29
+    html = _get(auth_client, "/transactions?q=taxi&per_page=25")
+    assert _summary(html).startswith("More than 29 transactions match · totals not computed yet")
     assert _summary(_get(auth_client, _link(html, "compute them"))).startswith(
-        "4 transactions match · GBP: in £24.00, out -£9.00, net £15.00")
+        "30 transactions match · GBP: in £20.00, out -£220.00, net -£200.00")
 
 
 @pytest.mark.parametrize("window", [5, 50, 2000])
@@ -268,3 +276,17 @@ def test_search_pages_are_the_same_whether_the_words_are_found_among_the_newest_
         assert _descriptions(_get(auth_client, _link(first, "Last"))) == expected[-25:]  # the oldest 25
     trains = _get(auth_client, f"/accounts/{account.id}?q=train 0&per_page=25")  # only in the oldest rows
     assert _descriptions(trains) == ["Train 09", "Train 06", "Train 03", "Train 00"]
+
+
+def test_a_view_that_fits_one_page_is_totalled_from_its_rows_as_the_database_totals_it(auth_client, db, user):
+    _account(db, user)
+    euro = factories.create_account(db.session, user, name="Euro", currency="EUR")
+    factories.add_transactions(db.session, euro, [("2024-03-01", "-7.25", "Café de Flore"),
+                                                  ("2024-03-02", "30", "Cafe refund")])
+    summary = _summary(_get(auth_client, "/transactions?q=caf"))
+    assert summary.startswith("3 transactions match · EUR: in €30.00, out -€7.25, net €22.75 · "
+                              "GBP: in £0.00, out -£4.50, net -£4.50")
+    counted = transaction_queries.filtered_totals(db.session, Scope.of_user(user.id),
+                                                  transaction_queries.TransactionFilter(query="caf"))
+    assert [(t.currency, t.count, t.money_in, t.money_out) for t in counted] == [
+        ("EUR", 2, Decimal("30"), Decimal("7.25")), ("GBP", 1, Decimal(0), Decimal("4.50"))]

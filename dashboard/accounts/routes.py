@@ -46,6 +46,7 @@ from dashboard.accounts.transaction_queries import (
     filtered_transactions,
     page_position,
     transaction_page,
+    whole_page_totals,
 )
 from dashboard.audit import Actor
 from dashboard.budgets.services import this_months_budgets
@@ -242,7 +243,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
         total=None if filters.leaves_rows_out else _row_count(scope, filters, summary),
-        totals=filtered_totals(db.session, scope, filters, totals_limit) if filters.leaves_rows_out else [],
+        totals=_view_totals(scope, filters, page, totals_limit),
         totals_limit=totals_limit,
         totals_url=page_url(totals=EVERY_TOTAL, **{name: value for name, value in request.args.items()
                                                    if name in PAGE_CURSORS}),
@@ -252,6 +253,15 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows]),
         **context,
     )
+
+
+def _view_totals(scope: Scope, filters, page, limit: int | None):
+    """A filtered view's count and sums: from its page when that holds every match, else counted up to ``limit``
+    rows (None past it); none for an unfiltered view, which shows its row count."""
+    if not filters.leaves_rows_out:
+        return []
+    held = whole_page_totals(page, filters)
+    return held if held is not None else filtered_totals(db.session, scope, filters, limit)
 
 
 def _row_count(scope: Scope, filters, summary) -> int:

@@ -219,6 +219,19 @@ class FilteredTotals:
         return self.money_in - self.money_out
 
 
+def whole_page_totals(page: TransactionPage, filters: TransactionFilter) -> list[FilteredTotals] | None:
+    """:func:`filtered_totals` from the page's own rows when it holds every match (nothing before or after it),
+    so a view of a few rows reads them once; None when it does not, or under a category (a split row adds only
+    its parts in it, which the page's rows do not carry)."""
+    if page.has_newer or page.has_older or filters.category:
+        return None
+    by_currency: dict[str, list] = {}
+    for row in page.rows:
+        count, money_in, money_out = by_currency.setdefault(row.currency, [0, Decimal(0), Decimal(0)])
+        by_currency[row.currency] = [count + 1, money_in + max(row.amount, 0), money_out + max(-row.amount, 0)]
+    return [FilteredTotals(currency, *by_currency[currency]) for currency in sorted(by_currency)]
+
+
 def filtered_totals(session: Session, scope: Scope, filters: TransactionFilter,
                     limit: int | None = None) -> list[FilteredTotals] | None:
     """The count and the in/out totals of every row the filter matches, per currency (never added across); under a
