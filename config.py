@@ -159,6 +159,11 @@ class Config:
         # A transfer across currencies is suggested when what arrived is within this percentage of what the
         # money sent buys at the day's rate (banks' spreads and fees).
         self.TRANSFER_RATE_TOLERANCE_PERCENT = env_int("TRANSFER_RATE_TOLERANCE_PERCENT", 3)
+        # A filtered view counts and sums its rows with the page when at most this many match; past it the page
+        # says "more than N" and the exact totals follow in their own request.
+        self.FILTERED_TOTALS_LIMIT = env_int("FILTERED_TOTALS_LIMIT", 1000)
+        if self.FILTERED_TOTALS_LIMIT < 0:
+            raise ConfigurationError("FILTERED_TOTALS_LIMIT must be 0 or more")
 
     def default_secret_key(self) -> str | None:
         return generated_secret_key()

@@ -2,10 +2,15 @@
 import csv
 import io
 import re
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from dashboard.access import Scope
+from dashboard.accounts import transaction_queries
+from dashboard.accounts.splits import Part, split_transaction
+from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
 from dashboard.models import Transaction
 from tests import factories
@@ -177,3 +182,111 @@ def test_pages_by_description_and_by_size_walk_every_row_once(auth_client, db, u
         assert len(seen) == 30 and sorted(seen) == sorted(names)
         if key:
             assert [key(d) for d in seen] == sorted(key(d) for d in seen)
+
+
+def _link(html: str, label: str) -> str:
+    return re.search(r'href="([^"]+)"[^>]*>' + label + "</a>", html).group(1).replace("&amp;", "&")
+
+
+def _taxis(db, user, name: str = "Taxis", days: int = 30):
+    """``days`` rides ("Taxi 01" …) of 1, 2, … pounds, every tenth a refund: more than a page of 25."""
+    account = factories.create_account(db.session, user, name=name)
+    factories.add_transactions(db.session, account, [
+        (f"2024-01-{day:02d}", f"{day if day % 10 == 0 else -day}", f"Taxi {day:02d}") for day in range(1, days + 1)])
+    return account
+
+
+def test_past_the_limit_the_totals_say_not_computed_and_the_link_gives_the_exact_ones(app, auth_client, db, user):
+    url = f"/accounts/{_taxis(db, user).id}?per_page=25&q=taxi"  # 30 rows: 10 + 20 + 30 in, the other 405 out
+    app.config["FILTERED_TOTALS_LIMIT"] = 30
+    assert _summary(_get(auth_client, url)).startswith(
+        "30 transactions match · GBP: in £60.00, out -£405.00, net -£345.00")  # at the limit: counted with the page
+    app.config["FILTERED_TOTALS_LIMIT"] = 29
+    html = _get(auth_client, url)
+    summary = _summary(html)
+    assert summary.startswith("More than 29 transactions match · totals not computed yet: compute them")
+    assert "£" not in summary  # no partial sum passed off as the total
+    assert len(_descriptions(html)) == 25  # the rows are there all the same
+    computed = _get(auth_client, _link(html, "compute them"))
+    assert _summary(computed).startswith("30 transactions match · GBP: in £60.00, out -£405.00, net -£345.00")
+    assert _descriptions(computed) == _descriptions(html)
+    app.config["FILTERED_TOTALS_LIMIT"] = 1
+    assert _summary(_get(auth_client, url + " 0")).startswith(  # 9 rows, one page: its own rows are the totals
+        "9 transactions match · GBP: in £0.00, out -£45.00")
+
+
+def test_the_limit_counts_transactions_not_the_parts_of_a_split_row(app, auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Shopping")
+    factories.add_transactions(db.session, account, [("2024-03-01", "-100.00", "Supermarket", "Groceries")])
+    row = db.session.scalar(select(Transaction).where(Transaction.account_id == account.id))
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), row,
+                      [Part(Decimal("-60.25"), "Groceries"), Part(Decimal("-39.75"), "Groceries")])
+    app.config["FILTERED_TOTALS_LIMIT"] = 1
+    assert _summary(_get(auth_client, f"/accounts/{account.id}?category=Groceries")).startswith(
+        "1 transaction matches · GBP: in £0.00, out -£100.00")
+
+
+def test_the_totals_link_keeps_the_page_and_paging_leaves_it_behind(app, auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Travel")
+    factories.add_transactions(db.session, account, [
+        (f"2024-01-{day:02d}", f"-{day}", f"Train {day:02d}") for day in range(1, 31)]
+        + [("2024-02-01", "-5", "Coffee")])
+    app.config["FILTERED_TOTALS_LIMIT"] = 10
+    first = _get(auth_client, f"/accounts/{account.id}?q=train&per_page=25")
+    assert _summary(first).startswith("More than 10 transactions match")
+    second = _get(auth_client, _link(first, "Next"))
+    assert _descriptions(second) == [f"Train {day:02d}" for day in range(5, 0, -1)]
+    computed = _get(auth_client, _link(second, "compute them"))
+    assert _descriptions(computed) == _descriptions(second)  # the same page, now with its totals
+    assert _summary(computed).startswith("30 transactions match · GBP: in £0.00, out -£465.00")
+    back = _get(auth_client, _link(computed, "Previous"))
+    assert _descriptions(back) == [f"Train {day:02d}" for day in range(30, 5, -1)]
+    assert _summary(back).startswith("More than 10 transactions match")  # paging does not recompute every total
+
+
+def test_all_transactions_searches_past_the_limit_the_same_way(app, auth_client, db, user):
+    for name in ("Everyday", "Savings"):
+        _taxis(db, user, name, days=15)  # 15 rows each: 10 in, 110 out
+    app.config["FILTERED_TOTALS_LIMIT"] = 29
+    html = _get(auth_client, "/transactions?q=taxi&per_page=25")
+    assert _summary(html).startswith("More than 29 transactions match · totals not computed yet")
+    assert _summary(_get(auth_client, _link(html, "compute them"))).startswith(
+        "30 transactions match · GBP: in £20.00, out -£220.00, net -£200.00")
+
+
+@pytest.mark.parametrize("window", [5, 50, 2000])
+def test_search_pages_are_the_same_whether_the_words_are_found_among_the_newest_rows_or_not(
+        auth_client, db, user, monkeypatch, window):
+    """A search reads the newest rows first and its matches through the index only when they are too few there:
+    either way each page holds the next matches in the chosen order, forwards and back."""
+    monkeypatch.setattr(transaction_queries, "SEARCH_WINDOW", window)
+    account = factories.create_account(db.session, user, name="Commute")
+    factories.add_transactions(db.session, account, [
+        (f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}", f"-{n % 7 + 1}", f"{'Train' if n % 3 == 0 else 'Bus'} {n:02d}")
+        for n in range(84)])
+    buses = [f"Bus {n:02d}" for n in range(84) if n % 3]
+    for sort, expected in (("-date", buses[::-1]),
+                           ("amount", sorted(buses, key=lambda d: (int(d[4:]) % 7, int(d[4:]))))):
+        first = _get(auth_client, f"/accounts/{account.id}?q=bus&per_page=25&sort={sort}")
+        pages = [first]
+        while 'rel="next" href' in pages[-1] and 'disabled"><a class="page-link" rel="next"' not in pages[-1]:
+            pages.append(_get(auth_client, _link(pages[-1], "Next")))
+        assert [d for page in pages for d in _descriptions(page)] == expected, sort
+        assert _descriptions(_get(auth_client, _link(pages[1], "Previous"))) == expected[:25]
+        assert _descriptions(_get(auth_client, _link(first, "Last"))) == expected[-25:]  # the oldest 25
+    trains = _get(auth_client, f"/accounts/{account.id}?q=train 0&per_page=25")  # only in the oldest rows
+    assert _descriptions(trains) == ["Train 09", "Train 06", "Train 03", "Train 00"]
+
+
+def test_a_view_that_fits_one_page_is_totalled_from_its_rows_as_the_database_totals_it(auth_client, db, user):
+    _account(db, user)
+    euro = factories.create_account(db.session, user, name="Euro", currency="EUR")
+    factories.add_transactions(db.session, euro, [("2024-03-01", "-7.25", "Café de Flore"),
+                                                  ("2024-03-02", "30", "Cafe refund")])
+    summary = _summary(_get(auth_client, "/transactions?q=caf"))
+    assert summary.startswith("3 transactions match · EUR: in €30.00, out -€7.25, net €22.75 · "
+                              "GBP: in £0.00, out -£4.50, net -£4.50")
+    counted = transaction_queries.filtered_totals(db.session, Scope.of_user(user.id),
+                                                  transaction_queries.TransactionFilter(query="caf"))
+    assert [(t.currency, t.count, t.money_in, t.money_out) for t in counted] == [
+        ("EUR", 2, Decimal("30"), Decimal("7.25")), ("GBP", 1, Decimal(0), Decimal("4.50"))]

@@ -100,3 +100,11 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_negative_filtered_totals_limit_stops_start_up_with_its_name(monkeypatch):
+    monkeypatch.setenv("FILTERED_TOTALS_LIMIT", "-1")
+    with pytest.raises(ConfigurationError, match="FILTERED_TOTALS_LIMIT"):
+        create_app(DevelopmentConfig)
+    monkeypatch.setenv("FILTERED_TOTALS_LIMIT", "250")
+    assert create_app(DevelopmentConfig).config["FILTERED_TOTALS_LIMIT"] == 250

@@ -46,6 +46,7 @@ from dashboard.accounts.transaction_queries import (
     filtered_transactions,
     page_position,
     transaction_page,
+    whole_page_totals,
 )
 from dashboard.audit import Actor
 from dashboard.budgets.services import this_months_budgets
@@ -220,6 +221,10 @@ def _filter_form(scope: Scope, account: Account | None,
     return form
 
 
+EVERY_TOTAL = "all"  # ?totals=all: the filtered view's exact totals however many rows match
+PAGE_CURSORS = ("after", "before", "last")
+
+
 def _transaction_table_page(template: str, account: Account | None = None, **context):
     scope = scope_for(current_user)
     if account is None:
@@ -234,16 +239,29 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
     page = transaction_page(db.session, scope, filters, position, per_page=form.page_size,
                             ledger_balance=summary.balance + summary.pending if summary else None)
     page_url = partial(_page_url, form)
+    totals_limit = None if request.args.get("totals") == EVERY_TOTAL else current_app.config["FILTERED_TOTALS_LIMIT"]
     return render_template(
         template, account=account, form=form, filters=filters, page=page,
         total=None if filters.leaves_rows_out else _row_count(scope, filters, summary),
-        totals=filtered_totals(db.session, scope, filters) if filters.leaves_rows_out else [],
+        totals=_view_totals(scope, filters, page, totals_limit),
+        totals_limit=totals_limit,
+        totals_url=page_url(totals=EVERY_TOTAL, **{name: value for name, value in request.args.items()
+                                                   if name in PAGE_CURSORS}),
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
         bulk_form=BulkCategoryForm(next=request.full_path),
         categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows]),
         **context,
     )
+
+
+def _view_totals(scope: Scope, filters, page, limit: int | None):
+    """A filtered view's count and sums: from its page when that holds every match, else counted up to ``limit``
+    rows (None past it); none for an unfiltered view, which shows its row count."""
+    if not filters.leaves_rows_out:
+        return []
+    held = whole_page_totals(page, filters)
+    return held if held is not None else filtered_totals(db.session, scope, filters, limit)
 
 
 def _row_count(scope: Scope, filters, summary) -> int:

@@ -17,8 +17,10 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
 from dashboard.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TRANSACTIONS, seed_demo
+from dashboard.models import Transaction
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, SMALL_PHONE, WIDE
 
 MAX_PAGES = 100  # a guard against a loop of generated links; the walk must end before it
@@ -191,6 +193,29 @@ def _pounds(text: str) -> Decimal:
 def _first_account_url(page, base: str) -> str:
     page.goto(f"{base}/")
     return urljoin(base, page.locator("#accounts-table tbody a").first.get_attribute("href"))
+
+
+def test_a_filter_past_the_totals_limit_shows_its_exact_totals_once_they_are_computed(live_server, browser, app, db):
+    app.config["FILTERED_TOTALS_LIMIT"] = 5  # the demo account holds hundreds of payments
+    page = browser.new_page(viewport=DESKTOP)  # under the app's own CSP: the script's request must be allowed
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    _log_in(page, live_server)
+    account_url = _first_account_url(page, live_server)
+    account_id = int(urlsplit(account_url).path.rsplit("/", 1)[1])
+    payments = db.session.scalar(select(func.count()).select_from(Transaction).where(
+        Transaction.account_id == account_id, Transaction.amount < 0))
+    assert payments > 5
+    page.goto(f"{account_url}?direction=out")
+    summary = page.locator("#result-summary")
+    expect(summary).to_contain_text(f"{payments:,} transactions match")  # the script replaced "More than 5"
+    expect(page.locator("#compute-totals")).to_have_count(0)
+    assert "totals=all" not in page.url
+    by_script = " ".join(summary.inner_text().split())
+    page.goto(f"{account_url}?direction=out&totals=all")  # what the link gives without the script
+    assert " ".join(page.locator("#result-summary").inner_text().split()) == by_script
+    assert problems == []
 
 
 @pytest.mark.parametrize("phone", [PHONE, SMALL_PHONE], ids=["390px", "360px"])
