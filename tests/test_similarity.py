@@ -207,7 +207,7 @@ def test_cli_rebuild_recomputes_every_vector(db, user, runner):
     _history(db, user)
     result = runner.invoke(args=["similarity", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"rebuilt {len(HISTORY)} vectors")
+    assert result.output.startswith(f"rebuilt the vectors of {len(HISTORY)} transactions: 6 distinct")
 
 
 def test_editing_a_description_renews_its_vector(db, user):
@@ -340,3 +340,18 @@ def test_the_demo_history_has_vectors_so_a_new_users_imports_get_suggestions(db)
     suggestion, = suggest_for_rows(db.session, shares_of(db.session, demo.id),
                                    [(known.description.upper(), None, known.amount)])
     assert suggestion is not None and suggestion[0] == known.category
+
+
+def test_undoing_an_import_takes_the_vectors_only_its_rows_had(db, user):
+    from dashboard.importers.undo import undo_batch
+    from tests.test_importers_batches import load, parsed
+
+    account = _history(db, user)
+    batch = load(db, user, account, parsed(("2024-03-01", "-44.00", "TESCO STORES 9981"),
+                                           ("2024-03-02", "-950.00", "ACME WIDGETS LTD")))
+    assert _count(db.session, SimilarityVector) == 7  # Tesco's vector was there already; Acme's is new
+    undo_batch(db.session, Scope.of_user(user.id), Actor.system(), batch)
+    db.session.commit()
+    assert _count(db.session, SimilarityVector) == 6 and _count(db.session, TransactionVector) == len(HISTORY)
+    assert suggest_for_rows(db.session, Scope.of_user(user.id), [("TESCO STORES 9981", None, Decimal("-44.00"))]
+                            )[0][0] == "Groceries"

@@ -21,7 +21,8 @@ from dashboard.extensions import db as _db
 from dashboard.access import READ, Scope
 from dashboard.models import SimilarityVector, Transaction, TransactionVector
 from dashboard.models.users import Role
-from dashboard.similarity.store import PGVECTOR, current_kind, search_path, vector_digests
+from dashboard.ledger import delete_transactions, update_transactions
+from dashboard.similarity.store import PGVECTOR, current_kind, rebuild, search_path, vector_digests
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions
 from dashboard.similarity.vectors import vectors_for
 from tests import factories
@@ -107,9 +108,7 @@ def test_nearest_neighbour_query_can_use_the_hnsw_index(session):
 
 def test_one_vector_per_owner_and_key_on_pgvector(session):
     """Alice's eight rows have six keys (three Tesco lines share one), Mallory's two rows two."""
-    counts = dict(session.execute(select(SimilarityVector.owner_id, func.count())
-                                  .group_by(SimilarityVector.owner_id)).all())
-    assert counts == {_user_id(session, "alice@example.com"): 6, _user_id(session, "mallory@example.com"): 2}
+    assert _vector_counts(session) == {_user_id(session, "alice@example.com"): 6, _user_id(session, "mallory@example.com"): 2}
 
 
 def test_a_shared_accounts_rows_are_neighbours_and_its_owners_other_rows_are_not_on_pgvector(session):
@@ -144,6 +143,30 @@ def test_readyz_and_admin_say_pgvector(pgvector_app):
         _db.session.delete(admin)
         _db.session.commit()
     assert "pgvector" in html and "hashing vectors with an HNSW index" in html and "numpy" not in html
+
+
+def test_edits_deletes_and_rebuild_keep_one_vector_per_key_on_pgvector(session):
+    """An edited description moves its row to its new key's vector and the old one goes with its last row; a
+    deleted key's last row takes its vector; a rebuild stores the same vectors again."""
+    alice = _user_id(session, "alice@example.com")
+    scope = Scope.of_user(alice)
+    pret, tesco = (session.scalars(select(Transaction.id).where(Transaction.owner_id == alice,
+                                                                Transaction.description.like(f"{shop}%"))).all()
+                   for shop in ("PRET A MANGER L", "TESCO"))
+    update_transactions(session, scope, pret, description="TESCO STORES 1234", amount=Decimal("-40.00"))
+    delete_transactions(session, scope, session.scalars(select(Transaction.id).where(
+        Transaction.owner_id == alice, Transaction.description.like("AMZN Mktp UK*9Q1%"))).all())
+    assert _vector_counts(session)[alice] == 4
+    found, = suggest_for_rows(session, scope, [("PRET A MANGER LONDON", None, Decimal("-3.20"))])
+    assert found[0] == "Eating out"  # from the Kings Cross row, the London one being Tesco's now
+    before = _stored(session)
+    assert rebuild(session) == (9, 6)
+    assert [digest for _, digest in _stored(session)] == [digest for _, digest in before]
+
+
+def _vector_counts(session):
+    return dict(session.execute(select(SimilarityVector.owner_id, func.count())
+                                .group_by(SimilarityVector.owner_id)).all())
 
 
 def _stored(session):

@@ -165,12 +165,14 @@ def _vector_inputs(*criteria):
                   ).where(*criteria)
 
 
-def rebuild(session: Session, kind: VectorKind | None = None) -> int:
-    """Every transaction's vector computed afresh (after a change of kind, or to repair); returns how many rows."""
+def rebuild(session: Session, kind: VectorKind | None = None) -> tuple[int, int]:
+    """Every transaction's vector computed afresh (after a change of kind, or to repair); returns how many rows
+    have one and how many distinct vectors they share."""
     session.execute(delete(TransactionVector))
     session.execute(delete(SimilarityVector))
     owners = session.scalars(select(Transaction.owner_id).distinct()).all()
-    return index_missing(session, owners, kind)
+    rows = index_missing(session, owners, kind)
+    return rows, session.scalar(select(func.count()).select_from(SimilarityVector))
 
 
 def vector_digests(matrix: np.ndarray) -> list[int]:
