@@ -355,3 +355,25 @@ def test_undoing_an_import_takes_the_vectors_only_its_rows_had(db, user):
     assert _count(db.session, SimilarityVector) == 6 and _count(db.session, TransactionVector) == len(HISTORY)
     assert suggest_for_rows(db.session, Scope.of_user(user.id), [("TESCO STORES 9981", None, Decimal("-44.00"))]
                             )[0][0] == "Groceries"
+
+
+def test_suggestions_from_the_stored_vectors_score_as_the_benchmark_does(db, user):
+    """bench/similarity.py measures quality on vectors in memory, one per row; the app's come from one stored
+    vector per key, its rows newest first. On the benchmark's held-out bank rows both give the same figures."""
+    import pytest
+
+    from bench.similarity import HELD_OUT_SEED, evaluate, fixture_rows
+    from dashboard.similarity.suggestions import THRESHOLD
+
+    rows = fixture_rows(HELD_OUT_SEED)
+    account = factories.create_account(db.session, user, "Bank")
+    factories.add_transactions(db.session, account, [("2024-01-01", str(row.amount), row.description, row.category)
+                                                     for row in rows if row.history])
+    db.session.commit()
+    known = {row.merchant for row in rows if row.history}
+    new = [row for row in rows if not row.history and row.merchant in known]
+    votes = suggest_for_rows(db.session, Scope.of_user(user.id), [(row.description, None, row.amount) for row in new])
+    right = [vote[0] == row.category for row, vote in zip(new, votes) if vote is not None]
+    measured = evaluate(current_kind(), rows)["by_threshold"][THRESHOLD]
+    assert len(right) / len(new) == pytest.approx(measured["coverage"], abs=0.01)
+    assert sum(right) / len(right) == pytest.approx(measured["accuracy"], abs=0.01) and measured["accuracy"] >= 0.9
