@@ -362,7 +362,7 @@ def pgvector_import_figure(data: bytes) -> None:
     from tests.pgvector_server import build_schema, pgvector_url
     from tests.test_similarity_pgvector import VECTOR_TABLE_REVISIONS
 
-    with tempfile.TemporaryDirectory() as folder, pgvector_url(Path(folder) / "data") as url:
+    with pgvector_url() as url:
         app = create_app(TestingConfig(url))
         with app.app_context():
             build_schema(VECTOR_TABLE_REVISIONS)

