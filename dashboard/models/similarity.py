@@ -78,17 +78,17 @@ class SimilarityVector(Base):
 
 
 class TransactionVector(Base):
-    """Which vector a transaction has."""
+    """Which vector a transaction has. Whose it is, and which account's, the transaction says: the access Scope
+    filters the transactions these rows join (their indexes serve it), and this table, written a row per
+    imported transaction, keeps one index besides its key."""
 
     __tablename__ = "transaction_vectors"
-    __table_args__ = (Index("ix_transaction_vectors_owner_id", "owner_id"),
-                      Index("ix_transaction_vectors_vector_id", "vector_id", "transaction_id"))
+    __table_args__ = (Index("ix_transaction_vectors_vector_id", "vector_id", "transaction_id"),)
 
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"),
                                                 primary_key=True)
-    # The transaction's, copied so the access Scope filters these rows before any join. No foreign keys of their
-    # own: the transaction's key already holds them (a row goes with its transaction), and each check costs an
-    # import. Nor to the vector: the store removes a vector only once no row points at it.
+    # The transaction's owner, as every table that grows with use carries it (to be distributed by owner). No
+    # foreign keys of its own: the transaction's key already holds it, and each check costs an import. Nor to
+    # the vector: the store removes a vector only once no row points at it.
     owner_id: Mapped[int]
-    account_id: Mapped[int]
     vector_id: Mapped[int]

@@ -160,8 +160,8 @@ def _drop_unused(session: Session, vector_ids: Iterable[int]) -> None:
 
 def _vector_inputs(*criteria):
     """What a vector is computed from, in the order ``_store`` reads it (amounts as Money's stored units)."""
-    return select(Transaction.id, Transaction.owner_id, Transaction.account_id, Transaction.description,
-                  Transaction.counterparty, type_coerce(Transaction.amount, BigInteger).label("amount_units")
+    return select(Transaction.id, Transaction.owner_id, Transaction.description, Transaction.counterparty,
+                  type_coerce(Transaction.amount, BigInteger).label("amount_units")
                   ).where(*criteria)
 
 
@@ -186,7 +186,7 @@ def vector_digests(matrix: np.ndarray) -> list[int]:
 def _store(session: Session, kind: VectorKind, rows) -> None:
     """Each distinct (text, amount band) is computed once; each owner's vector of it is found or stored once;
     every row then gets a small row pointing at it (one executemany on SQLite, one binary COPY on PostgreSQL)."""
-    ids, owner_ids, account_ids, descriptions, counterparties, amounts = zip(*rows)  # _vector_inputs' columns
+    ids, owner_ids, descriptions, counterparties, amounts = zip(*rows)  # _vector_inputs' columns
     keys = vector_keys(list(zip(descriptions, counterparties, amounts)), per_unit=MONEY_UNITS)
     position = {key: number for number, key in enumerate(dict.fromkeys(keys))}
     matrix = vectors_for_keys(kind, list(position))
@@ -195,12 +195,12 @@ def _store(session: Session, kind: VectorKind, rows) -> None:
     vector_ids = [vector_of[row_key] for row_key in row_keys]
     if session.get_bind().dialect.name != "postgresql":
         session.connection().exec_driver_sql(
-            "INSERT INTO transaction_vectors (transaction_id, owner_id, account_id, vector_id) VALUES (?, ?, ?, ?)",
-            list(zip(ids, owner_ids, account_ids, vector_ids)))
+            "INSERT INTO transaction_vectors (transaction_id, owner_id, vector_id) VALUES (?, ?, ?)",
+            list(zip(ids, owner_ids, vector_ids)))
         return
     with session.connection().connection.cursor() as cursor:
-        cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, account_id, vector_id) "
-                           "FROM STDIN (FORMAT binary)", _binary_copy((ids, owner_ids, account_ids, vector_ids)))
+        cursor.copy_expert("COPY transaction_vectors (transaction_id, owner_id, vector_id) FROM STDIN (FORMAT binary)",
+                           _binary_copy((ids, owner_ids, vector_ids)))
 
 
 def _vector_ids(session: Session, kind: VectorKind, wanted: Sequence[tuple[int, int]],
@@ -276,7 +276,7 @@ def _counted_rows(columns: Sequence, scope: Scope, categorised: bool, skip: int 
     ones, without ``skip``)."""
     statement = (select(*columns).select_from(TransactionVector)
                  .join(Transaction, Transaction.id == TransactionVector.transaction_id)
-                 .where(scope.rows(TransactionVector)))
+                 .where(scope.rows(Transaction)))
     if categorised:
         statement = statement.where(Transaction.category.is_not(None))
     if skip is not None:
@@ -316,7 +316,7 @@ def _nearest_numpy(session, scope, queries, k, categorised, exclude, kind) -> li
         members[vector_id].append((transaction_id, category))
     vectors = session.execute(select(SimilarityVector.id, SimilarityVector.embedding).where(
         SimilarityVector.kind == kind,
-        SimilarityVector.id.in_(select(TransactionVector.vector_id).where(scope.rows(TransactionVector))))).all()
+        SimilarityVector.id.in_(_counted_rows([TransactionVector.vector_id], scope, categorised)))).all()
     vectors = [(vector_id, embedding) for vector_id, embedding in vectors if vector_id in members]
     if not vectors or not len(queries):
         return [[] for _ in queries]
