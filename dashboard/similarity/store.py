@@ -285,8 +285,8 @@ def _counted_rows(columns: Sequence, scope: Scope, categorised: bool, skip: int 
 
 
 def _nearest_pgvector(session, scope, query, k, categorised, skip, kind) -> list[Neighbour]:
-    """The ``k`` nearest vectors some counted row points at (each owner's vectors are distinct, so ``k`` vectors
-    hold at least ``k`` rows), then up to ``k`` rows of each, newest first."""
+    """The ``k`` nearest vectors that some counted row points at (so ``k`` vectors hold at least ``k`` rows), then
+    up to ``k`` rows of each, newest first."""
     # The HNSW index is read before the filters: from pgvector 0.8 it keeps scanning until k vectors pass
     # them, so a user with few vectors among many users' still gets their k nearest.
     if _iterative_scan(session):
@@ -317,7 +317,6 @@ def _nearest_numpy(session, scope, queries, k, categorised, exclude, kind) -> li
     vectors = session.execute(select(SimilarityVector.id, SimilarityVector.embedding).where(
         SimilarityVector.kind == kind,
         SimilarityVector.id.in_(_counted_rows([TransactionVector.vector_id], scope, categorised)))).all()
-    vectors = [(vector_id, embedding) for vector_id, embedding in vectors if vector_id in members]
     if not vectors or not len(queries):
         return [[] for _ in queries]
     ids = [vector_id for vector_id, _ in vectors]
