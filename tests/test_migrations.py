@@ -2,10 +2,11 @@
 from pathlib import Path
 
 import flask_migrate
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 import config as settings
@@ -80,4 +81,43 @@ def test_upgrade_suffixes_names_that_differ_only_in_case_then_refuses_them(scrat
             connection.execute(text("INSERT INTO accounts (owner_id, name, type, currency, source) "
                                     "VALUES (1, 'SAVINGS', 'checking', 'GBP', 'manual')"))
         flask_migrate.downgrade(directory=MIGRATIONS, revision="0012")
+        db.engine.dispose()
+
+
+def test_vectors_become_one_row_per_owner_and_key_and_back(scratch_url):
+    """0039 groups the rows' own vectors into one per owner and key, named as the app names them (an import
+    of the same rows afterwards finds them all); downgrading gives every row its own copy back."""
+    from dashboard.models import SimilarityVector, User
+    from dashboard.similarity.store import current_kind, vector_digests
+    from dashboard.similarity.vectors import vectors_for
+    from tests import factories
+    from tests.test_similarity import HISTORY, stored_vectors
+
+    app = create_app(settings.TestingConfig(scratch_url))
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        user = factories.create_user(db.session, "alice@example.com")
+        account = factories.create_account(db.session, user, "Checking")
+        factories.add_transactions(db.session, account, HISTORY)
+        db.session.commit()
+        computed = vectors_for(current_kind(), [(d, None, a) for _, d, a in stored_vectors(db.session, account.id)])
+        halves = [vector.astype(np.float16).tobytes() for vector in computed]
+        user_id, account_id = user.id, account.id
+        db.session.remove()
+
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0038")
+        with db.engine.connect() as connection:
+            own_copies = connection.execute(text("SELECT embedding FROM transaction_vectors "
+                                                 "ORDER BY transaction_id")).scalars().all()
+        assert [bytes(embedding) for embedding in own_copies] == halves
+
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        assert [vector.astype(np.float16).tobytes() for vector, _, _ in stored_vectors(db.session, account_id)] == halves
+        digests = set(db.session.scalars(select(SimilarityVector.digest)))
+        assert digests == set(vector_digests(computed)) and len(digests) == 6
+        user = db.session.get(User, user_id)
+        factories.add_transactions(db.session, factories.create_account(db.session, user, "Savings"), HISTORY)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(SimilarityVector)) == 6
+        db.session.remove()
         db.engine.dispose()

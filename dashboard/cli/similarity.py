@@ -20,11 +20,13 @@ SUGGESTION_HEADER = ("transaction_id", "description", "category", "score")
 @similarity_cli.command("rebuild")
 def rebuild_command():
     """Recompute every transaction's vector (with the kind in use)."""
-    count = rebuild(db.session)
+    rows, vectors = rebuild(db.session)
     status = similarity_status(db.session)
-    record_event(db.session, AuditAction.SIMILARITY_REBUILD, Actor.system(), details={"vectors": count, **status})
+    record_event(db.session, AuditAction.SIMILARITY_REBUILD, Actor.system(),
+                 details={"transactions": rows, "vectors": vectors, **status})
     db.session.commit()
-    click.echo(f"rebuilt {count} vectors ({status['kind']}, searched with {status['search']})")
+    click.echo(f"rebuilt the vectors of {rows} transactions: {vectors} distinct "
+               f"({status['kind']}, searched with {status['search']})")
 
 
 @categories_cli.command("suggest")

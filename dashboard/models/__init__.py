@@ -13,7 +13,7 @@ from dashboard.models.rules import Rule
 from dashboard.models.teller import TellerAccount, TellerEnrollment, TellerMatchReview, TellerWebhookEvent
 from dashboard.models.sessions import UserSession
 from dashboard.models.shares import AccountShare
-from dashboard.models.similarity import TransactionVector
+from dashboard.models.similarity import SimilarityVector, TransactionVector
 from dashboard.models.tokens import ApiToken
 from dashboard.models.two_factor import Passkey, PasskeyChallenge, RecoveryCode, TotpCredential
 from dashboard.models.users import User
@@ -22,5 +22,5 @@ __all__ = ["Account", "AccountShare", "ApiToken", "AuditEvent", "Base", "Budget"
            "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode", "Passkey",
            "PasskeyChallenge",
            "RecoveryCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
-           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "Transaction", "TransactionSplit", "TransactionVector", "User",
+           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "SimilarityVector", "Transaction", "TransactionSplit", "TransactionVector", "User",
            "UserSession"]

@@ -3,7 +3,7 @@
 On a PostgreSQL where the ``vector`` extension can be created (it is in
 ``pg_available_extensions``) the column is a pgvector ``vector`` with an HNSW
 index for cosine distance; on any other PostgreSQL and on SQLite it holds the
-vector's raw float32 bytes, searched in Python (numpy). The width is written
+vector's raw float16 bytes, searched in Python (numpy). The width is written
 out here so this revision keeps doing what it did when the code changes.
 
 Revision ID: 0029
