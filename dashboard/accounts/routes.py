@@ -232,7 +232,8 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
                              request.args.get("last") == "1", filters.sort)
     summary = context.get("summary")
     page = transaction_page(db.session, scope, filters, position, per_page=form.page_size,
-                            ledger_balance=summary.balance + summary.pending if summary else None)
+                            ledger_balance=summary.balance + summary.pending if summary else None,
+                            account_column=account is None)
     page_url = partial(_page_url, form)
     return render_template(
         template, account=account, form=form, filters=filters, page=page,

@@ -248,8 +248,9 @@ def ordered(query: Select, filters: TransactionFilter, reverse: bool = False) ->
 
 def transaction_page(session: Session, scope: Scope, filters: TransactionFilter, position: Position,
                      per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None,
-                     balance_as_of: date | None = None) -> TransactionPage:
-    """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
+                     balance_as_of: date | None = None, account_column: bool = False) -> TransactionPage:
+    """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan); each row's
+    account name when the filter spans accounts or the page has an ``account_column`` all the same."""
     column = SORT_COLUMNS[filters.sort]
     query = filtered_transactions(scope, filters)
     key = None if position.last else position.after or position.before
@@ -260,10 +261,11 @@ def transaction_page(session: Session, scope: Scope, filters: TransactionFilter,
         bound = tuple_(column, Transaction.id)
         query = query.where(bound < key if later else bound > key)
     query = query.with_only_columns(*TABLE_COLUMNS)
-    if filters.account_id is None:  # the account column, from the same query
+    with_account = account_column or filters.account_id is None
+    if with_account:  # the account column, from the same query
         query = query.join(Account, Account.id == Transaction.account_id).add_columns(Account.name)
     rows = _table_rows(session.execute(ordered(query, filters, reverse=backwards).limit(per_page + 1)),
-                       with_account=filters.account_id is None)
+                       with_account=with_account)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
