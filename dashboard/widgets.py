@@ -23,6 +23,14 @@ def html_params(**attributes) -> Markup:
     return Markup(" ".join(written))
 
 
+class TextInput(widgets.TextInput):
+    html_params = staticmethod(html_params)
+
+
+class SubmitInput(widgets.SubmitInput):
+    html_params = staticmethod(html_params)
+
+
 class SearchInput(widgets.SearchInput):
     html_params = staticmethod(html_params)
 

@@ -5,8 +5,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import widgets as wtforms_widgets
 from wtforms.fields.choices import SelectChoice
 
-from dashboard import widgets
-from dashboard.accounts.forms import TransactionFilterForm
+import config
+from dashboard import create_app, widgets
+from dashboard.accounts.forms import BulkCategoryForm, TransactionFilterForm
 from dashboard.reports.forms import BalancesFilterForm
 
 ATTRIBUTES = [
@@ -17,7 +18,8 @@ ATTRIBUTES = [
 ]
 STOCK = {widgets.Select: wtforms_widgets.Select(), widgets.SearchInput: wtforms_widgets.SearchInput(),
          widgets.DateInput: wtforms_widgets.DateInput(), widgets.MonthInput: wtforms_widgets.MonthInput(),
-         widgets.NumberInput: wtforms_widgets.NumberInput(step="any")}
+         widgets.NumberInput: wtforms_widgets.NumberInput(step="any"), widgets.TextInput: wtforms_widgets.TextInput(),
+         widgets.SubmitInput: wtforms_widgets.SubmitInput()}
 FILTERS = [
     {}, {"q": '<script>alert("x")</script>', "category": 'Weird "cat" <b>', "account": "2", "status": "pending",
          "sort": "amount", "per_page": "200", "direction": "out", "date_from": "2024-03-01", "amount_min": "10.5"},
@@ -47,6 +49,14 @@ def test_the_report_forms_fields_render_as_with_wtforms_own_widgets(args):
     form.currency.choices = [SelectChoice(""), SelectChoice("EUR"), SelectChoice("GBP")]
     form.validate()
     _assert_rendered_as_with_wtforms(form)
+
+
+@pytest.mark.parametrize("data", [{}, {"category": 'Weird "cat" <b>', "next": "/transactions?q=a&b=<c>"}])
+def test_the_bulk_category_forms_fields_render_as_with_wtforms_own_widgets(data):
+    app = create_app(config.TestingConfig())
+    with app.test_request_context("/transactions"):
+        form = BulkCategoryForm(MultiDict(data), meta={"csrf": False})
+        _assert_rendered_as_with_wtforms(form)
 
 
 def _assert_rendered_as_with_wtforms(form):

@@ -215,11 +215,13 @@ class TransactionEditForm(FlaskForm):
 class BulkCategoryForm(FlaskForm):
     """Rows are chosen with checkboxes named ``ids`` in the table; read with ``request.form.getlist``.
 
-    Its element ids differ from the filter form's on the same page, so each label names its own field.
+    Its element ids differ from the filter form's on the same page, so each label names its own field. On every
+    transaction page, so its fields use the cheaper widgets of dashboard.widgets.
     """
 
     category = StringField("Set category of selected rows to",
                            validators=[Optional(), Length(max=120), _no_nul_character],
-                           id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"})
-    next = StringField(id="bulk-next")
-    submit = SubmitField("Apply to selected", id="bulk-submit")
+                           id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"},
+                           widget=widgets.TextInput())
+    next = StringField(id="bulk-next", widget=widgets.TextInput())
+    submit = SubmitField("Apply to selected", id="bulk-submit", widget=widgets.SubmitInput())
