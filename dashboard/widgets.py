@@ -62,8 +62,8 @@ class Select(widgets.Select):
 
     @classmethod
     def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)
+        if kwargs or choice.render_kw or isinstance(choice.value, bool) or hasattr(choice.value, "__html__"):
+            return super().render_option(choice, **kwargs)  # attributes, True/False or markup: WTForms' own way
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}'
                       "</option>")
