@@ -1,13 +1,15 @@
 """The transaction table's rows (dashboard/accounts/table_html.py): what each cell shows and links to, and that
 text from a bank file or another user renders as text, never as markup."""
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from dashboard.access import Scope
 from dashboard.accounts.shares import share_account
+from dashboard.accounts.splits import Part, split_transaction
 from dashboard.audit import Actor
 from dashboard.models import Transaction
 from tests import factories
@@ -100,3 +102,35 @@ def test_all_transactions_filtered_to_one_account_still_names_it(auth_client, db
     db.session.commit()
     html = auth_client.get(f"/transactions?account={account.id}").get_data(as_text=True)
     assert [row[3] for row in page_tables(html).body_rows["transactions-table"]] == ["Everyday"]
+
+
+def _page_and_parts_statements(client, db, url: str) -> tuple[str, int]:
+    """The page's HTML and how many statements read its rows' parts."""
+    reads = []
+
+    def listener(_connection, _cursor, statement, *_args):
+        if "FROM transaction_splits" in statement and "EXISTS" not in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return html, len(reads)
+
+
+def test_only_a_page_with_a_split_row_reads_parts_and_shows_them(auth_client, db, user):
+    account = factories.create_account(db.session, user, name="Everyday")
+    factories.add_transactions(db.session, account, [("2024-03-01", "-30", "Shop"), ("2024-03-02", "-2", "Tea")])
+    db.session.commit()
+    html, reads = _page_and_parts_statements(auth_client, db, "/transactions")
+    assert reads == 0 and "split" not in " ".join(page_tables(html).body_rows["transactions-table"][1])
+    shop = db.session.scalar(select(Transaction).where(Transaction.description == "Shop"))
+    split_transaction(db.session, Scope.of_user(user.id), Actor(user.id), shop,
+                      [Part(Decimal("-20"), "Groceries"), Part(Decimal("-10"))])
+    db.session.commit()
+    html, reads = _page_and_parts_statements(auth_client, db, "/transactions")
+    rows = page_tables(html).body_rows["transactions-table"]
+    assert reads == 1 and [row[2] for row in rows] == ["Tea", "Shop"]
+    assert rows[1][5] == "split Groceries -£20.00, Uncategorised -£10.00"

@@ -88,10 +88,13 @@ class TableRow:
     batch_id: int | None
     source: str
     description_key: str  # the description order's key (see SORT_KEYS)
+    split: bool = False  # whether it has parts: only such rows' parts are read, so most pages read none
     account: AccountLabel | None = None  # on the all-accounts table only
 
 
-TABLE_COLUMNS = tuple(getattr(Transaction, f.name) for f in fields(TableRow) if f.name != "account")
+_HAS_PARTS = select(TransactionSplit.id).where(TransactionSplit.transaction_id == Transaction.id).exists()
+TABLE_COLUMNS = tuple(_HAS_PARTS.label("split") if f.name == "split" else getattr(Transaction, f.name)
+                      for f in fields(TableRow) if f.name != "account")
 
 
 @dataclass
