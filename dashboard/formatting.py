@@ -11,6 +11,7 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol, \
     get_group_symbol
 from flask import Flask
+from markupsafe import Markup, escape
 
 DISPLAY_LOCALE = "en_GB"
 CENT = Decimal("0.01")
@@ -101,6 +102,19 @@ class _BabelFormat:
         return format_currency(amount, self.currency, locale=self.locale, currency_digits=True)
 
 
+def amount_html(amount: Decimal | None, currency: str | None = None) -> Markup:
+    """An amount as the pages show it, red when money goes out: called per cell, where a macro cost more than
+    the rest of the cell."""
+    negative = amount is not None and amount < 0
+    return Markup(f'<span class="amount {"text-danger" if negative else ""}">{escape(money(amount, currency))}</span>')
+
+
+def change_html(amount: Decimal | None, currency: str | None = None) -> Markup:
+    """A change in spending: signed both ways and not coloured, since a fall is no loss."""
+    sign = "+" if amount is not None and amount > 0 else ""
+    return Markup(f'<span class="amount">{sign}{escape(money(amount, currency))}</span>')
+
+
 def plain_amount(amount: Decimal | None) -> str:
     """A plain decimal with a dot, no grouping and at least two places ("0.00", "12.50", "0.125"), for CSV."""
     if amount is None:
@@ -132,3 +146,5 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(short_date)
     app.add_template_filter(number)
     app.add_template_filter(month)
+    app.add_template_global(amount_html)
+    app.add_template_global(change_html)

@@ -30,6 +30,7 @@ from dashboard.accounts.transaction_queries import (
 )
 from dashboard.models.base import storable_amount
 from dashboard.models.accounts import AccountType, TransactionStatus
+from dashboard import widgets
 
 ACCOUNT_TYPES = [
     SelectChoice(AccountType.CHECKING.value, "Checking / current"), SelectChoice(AccountType.SAVINGS.value, "Savings"),
@@ -133,7 +134,8 @@ def _coerce_account(value):
 
 
 class TransactionFilterForm(Form):
-    """Built from ``request.args``; an invalid field is reported and left out of the filter.
+    """Built from ``request.args``; an invalid field is reported and left out of the filter. Every transaction
+    page renders it, so its fields use the cheaper widgets of dashboard.widgets.
 
     Amounts are sizes ("100 to 500" finds money in and out of that size); ``direction`` narrows them to
     money in or money out.
@@ -142,23 +144,27 @@ class TransactionFilterForm(Form):
     FILTER_FIELDS = ("q", "date_from", "date_to", "amount_min", "amount_max", "direction", "account", "category",
                      "status")
 
-    q = SearchField("Search", validators=[Optional(), Length(max=200), _no_nul_character])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional(), _not_before_from])
-    amount_min = DecimalField("Amount from", places=None, validators=[Optional(), _amount_the_database_can_compare])
-    amount_max = DecimalField("Amount to", places=None, validators=[Optional(), _amount_the_database_can_compare])
-    direction = SelectField("Money in or out", default="", choices=[
+    q = SearchField("Search", validators=[Optional(), Length(max=200), _no_nul_character],
+                    widget=widgets.SearchInput())
+    date_from = DateField("From", validators=[Optional()], widget=widgets.DateInput())
+    date_to = DateField("To", validators=[Optional(), _not_before_from], widget=widgets.DateInput())
+    amount_min = DecimalField("Amount from", places=None, validators=[Optional(), _amount_the_database_can_compare],
+                              widget=widgets.NumberInput(step="any"))
+    amount_max = DecimalField("Amount to", places=None, validators=[Optional(), _amount_the_database_can_compare],
+                              widget=widgets.NumberInput(step="any"))
+    direction = SelectField("Money in or out", default="", widget=widgets.Select(), choices=[
         SelectChoice("", "In or out"), SelectChoice(MONEY_IN, "Money in"), SelectChoice(MONEY_OUT, "Money out"),
     ])
-    account = SelectField("Account", coerce=_coerce_account, default="")
-    category = SelectField("Category", validators=[_no_nul_character], validate_choice=False, default="")
-    status = SelectField("Status", default="", choices=[
+    account = SelectField("Account", coerce=_coerce_account, default="", widget=widgets.Select())
+    category = SelectField("Category", validators=[_no_nul_character], validate_choice=False, default="",
+                           widget=widgets.Select())
+    status = SelectField("Status", default="", widget=widgets.Select(), choices=[
         SelectChoice("", "Any status"), SelectChoice(TransactionStatus.POSTED.value, "Posted"),
         SelectChoice(TransactionStatus.PENDING.value, "Pending"),
     ])
-    sort = SelectField("Sort", choices=SORT_CHOICES, default="-date")
+    sort = SelectField("Sort", choices=SORT_CHOICES, default="-date", widget=widgets.Select())
     per_page = SelectField("Per page", choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES], coerce=int,
-                           default=DEFAULT_PAGE_SIZE)
+                           default=DEFAULT_PAGE_SIZE, widget=widgets.Select())
 
     def __init__(self, formdata, accounts: list[tuple[int, str]], categories: list[str]):
         super().__init__(formdata)
@@ -209,11 +215,13 @@ class TransactionEditForm(FlaskForm):
 class BulkCategoryForm(FlaskForm):
     """Rows are chosen with checkboxes named ``ids`` in the table; read with ``request.form.getlist``.
 
-    Its element ids differ from the filter form's on the same page, so each label names its own field.
+    Its element ids differ from the filter form's on the same page, so each label names its own field. On every
+    transaction page, so its fields use the cheaper widgets of dashboard.widgets.
     """
 
     category = StringField("Set category of selected rows to",
                            validators=[Optional(), Length(max=120), _no_nul_character],
-                           id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"})
-    next = StringField(id="bulk-next")
-    submit = SubmitField("Apply to selected", id="bulk-submit")
+                           id="bulk-category", render_kw={"list": "known-categories", "autocomplete": "off"},
+                           widget=widgets.TextInput())
+    next = StringField(id="bulk-next", widget=widgets.TextInput())
+    submit = SubmitField("Apply to selected", id="bulk-submit", widget=widgets.SubmitInput())

@@ -7,11 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, literal, select, type_coerce, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from dashboard.access import Scope
+from dashboard.accounts.transaction_queries import TableRow, TransactionFilter, transaction_page
 from dashboard.models import Account, MonthlyTotal, Money, Transaction
 from dashboard.models.accounts import AccountType, TransactionStatus
+from dashboard.paging import Position
 
 ZERO = Decimal(0)
 
@@ -133,11 +135,7 @@ def totals_by_currency(summaries: list[AccountSummary]) -> list[CurrencyTotal]:
     ]
 
 
-def latest_transactions(session: Session, scope: Scope, limit: int = 10) -> list[Transaction]:
-    """The newest transactions across the scope's accounts, each with its account loaded."""
-    return list(session.scalars(
-        select(Transaction).where(scope.rows(Transaction))
-        .order_by(Transaction.date.desc(), Transaction.id.desc())
-        .limit(limit)
-        .options(joinedload(Transaction.account))
-    ))
+def latest_transactions(session: Session, scope: Scope, limit: int = 10) -> list[TableRow]:
+    """The newest transactions across the scope's accounts, each with its account's name: the first page of the
+    all-accounts table (plain rows, as that table reads them)."""
+    return transaction_page(session, scope, TransactionFilter(), Position(), per_page=limit).rows

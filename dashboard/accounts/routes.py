@@ -237,7 +237,8 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
                              request.args.get("last") == "1", filters.sort)
     summary = context.get("summary")
     page = transaction_page(db.session, scope, filters, position, per_page=form.page_size,
-                            ledger_balance=summary.balance + summary.pending if summary else None)
+                            ledger_balance=summary.balance + summary.pending if summary else None,
+                            account_column=account is None)
     page_url = partial(_page_url, form)
     totals_limit = None if request.args.get("totals") == EVERY_TOTAL else current_app.config["FILTERED_TOTALS_LIMIT"]
     return render_template(
@@ -250,7 +251,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
         bulk_form=BulkCategoryForm(next=request.full_path),
-        categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows]),
+        categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows if row.split]),
         **context,
     )
 

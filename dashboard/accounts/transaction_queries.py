@@ -88,10 +88,13 @@ class TableRow:
     batch_id: int | None
     source: str
     description_key: str  # the description order's key (see SORT_KEYS)
+    split: bool = False  # whether it has parts: only such rows' parts are read, so most pages read none
     account: AccountLabel | None = None  # on the all-accounts table only
 
 
-TABLE_COLUMNS = tuple(getattr(Transaction, f.name) for f in fields(TableRow) if f.name != "account")
+_HAS_PARTS = select(TransactionSplit.id).where(TransactionSplit.transaction_id == Transaction.id).exists()
+TABLE_COLUMNS = tuple(_HAS_PARTS.label("split") if f.name == "split" else getattr(Transaction, f.name)
+                      for f in fields(TableRow) if f.name != "account")
 
 
 @dataclass
@@ -266,8 +269,9 @@ def ordered(query: Select, filters: TransactionFilter, reverse: bool = False, ke
 
 def transaction_page(session: Session, scope: Scope, filters: TransactionFilter, position: Position,
                      per_page: int = DEFAULT_PAGE_SIZE, ledger_balance: Decimal | None = None,
-                     balance_as_of: date | None = None) -> TransactionPage:
-    """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan)."""
+                     balance_as_of: date | None = None, account_column: bool = False) -> TransactionPage:
+    """One page of the filtered rows in the chosen order, read by keyset (one indexed range scan); each row's
+    account name when the filter spans accounts or the page has an ``account_column`` all the same."""
     column = SORT_COLUMNS[filters.sort]
     query = filtered_transactions(scope, replace(filters, query=""))  # the search is applied by _searched_rows
     key = None if position.last else position.after or position.before
@@ -278,14 +282,15 @@ def transaction_page(session: Session, scope: Scope, filters: TransactionFilter,
         bound = tuple_(column, Transaction.id)
         query = query.where(bound < key if later else bound > key)
     query = query.with_only_columns(*TABLE_COLUMNS)
-    if filters.account_id is None:  # the account column, from the same query
+    with_account = account_column or filters.account_id is None
+    if with_account:  # the account column, from the same query
         query = query.join(Account, Account.id == Transaction.account_id).add_columns(
             Account.name.label("account_name"))
     if filters.query:
         found = _searched_rows(session, query, filters, backwards, per_page + 1)
     else:
         found = session.execute(ordered(query, filters, reverse=backwards).limit(per_page + 1))
-    rows = _table_rows(found, with_account=filters.account_id is None)
+    rows = _table_rows(found, with_account=with_account)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:

@@ -11,6 +11,7 @@ from wtforms.fields import MonthField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from dashboard import widgets
 from dashboard.models.nominal import NominalKind
 
 from dashboard.reports.balances import DAILY, MONTHLY
@@ -18,18 +19,22 @@ from dashboard.reports.periods import DEFAULT_PRESET, PRESETS, Period, custom_pe
 
 
 class ReportFilterForm(Form):
-    period = SelectField("Period", choices=[SelectChoice(key, label) for key, label in PRESETS.items()])
-    start = MonthField("From month", validators=[Optional()])
-    end = MonthField("To month", validators=[Optional()])
-    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
-    currency = SelectField("Currency", choices=[SelectChoice("", "All currencies")], default="")
+    """On every report page, so its fields use the cheaper widgets of dashboard.widgets."""
+
+    period = SelectField("Period", choices=[SelectChoice(key, label) for key, label in PRESETS.items()],
+                         widget=widgets.Select())
+    start = MonthField("From month", validators=[Optional()], widget=widgets.MonthInput())
+    end = MonthField("To month", validators=[Optional()], widget=widgets.MonthInput())
+    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="", widget=widgets.Select())
+    currency = SelectField("Currency", choices=[SelectChoice("", "All currencies")], default="",
+                           widget=widgets.Select())
 
 
 class BalancesFilterForm(ReportFilterForm):
     """The balances report also steps by month or by day; no other report has (or warns about) that field."""
 
     step = SelectField("Balances", choices=[SelectChoice(MONTHLY, "Monthly"), SelectChoice(DAILY, "Daily")],
-                       default=MONTHLY)
+                       default=MONTHLY, widget=widgets.Select())
 
 
 class NominalCodeForm(FlaskForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
@@ -24,6 +25,7 @@ from dashboard.reports.forms import BalancesFilterForm, NominalCodeForm, ReportF
 from dashboard.rates.report_switch import home_currency_report
 
 TRANSACTIONS_ENDPOINT = "accounts.transactions"
+QUERY_SAFE = "!$'()*,/:;?@"  # what url_for (Werkzeug's url_encode) leaves unquoted in a query
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,18 @@ def _extra_args() -> dict:
     return {"expand": expanded} if expanded else {}
 
 
-def transactions_url(category: str, filters: ReportFilters, account_id: int | None = None) -> str:
-    """The transactions view showing money out in one category ('' for none) over the period,
-    in one account or (``account_id`` None) in all of them."""
+def transactions_url(path: str, category: str, filters: ReportFilters, account_id: int | None = None) -> str:
+    """The transactions view (at ``path``) showing money out in one category ('' for none) over the period,
+    in one account or (``account_id`` None) in all of them.
+
+    The query is encoded as ``url_for`` encodes it; the path comes from one ``url_for`` per report, since a
+    report links every category and a ``url_for`` each cost more than the rest of a category's row.
+    """
     args = {"category": category or UNCATEGORISED, "date_from": filters.period.start_date.isoformat(),
             "date_to": filters.period.end_date.isoformat(), "direction": MONEY_OUT}
     if account_id is not None:
         args["account"] = account_id
-    return url_for(TRANSACTIONS_ENDPOINT, **args)
+    return f"{path}?{urlencode(args, safe=QUERY_SAFE)}"
 
 
 @dataclass(frozen=True)
@@ -108,17 +114,18 @@ def category_links(report: list[queries.CurrencySpending], filters: ReportFilter
             if item.by_account:
                 currencies_spending[item.category] = currencies_spending.get(item.category, 0) + 1
     links: dict[tuple[str, str], list[CategoryLink]] = {}
+    path = url_for(TRANSACTIONS_ENDPOINT)
     for currency in report:
         for item in currency.categories:
             accounts = sorted(item.by_account.items(), key=lambda pair: (-pair[1], account_labels.get(pair[0], "")))
             if accounts and filters.account_id is None and not filters.currency \
                     and currencies_spending[item.category] == 1:
-                found = [CategoryLink(transactions_url(item.category, filters))]
+                found = [CategoryLink(transactions_url(path, item.category, filters))]
             elif len(accounts) == 1:
-                found = [CategoryLink(transactions_url(item.category, filters, accounts[0][0]))]
+                found = [CategoryLink(transactions_url(path, item.category, filters, accounts[0][0]))]
             else:
-                found = [CategoryLink(transactions_url(item.category, filters, account), account_labels.get(account, ""),
-                                      spent) for account, spent in accounts]
+                found = [CategoryLink(transactions_url(path, item.category, filters, account),
+                                      account_labels.get(account, ""), spent) for account, spent in accounts]
             links[(currency.currency, item.category)] = found
     return links
 
