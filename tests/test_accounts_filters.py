@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dashboard.access import Scope
 from dashboard.accounts import transaction_queries
+from dashboard.accounts.shares import share_account
 from dashboard.accounts.splits import Part, split_transaction
 from dashboard.audit import Actor
 from dashboard.ledger import update_transactions
@@ -290,3 +291,41 @@ def test_a_view_that_fits_one_page_is_totalled_from_its_rows_as_the_database_tot
                                                   transaction_queries.TransactionFilter(query="caf"))
     assert [(t.currency, t.count, t.money_in, t.money_out) for t in counted] == [
         ("EUR", 2, Decimal("30"), Decimal("7.25")), ("GBP", 1, Decimal(0), Decimal("4.50"))]
+
+
+@pytest.mark.parametrize("window", [3, 2000])
+def test_all_transactions_with_shared_accounts_page_through_every_visible_row_once_in_order(
+        auth_client, db, user, monkeypatch, window):
+    """The page reads the user's own rows and each shared account's as separate ordered reads and merges them:
+    every page is still the next rows of all of them in the chosen order, and an unshared account never shows."""
+    monkeypatch.setattr(transaction_queries, "SEARCH_WINDOW", window)
+    sharer = factories.create_user(db.session, "sharer@example.com")
+    own = factories.create_account(db.session, user, name="Mine")
+    joint = factories.create_account(db.session, sharer, name="Joint")
+    family = factories.create_account(db.session, sharer, name="Family")
+    private = factories.create_account(db.session, sharer, name="Private")
+    rows = {}
+    for offset, account in enumerate((own, joint, family, private)):
+        made = [(f"2024-03-{1 + (n * 3 + offset) % 20:02d}", f"-{(n * 7 + offset) % 11 + 1}",
+                 f"{'Shop' if n % 2 else 'Cafe'} {account.name} {n:02d}") for n in range(14)]
+        factories.add_transactions(db.session, account, made)
+        rows[account.name] = made
+    sharer_scope = Scope.of_user(sharer.id)
+    share_account(db.session, sharer_scope, Actor(sharer.id), joint, user.email)
+    share_account(db.session, sharer_scope, Actor(sharer.id), family, user.email, can_write=True)
+    db.session.commit()
+    visible = [row for name in ("Mine", "Joint", "Family") for row in rows[name]]
+    found = {t.description: t.id for t in db.session.scalars(select(Transaction))}
+    for query, sort, key in (("", "-date", lambda r: (r[0], found[r[2]])),
+                             ("", "amount", lambda r: (Decimal(r[1][1:]), found[r[2]])),
+                             ("shop", "-date", lambda r: (r[0], found[r[2]]))):
+        matching = [r for r in visible if query in r[2].lower()]
+        expected = [r[2] for r in sorted(matching, key=key, reverse=sort.startswith("-"))]
+        first = _get(auth_client, f"/transactions?q={query}&per_page=25&sort={sort}")
+        pages = [first]
+        while 'disabled"><a class="page-link" rel="next"' not in pages[-1] and 'rel="next" href' in pages[-1]:
+            pages.append(_get(auth_client, _link(pages[-1], "Next")))
+        assert [d for page in pages for d in _descriptions(page)] == expected, (query, sort)
+        if len(pages) > 1:
+            assert _descriptions(_get(auth_client, _link(pages[1], "Previous"))) == expected[:25]
+            assert _descriptions(_get(auth_client, _link(first, "Last"))) == expected[-25:]

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, true, tuple_, type_coerce
+from sqlalchemy import Select, and_, case, func, literal, or_, select, true, tuple_, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.access import Scope
@@ -287,9 +287,11 @@ def transaction_page(session: Session, scope: Scope, filters: TransactionFilter,
         query = query.join(Account, Account.id == Transaction.account_id).add_columns(
             Account.name.label("account_name"))
     if filters.query:
-        found = _searched_rows(session, query, filters, backwards, per_page + 1)
+        found = _searched_rows(session, scope, query, filters, backwards, per_page + 1)
     else:
-        found = session.execute(ordered(query, filters, reverse=backwards).limit(per_page + 1))
+        first = _first_in_order(scope, query, filters, backwards, per_page + 1)
+        found = session.execute(ordered(select(*_shown(first)), filters, reverse=backwards,
+                                        keys=(first.c.sort_key, first.c.id)).limit(per_page + 1))
     rows = _table_rows(found, with_account=with_account)
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -306,7 +308,20 @@ def transaction_page(session: Session, scope: Scope, filters: TransactionFilter,
 SEARCH_WINDOW = 2000  # rows a search reads in the page's order before it takes its words for rare ones
 
 
-def _searched_rows(session: Session, query: Select, filters: TransactionFilter, backwards: bool, limit: int):
+def _first_in_order(scope: Scope, query: Select, filters: TransactionFilter, backwards: bool, limit: int, *extra):
+    """A subquery of ``query``'s first ``limit`` rows in the page's order, with their ``sort_key`` and ``extra``
+    columns. Across the accounts of a scope with shared ones, the first rows of each of its parts
+    (:meth:`Scope.row_parts`) merged: one ordered index range each, instead of every visible row sorted."""
+    query = query.add_columns(SORT_COLUMNS[filters.sort].label("sort_key"), *extra)
+    parts = scope.row_parts(Transaction) if filters.account_id is None else []
+    if len(parts) < 2:
+        return ordered(query, filters, reverse=backwards).limit(limit).subquery("first")
+    pieces = [ordered(query.where(part), filters, reverse=backwards).limit(limit).subquery() for part in parts]
+    return union_all(*(select(*piece.c) for piece in pieces)).subquery("first")
+
+
+def _searched_rows(session: Session, scope: Scope, query: Select, filters: TransactionFilter, backwards: bool,
+                   limit: int):
     """The first ``limit`` rows of ``query`` in the page's order that the search matches.
 
     PostgreSQL guesses how many rows a word matches from the whole table, not from the account: with
@@ -316,16 +331,14 @@ def _searched_rows(session: Session, query: Select, filters: TransactionFilter, 
     search that finds fewer there reads every match through the trigram index instead (MATERIALIZED, so
     the LIMIT cannot draw the planner back to the ordered walk) and sorts them.
     """
-    sort_key = SORT_COLUMNS[filters.sort].label("sort_key")
-    window = (ordered(query.add_columns(sort_key, Transaction.search_text), filters, reverse=backwards)
-              .limit(SEARCH_WINDOW).subquery("newest"))
+    window = _first_in_order(scope, query, filters, backwards, SEARCH_WINDOW, Transaction.search_text)
     rows = session.execute(
         ordered(select(*_shown(window)).where(_matches_search(window.c.search_text, filters.query)), filters,
                 reverse=backwards, keys=(window.c.sort_key, window.c.id)).limit(limit)).all()
     if len(rows) == limit:
         return rows
-    matching = (query.where(_matches_search(Transaction.search_text, filters.query)).add_columns(sort_key)
-                .cte("matching").prefix_with("MATERIALIZED"))
+    matching = (query.where(_matches_search(Transaction.search_text, filters.query))
+                .add_columns(SORT_COLUMNS[filters.sort].label("sort_key")).cte("matching").prefix_with("MATERIALIZED"))
     return session.execute(ordered(select(*_shown(matching)), filters, reverse=backwards,
                                    keys=(matching.c.sort_key, matching.c.id)).limit(limit)).all()
 
