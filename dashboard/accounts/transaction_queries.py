@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, true, tuple_, type_coerce
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, true, tuple_, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from dashboard.access import Scope
@@ -88,10 +88,13 @@ class TableRow:
     batch_id: int | None
     source: str
     description_key: str  # the description order's key (see SORT_KEYS)
+    split: bool  # whether it has parts: only a page with a split row reads parts
     account: AccountLabel | None = None  # on the all-accounts table only
 
 
-TABLE_COLUMNS = tuple(getattr(Transaction, f.name) for f in fields(TableRow) if f.name != "account")
+IS_SPLIT = exists().where(TransactionSplit.transaction_id == Transaction.id).label("split")
+TABLE_COLUMNS = tuple(IS_SPLIT if f.name == "split" else getattr(Transaction, f.name)
+                      for f in fields(TableRow) if f.name != "account")
 
 
 @dataclass
@@ -101,6 +104,11 @@ class TransactionPage:
     has_older: bool
     sort: str = "date"
     balances: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def split_ids(self) -> list[int]:
+        """The rows that have parts (see :func:`~dashboard.accounts.splits.parts_by_transaction`)."""
+        return [row.id for row in self.rows if row.split]
 
     @property
     def first_key(self) -> str | None:
