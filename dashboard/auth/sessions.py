@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
@@ -47,10 +47,12 @@ def start_session(session: Session, user: User, user_agent: str | None, remote_a
     return key
 
 
-def session_of(session: Session, user_id: int, key: str, lifetime: timedelta) -> tuple[User, UserSession] | None:
-    """The user and their session named by ``key``, in one query; None when it was ended or has lapsed."""
+def session_of(session: Session, user_id: int, key: str, lifetime: timedelta,
+               *also: ColumnElement) -> tuple | None:
+    """The user and their session named by ``key``, then the values of ``also`` (columns about the user that
+    every request needs), in one query; None when the session was ended or has lapsed."""
     row = session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        select(User, UserSession, *also).join(UserSession, UserSession.user_id == User.id)
         .where(User.id == user_id, UserSession.key_hash == key_hash(key),
                UserSession.last_seen_at >= utcnow() - lifetime)
     ).first()

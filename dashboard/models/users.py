@@ -58,6 +58,8 @@ class User(UserMixin, Base):
 
     # The key of the signed-in session this object serves (see dashboard.auth.sessions); not a column.
     session_key = None  # type: str | None
+    # Whether two-factor is required and this user has not enrolled, as read with the session row; not a column.
+    two_factor_due = None  # type: bool | None
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember cookie: the id, the session version and the
