@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Exists, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -232,6 +232,12 @@ def shares_of(session: Session, user_id: int) -> Scope:
                          sharers={account_id: email for account_id, _, email in rows})
 
 
+def has_shares(user_id) -> Exists:
+    """Whether any account is shared with the user (an id, or a column such as ``User.id``), as SQL: the sign-in
+    check reads it with the user, so a request of someone nothing is shared with skips :func:`shares_of`."""
+    return exists().where(AccountShare.user_id == user_id)
+
+
 def scope_for(user) -> Scope:
     """The scope of a signed-in user's (or an API token's user's) request, shares included.
 
@@ -245,6 +251,12 @@ def scope_for(user) -> Scope:
     return cached
 
 
+def nothing_shared_with(user_id: int) -> None:
+    """The sign-in check read :func:`has_shares` false: this request's scope is the user's own accounts, known
+    without reading the shares."""
+    g.access_scope = Scope.of_user(user_id)
+
+
 def shared_by(account_id: int) -> str | None:
     """For templates: the owner's email when the signed-in user sees this account through a share."""
     if not current_user.is_authenticated:
@@ -252,11 +264,12 @@ def shared_by(account_id: int) -> str | None:
     return scope_for(current_user).shared_by(account_id)
 
 
-def _forget_scope() -> None:
-    """Each request reads the shares anew, even where ``g`` outlives a request (an app context kept open)."""
+def _forget_scope(_error=None) -> None:
+    """Each request reads the shares anew, even where ``g`` outlives a request (an app context kept open); at
+    the end of a request, so the sign-in check at the start of the next one may fill it."""
     g.pop("access_scope", None)
 
 
 def init_app(app) -> None:
     app.add_template_global(shared_by)
-    app.before_request(_forget_scope)
+    app.teardown_request(_forget_scope)

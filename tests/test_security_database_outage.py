@@ -110,3 +110,18 @@ def test_a_killed_database_gives_503_and_service_resumes(gunicorn_on_postgres):
     status, page = browser.get("/")
     assert status == 200 and "Your accounts" in page
     assert browser.get("/readyz")[0] == 200
+
+
+def test_a_database_restarted_between_requests_costs_no_error_page(gunicorn_on_postgres):
+    """The worker's pooled connection died with the old server: it is checked before use (pool_pre_ping), so the
+    first page after a quiet restart is served, not a 503."""
+    server, browser = gunicorn_on_postgres
+    _, page = browser.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert browser.get("/login", {"email": "alice@example.com", "password": factories.PASSWORD,
+                                  "csrf_token": token})[0] == 302
+    assert browser.get("/")[0] == 200
+    server.kill()
+    server.resume()
+    status, page = browser.get("/")
+    assert status == 200 and "Your accounts" in page

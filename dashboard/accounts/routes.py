@@ -251,7 +251,7 @@ def _transaction_table_page(template: str, account: Account | None = None, **con
         page_url=page_url, export_url=page_url(endpoint=".account_export" if account else ".transactions_export"),
         workbook_url=page_url(endpoint=".account_workbook" if account else ".transactions_workbook"),
         bulk_form=BulkCategoryForm(next=request.full_path),
-        categories=categories, parts=parts_by_transaction(db.session, [row.id for row in page.rows if row.split]),
+        categories=categories, parts=parts_by_transaction(db.session, page.split_ids),
         **context,
     )
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, true, tuple_, type_coerce, union_all
+from sqlalchemy import (Select, and_, case, exists, func, literal, or_, select, true, tuple_, type_coerce,
+                        union_all)
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.access import Scope
@@ -92,8 +93,8 @@ class TableRow:
     account: AccountLabel | None = None  # on the all-accounts table only
 
 
-_HAS_PARTS = select(TransactionSplit.id).where(TransactionSplit.transaction_id == Transaction.id).exists()
-TABLE_COLUMNS = tuple(_HAS_PARTS.label("split") if f.name == "split" else getattr(Transaction, f.name)
+IS_SPLIT = exists().where(TransactionSplit.transaction_id == Transaction.id).label("split")
+TABLE_COLUMNS = tuple(IS_SPLIT if f.name == "split" else getattr(Transaction, f.name)
                       for f in fields(TableRow) if f.name != "account")
 
 
@@ -104,6 +105,11 @@ class TransactionPage:
     has_older: bool
     sort: str = "date"
     balances: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def split_ids(self) -> list[int]:
+        """The rows that have parts (see :func:`~dashboard.accounts.splits.parts_by_transaction`)."""
+        return [row.id for row in self.rows if row.split]
 
     @property
     def first_key(self) -> str | None:

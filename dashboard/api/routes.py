@@ -106,7 +106,7 @@ def _page(query: dict, account_id: int | None) -> dict:
         if account_id is not None:
             args["account_id"] = account_id
         following = url_for(endpoint, **args, after=page.last_key, _external=True)
-    parts = parts_by_transaction(db.session, [row.id for row in page.rows if row.split])
+    parts = parts_by_transaction(db.session, page.split_ids)
     return {"data": [_as_dict(row, parts.get(row.id, [])) for row in page.rows], "next": following}
 
 

@@ -4,23 +4,32 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dashboard.access import has_shares, nothing_shared_with
 from dashboard.audit import Actor, AuditAction, record_event
 from dashboard.auth import bp
 from dashboard.auth.forms import CodeForm, LoginForm, PasskeyLoginForm, PasswordChangeForm
 from dashboard.auth.passkeys import PasskeyError, authentication_options, passkeys_of, verify_passkey
 from dashboard.auth.services import authenticate
-from dashboard.auth.sessions import end_other_sessions, end_session, seen_now, session_id_of, session_of, start_session
-from dashboard.auth.two_factor import is_enrolled, two_factor_required, verify_second_factor
+from dashboard.auth.sessions import (
+    end_other_sessions, end_session, seen_now, session_id_of, session_of, sign_in_query, start_session,
+)
+from dashboard.auth.two_factor import enrolled, is_enrolled, required_setting, two_factor_required, verify_second_factor
 from dashboard.extensions import db, limiter, login_manager
 from dashboard.models import User
 from dashboard.models.base import utcnow
 from dashboard.models.users import Role
+from dashboard.rates.preferences import first_money_currency
 from dashboard.redirects import local_url
 
 LOGIN_FAILED = "Invalid email or password"
 CODE_FAILED = "That code is not valid. Enter the current code from your app, or one of your recovery codes."
 SECOND_STEP_SECONDS = 300  # the password step is good for this long before the code must follow
 PENDING = "two_factor_pending"  # the session key that holds a password-checked login awaiting its code
+
+
+# Every signed-in request's one statement: the user, their session row, the two-factor rule and whether they have
+# enrolled, whether anything is shared with them, and their home currency's fallback.
+SIGN_IN = sign_in_query(required_setting(), enrolled(User.id), has_shares(User.id), first_money_currency(User.id))
 
 
 @login_manager.user_loader
@@ -35,13 +44,16 @@ def load_user(session_id: str) -> User | None:
     version, _, key = rest.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or not 0 < len(key) <= 64:
         return None
-    found = session_of(db.session, int(user_id), key, current_app.config["REMEMBER_COOKIE_DURATION"])
+    found = session_of(db.session, SIGN_IN, int(user_id), key, current_app.config["REMEMBER_COOKIE_DURATION"])
     if found is None:
         return None
-    user, record = found
+    user, record, required, enrolled_now, shared, user.first_money_currency = found
     if not user.active or user.session_version != int(version):
         return None
     user.session_key = key
+    user.two_factor_due = bool(required) and not enrolled_now
+    if not shared:
+        nothing_shared_with(user.id)
     others_pending = db.session.new or db.session.deleted or any(row is not record for row in db.session.dirty)
     if seen_now(record) and not others_pending:
         db.session.commit()  # nothing else is pending yet: this commit writes only "last seen"
@@ -286,6 +298,8 @@ ENROLMENT_ALLOWS = ALWAYS_ALLOWED | {"settings.two_factor"}
 
 
 def _must_enrol(user: User) -> bool:
+    if user.two_factor_due is not None:
+        return user.two_factor_due  # read with the user at sign-in (load_user)
     return two_factor_required(db.session) and not is_enrolled(db.session, user.id)
 
 

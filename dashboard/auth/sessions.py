@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
@@ -47,13 +47,20 @@ def start_session(session: Session, user: User, user_agent: str | None, remote_a
     return key
 
 
-def session_of(session: Session, user_id: int, key: str, lifetime: timedelta) -> tuple[User, UserSession] | None:
-    """The user and their session named by ``key``, in one query; None when it was ended or has lapsed."""
-    row = session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.key_hash == key_hash(key),
-               UserSession.last_seen_at >= utcnow() - lifetime)
-    ).first()
+def sign_in_query(*also: ColumnElement) -> Select:
+    """What :func:`session_of` runs: the user and their session named by a key hash, not ended nor lapsed, then
+    the values of ``also`` (columns about the user that every request needs). Built once by its caller, so a
+    request pays for running it, not for building it."""
+    return (select(User, UserSession, *also).join(UserSession, UserSession.user_id == User.id)
+            .where(User.id == bindparam("user_id"), UserSession.key_hash == bindparam("key_hash"),
+                   UserSession.last_seen_at >= bindparam("seen_since")))
+
+
+def session_of(session: Session, query: Select, user_id: int, key: str, lifetime: timedelta) -> tuple | None:
+    """The row of ``query`` (see :func:`sign_in_query`) for the user's session named by ``key``, in one round
+    trip; None when the session was ended or has lapsed."""
+    row = session.execute(query, {"user_id": user_id, "key_hash": key_hash(key),
+                                  "seen_since": utcnow() - lifetime}).first()
     return tuple(row) if row else None
 
 

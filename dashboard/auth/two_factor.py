@@ -15,7 +15,7 @@ import time
 
 import pyotp
 import segno
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Exists, ScalarSelect, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard import encryption
@@ -41,9 +41,13 @@ def credential_of(session: Session, user_id: int) -> TotpCredential | None:
     return session.scalar(select(TotpCredential).where(TotpCredential.user_id == user_id))
 
 
+def enrolled(user_id) -> Exists:
+    """Whether the user (an id, or a column such as ``User.id``) has confirmed an authenticator, as SQL."""
+    return exists().where(TotpCredential.user_id == user_id, TotpCredential.confirmed_at.is_not(None))
+
+
 def is_enrolled(session: Session, user_id: int) -> bool:
-    return session.scalar(select(TotpCredential.id).where(TotpCredential.user_id == user_id,
-                                                          TotpCredential.confirmed_at.is_not(None))) is not None
+    return bool(session.scalar(select(enrolled(user_id))))
 
 
 def enrolled_user_ids(session: Session) -> set[int]:
@@ -188,10 +192,14 @@ def reset_two_factor(session: Session, actor: Actor, user: User) -> None:
     record_event(session, AuditAction.USER_RESET_TWO_FACTOR, actor, owner_id=user.id, target=user.email)
 
 
+def required_setting() -> ScalarSelect:
+    """The "require two-factor" setting's value as SQL (NULL when never set), for reading with other columns."""
+    return select(InstallationSetting.value).where(InstallationSetting.name == REQUIRE_TWO_FACTOR).scalar_subquery()
+
+
 def two_factor_required(session: Session) -> bool:
     """Whether an admin requires two-factor of every user."""
-    setting = session.get(InstallationSetting, REQUIRE_TWO_FACTOR)
-    return bool(setting and setting.value)
+    return bool(session.scalar(select(required_setting())))
 
 
 def require_two_factor(session: Session, actor: Actor, required: bool) -> bool:

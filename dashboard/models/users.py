@@ -58,6 +58,10 @@ class User(UserMixin, Base):
 
     # The key of the signed-in session this object serves (see dashboard.auth.sessions); not a column.
     session_key = None  # type: str | None
+    # Whether two-factor is required and this user has not enrolled, as read with the session row; not a column.
+    two_factor_due = None  # type: bool | None
+    # The currency of their first money account, as read with the session row (the home currency's fallback).
+    first_money_currency = None  # type: str | None
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember cookie: the id, the session version and the

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_territory_currencies
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import Actor, AuditAction, record_event
@@ -34,6 +34,13 @@ def locale_currency(locale_name: str | None) -> str | None:
     return currencies[0] if currencies else None
 
 
+def first_money_currency(user_id) -> ScalarSelect:
+    """The currency of the user's first money account (an id, or a column such as ``User.id``), as SQL: the sign-in
+    check reads it with the user, so a page that shows the home currency needs no statement of its own for it."""
+    return (select(Account.currency).where(Account.owner_id == user_id, Account.type != AccountType.LEDGER)
+            .order_by(Account.id).limit(1).scalar_subquery())
+
+
 def home_currency(session: Session, user: User) -> str:
     """The user's choice; else their locale's currency; else their first money account's; else the display
     locale's."""
@@ -41,9 +48,7 @@ def home_currency(session: Session, user: User) -> str:
     chosen = preferences.get(HOME_CURRENCY) or locale_currency(preferences.get("locale"))
     if chosen:
         return chosen
-    first = session.scalar(select(Account.currency).where(Account.owner_id == user.id,
-                                                          Account.type != AccountType.LEDGER)
-                           .order_by(Account.id).limit(1))
+    first = user.first_money_currency or session.scalar(select(first_money_currency(user.id)))
     return first or locale_currency(DISPLAY_LOCALE)
 
 

@@ -39,6 +39,10 @@
         indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
+        // Chart.js holds a resize that arrives while it animates until its next drawn frame; one that arrives after
+        // the last frame of an animation would wait for the next redraw, leaving the chart as wide as the window was
+        // (wider than a phone turned upright). Size it to its figure again whenever an animation ends.
+        animation: { onComplete: function (context) { context.chart.resize(); } },
         interaction: { mode: "index", intersect: false },
         scales: scales,
         plugins: {
