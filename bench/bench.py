@@ -351,8 +351,8 @@ def imported(app, url: str, rows, data: bytes) -> int:
             f"{same_index:.1f} s, keyed {keyed:.1f} s")
         cost = (f"{seconds:.1f} s in all: parsing the CSV {parsing:.1f} s ({parsing / seconds:.0%}; per-row Python: "
                 f"csv cells, Decimal and date per cell, balance-row and pending checks), writing "
-                f"{seconds - parsing:.1f} s (identity hashes, search text, rules, COPY into a scratch table, "
-                f"INSERT .. SELECT .. ON CONFLICT with its totals, ANALYZE) against COPY's {same_index:.1f} s")
+                f"{seconds - parsing:.1f} s (identity hashes, search text, rules, COPY straight into transactions "
+                f"with its foreign-key checks, totals, vectors, ANALYZE) against COPY's {same_index:.1f} s")
         at_least(f"import {len(rows):,} rows vs COPY, same indexes (rows/s)", len(rows) / seconds,
                  len(rows) / same_index, "rows/s", IMPORT_TARGET, note=f"ours {seconds:.1f} s, COPY {same_index:.1f} s",
                  cost=cost, fix=IMPORT_FIX)
@@ -669,11 +669,11 @@ PLAN_FIX = ("an index that serves the plan above instead of a scan: for the ledg
             "reads nothing; for a filtered view, the filter's columns in the index it walks")
 REPORT_FIX = ("the report's few statements are round trips, not plans (monthly_totals): one statement per report "
               "and the per-request user/settings lookups cached; the chart data rendered once per report period")
-IMPORT_FIX = ("writing is most of it: COPY straight into transactions when the account has no row yet in the file's "
-              "date range (no scratch table, no INSERT .. SELECT .. ON CONFLICT through a million-row table's "
-              "indexes), the COPY text built without per-value conversions, search text and identities folded "
-              "once per distinct description; then parsing with the layout compiled into one function per "
-              "mapping; each index's cost on a COPY is in index_cost_seconds")
+IMPORT_FIX = ("the COPY into transactions costs about 2x the reference COPY by itself (three foreign-key checks a row, "
+              "0.3 s each per 100,000 rows, and a million-row table's indexes; each index's cost is in "
+              "index_cost_seconds), and the import's Python (parsing, identities, the COPY text) is as much "
+              "again: fewer keys or indexes on transactions, and the per-row Python in C (csv cells to "
+              "identities) or in a process of its own feeding the COPY (a thread measured no faster)")
 MEMORY_TARGET = 1.5  # the largest CLI import's peak memory against the smallest's: streaming keeps it flat
 MEMORY_FIX = ("find what is held per row (tracemalloc snapshots between chunks): the CLI streams the file (the "
               "layout from its first records, every row checked in a first pass, rows parsed afresh as they are "

@@ -166,11 +166,14 @@ def _all_new(session: Session, rows: Sequence[dict]) -> bool:
     """True when no two rows share an identity and their accounts hold none of them yet.
 
     A content identity ("h:...", see importers.identity) hashes the row's date
-    and an imported row's date never changes, so an account without rows in
-    the batch's date range holds none of those: one index probe. The source's
-    own ids (OFX FITIDs, a CSV's id column) are looked up one by one. Both are
-    read after the accounts' write lock, in statements of their own, so they
-    see what a writer that held the lock before committed.
+    and an imported row's date never changes, so only a row dated within the
+    span of the account's own rows in the batch's date range may be there
+    already (two index probes find that span: usually empty, or the one day a
+    large file's previous chunk ended on). Those rows' ids are looked up, and
+    so are all the source's own ids (OFX FITIDs, a CSV's id column): one probe
+    each on the unique key. All are read after the accounts' write lock, in
+    statements of their own, so they see what a writer that held the lock
+    before committed.
     """
     by_account: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
@@ -179,14 +182,13 @@ def _all_new(session: Session, rows: Sequence[dict]) -> bool:
         return False
     for account_id, account_rows in by_account.items():
         days = [row["date"] for row in account_rows]
-        if session.scalar(select(exists().where(Transaction.account_id == account_id,
-                                                Transaction.date.between(min(days), max(days))))):
-            return False
-        source_ids = [row["external_id"] for row in account_rows
-                      if not row["external_id"].startswith(GENERATED_ID_PREFIX)]
-        if source_ids and session.scalar(select(exists().where(
+        first, last = session.execute(select(func.min(Transaction.date), func.max(Transaction.date)).where(
+            Transaction.account_id == account_id, Transaction.date.between(min(days), max(days)))).one()
+        ids = [row["external_id"] for row in account_rows if not row["external_id"].startswith(GENERATED_ID_PREFIX)
+               or first is not None and first <= row["date"] <= last]
+        if ids and session.scalar(select(exists().where(
                 Transaction.account_id == account_id,
-                Transaction.external_id == any_(bindparam("ids", source_ids, type_=postgresql.ARRAY(String)))))):
+                Transaction.external_id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(String)))))):
             return False
     return True
 

@@ -299,3 +299,31 @@ def test_large_imports_decide_duplicates_by_identity_whichever_way_they_write(db
     assert load(db, user, account, parsed(*moved, format="ofx")).rows_inserted == 0  # the bank re-dated them
     assert owner_rows(db, user.id)[0] == 1500
     assert verify_totals(db.session) == []
+
+
+def test_a_large_file_whose_chunks_meet_within_a_day_is_copied_straight_in(db, user, monkeypatch):
+    """A date-ordered file's chunk ends part-way through a day, so the next chunk starts on a day the account
+    already holds rows of: those rows' ids are looked up, and every chunk still goes straight in (PostgreSQL)
+    rather than through the scratch table; the same file again adds nothing."""
+    monkeypatch.setattr(batches, "CHUNK_ROWS", 800)
+    account = factories.create_account(db.session, user)
+    rows = [((date(2024, 1, 1) + timedelta(days=number // 7)).isoformat(), f"-{number % 89 + 1}.10",
+             f"Shop {number}") for number in range(1_600)]
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        first = load(db, user, account, parsed(*rows))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    if db.engine.dialect.name == "postgresql":
+        assert len([s for s in statements if "pg_advisory_xact_lock(%(key)s" in s]) == 2  # a chunk each
+        assert not [s for s in statements if "transaction_load" in s]
+    again = load(db, user, account, parsed(*rows))
+    assert (first.rows_inserted, again.rows_inserted, again.rows_duplicate) == (1_600, 0, 1_600)
+    assert owner_rows(db, user.id) == (1_600, -sum(Decimal(f"{number % 89 + 1}.10") for number in range(1_600)))
+    assert verify_totals(db.session) == []
+
