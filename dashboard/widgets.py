@@ -23,28 +23,14 @@ def html_params(**attributes) -> Markup:
     return Markup(" ".join(written))
 
 
-class TextInput(widgets.TextInput):
-    html_params = staticmethod(html_params)
+def _writing_cheaply(widget: type) -> type:
+    """``widget`` with its attributes written by :func:`html_params`."""
+    return type(widget.__name__, (widget,), {"html_params": staticmethod(html_params)})
 
 
-class SubmitInput(widgets.SubmitInput):
-    html_params = staticmethod(html_params)
-
-
-class SearchInput(widgets.SearchInput):
-    html_params = staticmethod(html_params)
-
-
-class DateInput(widgets.DateInput):
-    html_params = staticmethod(html_params)
-
-
-class MonthInput(widgets.MonthInput):
-    html_params = staticmethod(html_params)
-
-
-class NumberInput(widgets.NumberInput):
-    html_params = staticmethod(html_params)
+TextInput, SubmitInput, SearchInput, DateInput, MonthInput, NumberInput = map(_writing_cheaply, (
+    widgets.TextInput, widgets.SubmitInput, widgets.SearchInput, widgets.DateInput, widgets.MonthInput,
+    widgets.NumberInput))
 
 
 class Select(widgets.Select):
