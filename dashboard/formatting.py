@@ -106,13 +106,14 @@ def amount_html(amount: Decimal | None, currency: str | None = None) -> Markup:
     """An amount as the pages show it, red when money goes out: called per cell, where a macro cost more than
     the rest of the cell."""
     negative = amount is not None and amount < 0
-    return Markup(f'<span class="amount {"text-danger" if negative else ""}">{escape(money(amount, currency))}</span>')
+    colour = "text-danger" if negative else ""
+    return Markup(f'<span class="amount {colour}">{escape(money(amount, currency))}</span>')  # nosec B704: escaped
 
 
 def change_html(amount: Decimal | None, currency: str | None = None) -> Markup:
     """A change in spending: signed both ways and not coloured, since a fall is no loss."""
     sign = "+" if amount is not None and amount > 0 else ""
-    return Markup(f'<span class="amount">{sign}{escape(money(amount, currency))}</span>')
+    return Markup(f'<span class="amount">{sign}{escape(money(amount, currency))}</span>')  # nosec B704: escaped
 
 
 def plain_amount(amount: Decimal | None) -> str:

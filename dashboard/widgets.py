@@ -20,7 +20,7 @@ def html_params(**attributes) -> Markup:
         elif value is not False:
             text = str(escape(value)).replace('"', "&quot;")  # a Markup value keeps its own quotes
             written.append(f'{escape(clean_key(name))}="{text}"')
-    return Markup(" ".join(written))
+    return Markup(" ".join(written))  # nosec B704: every name and value escaped above
 
 
 def _writing_cheaply(widget: type) -> type:
@@ -44,12 +44,12 @@ class Select(widgets.Select):
             if name in self.validation_attrs and name not in kwargs:
                 kwargs[name] = value
         options = "".join(self.render_option(choice) for choice in field.iter_choices())
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # nosec B704: escaped
 
     @classmethod
     def render_option(cls, choice, **kwargs):
         if kwargs or choice.render_kw or isinstance(choice.value, bool) or hasattr(choice.value, "__html__"):
             return super().render_option(choice, **kwargs)  # attributes, True/False or markup: WTForms' own way
         selected = "selected " if choice.selected else ""
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}'
-                      "</option>")
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # nosec B704: escaped
