@@ -655,10 +655,11 @@ def print_table() -> None:
 
 
 # What would fix a miss, by kind of figure; the cost beside it is measured (see explain_misses).
-PAGE_FIX = ("fewer SQL round trips a request (each waits its turn on a loaded machine even when PostgreSQL runs it "
-            "in a fraction of a millisecond): the page's summary, rows and running balances in one statement, the "
-            "signed-in user, their settings and the account list loaded once a request; then the per-row Jinja "
-            "macros (money, dates, url_for) as one pre-built row template")
+PAGE_FIX = ("the rows are written in Python already and the sign-in check is one statement: what is left is "
+            "SQLAlchemy building and running the page's statements and reading their rows (the largest share of "
+            "the Python above), and the round trips themselves (each waits its turn, plus the pool's ping, BEGIN "
+            "and ROLLBACK no counter sees): the page's summary, rows and running balances in one statement, and "
+            "the fixed statements of every page compiled once and run straight through the driver")
 SEARCH_FIX = ("the plan above is the search's own (its totals are counted with the page only up to "
               "FILTERED_TOTALS_LIMIT rows): its 51 rows by a backward date-index scan that filters, or by the trigram "
               "index and a sort; several common words spend it in the trigram index itself (every trigram's posting "
@@ -667,8 +668,9 @@ PLAN_FIX = ("an index that serves the plan above instead of a scan: for the ledg
             "sheet) a partial index on transactions (owner_id, nominal_code, date) WHERE nominal_code IS NOT NULL, "
             "or their sums from monthly_totals (which already carry nominal_code), so an owner without ledger rows "
             "reads nothing; for a filtered view, the filter's columns in the index it walks")
-REPORT_FIX = ("the report's few statements are round trips, not plans (monthly_totals): one statement per report "
-              "and the per-request user/settings lookups cached; the chart data rendered once per report period")
+REPORT_FIX = ("the report's few statements are round trips, not plans (monthly_totals): one statement per report, "
+              "compiled once and run straight through the driver (SQLAlchemy's construction of each is a large "
+              "share of the Python above); the chart data rendered once per report period")
 IMPORT_FIX = ("the COPY into transactions costs about 2x the reference COPY by itself (three foreign-key checks a row, "
               "0.3 s each per 100,000 rows, and a million-row table's indexes; each index's cost is in "
               "index_cost_seconds), and the import's Python (parsing, identities, the COPY text) is as much "
@@ -678,9 +680,10 @@ MEMORY_TARGET = 1.5  # the largest CLI import's peak memory against the smallest
 MEMORY_FIX = ("find what is held per row (tracemalloc snapshots between chunks): the CLI streams the file (the "
               "layout from its first records, every row checked in a first pass, rows parsed afresh as they are "
               "written 5,000 at a time), so what grows with the file is state kept across chunks")
-THROUGHPUT_FIX = ("the dashboard's round trips (its statements in the cost above) and session load per request: "
-                  "cache the signed-in user and the dashboard's aggregates per user until a write (the ledger's "
-                  "write path already knows every change), so a request is one or two statements")
+THROUGHPUT_FIX = ("the dashboard's round trips (its statements in the cost above): cache its aggregates per user "
+                  "until a write (the ledger's write path already knows every change), so a request is the "
+                  "sign-in statement and one more; the signed-in user itself is read afresh on purpose, so a "
+                  "sign-out elsewhere or a deactivation holds on the next request")
 
 
 def memory_figures(env: dict) -> None:
