@@ -124,9 +124,9 @@ def batch_stated_balances(session: Session, batch_id: int) -> list[StatedBalance
 
 def forget_batch_balances(session: Session, batch_id: int, account_ids: set[int]) -> None:
     """Undoing an import (its rows gone from ``account_ids`` and those it stated for): drop what it stated,
-    give each account it stated for the balance it had before. An account files opened is opened again from the balances still
-    kept (the earliest opening balance, else the newest closing one, less the rows), so the other files'
-    balances still agree; with none kept, its opening balance is zero again."""
+    give each account it stated for the balance it had before. An account files opened is opened again from
+    the balances still kept (the earliest opening balance, else the newest closing one, less the rows), so the
+    other files' balances still agree; with none kept, its opening balance is zero again."""
     stated = batch_stated_balances(session, batch_id)
     accounts = {s.account_id: session.get(Account, s.account_id) for s in stated}
     accounts |= {account_id: session.get(Account, account_id) for account_id in account_ids - accounts.keys()}

@@ -226,10 +226,10 @@ def whole_page_totals(page: TransactionPage, filters: TransactionFilter) -> list
     its parts in it, which the page's rows do not carry)."""
     if page.has_newer or page.has_older or filters.category:
         return None
-    by_currency: dict[str, list] = {}
+    by_currency: dict[str, tuple[int, Decimal, Decimal]] = {}
     for row in page.rows:
-        count, money_in, money_out = by_currency.setdefault(row.currency, [0, Decimal(0), Decimal(0)])
-        by_currency[row.currency] = [count + 1, money_in + max(row.amount, 0), money_out + max(-row.amount, 0)]
+        count, money_in, money_out = by_currency.get(row.currency, (0, Decimal(0), Decimal(0)))
+        by_currency[row.currency] = (count + 1, money_in + max(row.amount, 0), money_out + max(-row.amount, 0))
     return [FilteredTotals(currency, *by_currency[currency]) for currency in sorted(by_currency)]
 
 

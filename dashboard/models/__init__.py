@@ -22,5 +22,5 @@ __all__ = ["Account", "AccountShare", "ApiToken", "AuditEvent", "Base", "Budget"
            "ExchangeRate", "ImportBatch", "InstallationSetting", "Money", "MonthlyTotal", "NominalCode", "Passkey",
            "PasskeyChallenge",
            "RecoveryCode", "RecurringPayment", "Rule", "StatedBalance", "TellerAccount", "TellerEnrollment",
-           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "SimilarityVector", "Transaction", "TransactionSplit", "TransactionVector", "User",
-           "UserSession"]
+           "TellerMatchReview", "TellerWebhookEvent", "TotpCredential", "SimilarityVector", "Transaction",
+           "TransactionSplit", "TransactionVector", "User", "UserSession"]

@@ -142,10 +142,12 @@ def _sync_claimed(session: Session, enrollment_id: int, owner_id: int, client: T
     if not isinstance(remote_accounts, list):
         return _enrollment_failed(session, enrollment_id, owner_id, actor, result,
                                   TellerError(None, "bad_answer", "Teller's list of accounts is not a list"))
+    listed: set[str] = set()
     for remote in remote_accounts:
         if not isinstance(remote, dict) or not isinstance(remote.get("id"), str):
             result.accounts.append(AccountResult("An account Teller sent", error="bad_answer: it names no id"))
             continue
+        listed.add(remote["id"])
         try:
             result.accounts.append(_sync_account(session, enrollment_id, owner_id, client, remote, today))
         except TellerError as error:
@@ -157,7 +159,6 @@ def _sync_claimed(session: Session, enrollment_id: int, owner_id: int, client: T
                 result.accounts.append(AccountResult(_account_name(remote), error=f"closed at the bank ({error.status})"))
             else:
                 result.accounts.append(AccountResult(_account_name(remote), error=str(error)))
-    listed = {remote["id"] for remote in remote_accounts if isinstance(remote, dict) and isinstance(remote.get("id"), str)}
     result.accounts += [AccountResult(name, skipped="the bank no longer lists it: its history is kept, and it syncs "
                                                     "again if the bank lists it again")
                         for name in _unlisted_account_names(session, enrollment_id, listed)]
